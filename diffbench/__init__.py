@@ -1,0 +1,21 @@
+"""diffbench: simulated diffraction data with known ground truth, and a benchmark of the
+methods that sort it.
+
+Light at import time: importing ``diffbench`` pulls in neither numba, torch, bokeh nor dask.
+The main entry points are
+
+- :func:`diffbench.open_dataset` — read a diffbench CXI file (lazy patterns, truth, geometry);
+- :func:`diffbench.simulate.simulate` — run a recipe and write a file;
+- the ``diffbench`` command line (``diffbench --help``).
+"""
+
+from diffbench._version import __version__
+
+__all__ = ["__version__", "open_dataset"]
+
+
+def open_dataset(path):
+    """Open a diffbench CXI file; see :func:`diffbench.io.cxi.open_dataset`."""
+    from diffbench.io.cxi import open_dataset as _open
+
+    return _open(path)

@@ -1,0 +1,1 @@
+"""diffbench.methods — to be filled by later issues (see the issue tracker)."""

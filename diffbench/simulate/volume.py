@@ -1,0 +1,132 @@
+"""Reciprocal-space amplitude volumes: computed once per species, sliced for every pattern.
+
+Two layouts, both float32 with the channel (real, imaginary) last, shape (nz, ny, nx, nc):
+
+- ``fold=True`` (shapes with mmm symmetry): the amplitude is real-valued for a real density and
+  even in q_x, q_y, q_z, so one octant is stored: index i ↔ |q_a| = i Δq. A complex density
+  (anomalous factors that differ between regions) gives nc = 2, still even in each component.
+- ``fold=False`` (atomic models): the full complex amplitude on a centred grid, index
+  i ↔ q_a = (i − (n − 1)/2) Δq, nc = 2.
+
+Shape volumes are exact transforms of the voxelised density: with density piecewise constant on
+cubes of side Δx centred at x_i = (i + ½)Δx, F(q) = Π_a [2 Σ_i cos(q_a x_i) sinc(q_a Δx/2) Δx] ρ,
+evaluated by three matrix products (no FFT periodicity, any Δq). Atomic volumes use a type-1
+non-uniform FFT (finufft, tolerance 1e-6) per element, times f0(|q|) + f' + i f''.
+
+Δq is chosen per species from its largest diameter D: Δq = 2π / (D · samples_per_fringe). The
+trilinear slicing error then scales as (π/samples_per_fringe)²/8 of the local amplitude
+(≈ 1.9 % at the default 8; measured in tests/simulate/test_volume.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+VOLUME_ALGORITHM_VERSION = 1
+
+
+@dataclass
+class ReciprocalVolume:
+    """A sampled amplitude F(q) in electrons for the species' reference size."""
+
+    data: np.ndarray  # (nz, ny, nx, nc) float32
+    dq_m: float
+    fold: bool
+    reference_size_m: float
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n_channels(self) -> int:
+        return self.data.shape[-1]
+
+    @property
+    def q_max_m(self) -> float:
+        """Largest |q_a| covered along each axis (1/m)."""
+        n = self.data.shape[0]
+        return (n - 1) * self.dq_m if self.fold else (n - 1) / 2 * self.dq_m
+
+    def grid_q(self) -> np.ndarray:
+        n = self.data.shape[0]
+        i = np.arange(n)
+        return i * self.dq_m if self.fold else (i - (n - 1) / 2) * self.dq_m
+
+
+def cache_dir() -> Path:
+    """Where volumes are cached: $DIFFBENCH_CACHE_DIR, else ~/.cache/diffbench/volumes."""
+    env = os.environ.get("DIFFBENCH_CACHE_DIR")
+    base = Path(env) if env else Path.home() / ".cache" / "diffbench"
+    return base / "volumes"
+
+
+def _key(params: dict) -> str:
+    blob = json.dumps({**params, "algorithm": VOLUME_ALGORITHM_VERSION}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
+    """Return the volume for ``params`` from the disk cache, or build it with ``build()`` and store it.
+
+    Writes are atomic (temporary file + rename), so concurrent workers never read a partial file.
+    """
+    if not use_cache:
+        return build()
+    d = cache_dir()
+    key = _key(params)
+    path = d / f"{key}.npy"
+    meta_path = d / f"{key}.json"
+    if path.exists() and meta_path.exists():
+        meta = json.loads(meta_path.read_text())
+        data = np.load(path, mmap_mode="r")
+        return ReciprocalVolume(data, meta["dq_m"], meta["fold"], meta["reference_size_m"], meta["meta"])
+    vol = build()
+    d.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=d, suffix=".npy.tmp", delete=False) as f:
+        np.save(f, vol.data)
+        tmp = f.name
+    os.replace(tmp, path)
+    meta = {"dq_m": vol.dq_m, "fold": vol.fold, "reference_size_m": vol.reference_size_m, "meta": vol.meta,
+            "params": params}
+    tmpm = meta_path.with_suffix(".json.tmp")
+    tmpm.write_text(json.dumps(meta, default=str))
+    os.replace(tmpm, meta_path)
+    return vol
+
+
+def choose_dq(diameter_m: float, samples_per_fringe: float) -> float:
+    """Δq = 2π / (D · samples_per_fringe), 1/m."""
+    if samples_per_fringe < 2:
+        raise ValueError(f"samples_per_fringe must be >= 2, got {samples_per_fringe!r}")
+    return 2.0 * math.pi / (diameter_m * samples_per_fringe)
+
+
+def shape_volume(shape, q_max_m: float, dq_m: float, dx_m: float | None = None,
+                 supersample: int = 4) -> ReciprocalVolume:
+    """Octant amplitude of an mmm-symmetric :class:`~diffbench.simulate.shapes.Shape`.
+
+    ``dx_m`` defaults to π/(2 q_max) (real space oversampled 2× relative to the Nyquist limit of the
+    q range) and at most a 24th of the shape's half-extent (so small particles are well resolved).
+    """
+    if dx_m is None:
+        dx_m = min(math.pi / (2.0 * q_max_m), shape.extent_m / 24.0)
+    rho = shape.voxelise_octant(dx_m, supersample=supersample)
+    n = rho.shape[0]
+    x = (np.arange(n) + 0.5) * dx_m
+    nq = int(math.ceil(q_max_m / dq_m)) + 2
+    q = np.arange(nq) * dq_m
+    c = 2.0 * dx_m * np.cos(np.outer(q, x)) * np.sinc(q * dx_m / 2.0 / np.pi)[:, None]  # (nq, n)
+    channels = [rho.real] + ([rho.imag] if np.any(rho.imag != 0) else [])
+    out = np.empty((nq, nq, nq, len(channels)), dtype=np.float32)
+    for ci, r in enumerate(channels):
+        t = np.tensordot(r, c, axes=([2], [1]))  # (z, y, qx)
+        t = np.einsum("bj,kjc->kbc", c, t, optimize=True)  # (z, qy, qx)
+        out[..., ci] = (c @ t.reshape(n, -1)).reshape(nq, nq, nq)
+    return ReciprocalVolume(np.ascontiguousarray(out), dq_m, True, 2.0 * shape.extent_m,
+                            {"dx_m": dx_m, "n_real": n})

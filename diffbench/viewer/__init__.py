@@ -1,0 +1,1 @@
+"""diffbench.viewer — to be filled by later issues (see the issue tracker)."""
