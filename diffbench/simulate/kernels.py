@@ -21,9 +21,7 @@ import numpy as np
 
 BLOCK = 4096  # pixels per work item
 
-KIND_VOLUME = 0
-KIND_SPHERE = 1
-KIND_CUBE = 2
+from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME  # noqa: F401
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -106,7 +106,8 @@ def _factor_ratio(formula: str, energy_ev: float) -> complex:
 #: Named materials. Protein: average composition H86 C52 N13 O15 S1 at 1350 kg/m³ (physics.md §1).
 #: Nucleic acid: average dsDNA nucleotide (with Na⁺ counter-ion omitted) at 1700 kg/m³.
 #: Virus: whole-virion average for a dsDNA bacteriophage such as PR772 (≈ 60 % protein, 40 % DNA
-#: by mass; 1450 kg/m³). Gold: 19320 kg/m³ solid, 17310 kg/m³ molten (physics.md §1).
+#: by mass; 1450 kg/m³). Virus core: packaged dsDNA in water (30 % DNA by mass, 1150 kg/m³), the
+#: interior of an icosahedral capsid. Gold: 19320 kg/m³ solid, 17310 kg/m³ molten (physics.md §1).
 MATERIALS: dict[str, Material] = {
     m.name: m
     for m in [
@@ -115,6 +116,7 @@ MATERIALS: dict[str, Material] = {
         Material("ice", "H2O", 917.0),
         Material("nucleic-acid", "H12.25C9.75N3.75O6P1", 1700.0),
         Material("virus", "H58C38N10.4O13.4P1.1S0.4", 1450.0),
+        Material("virus-core", "H92.05C9.75N3.75O45.9P1", 1150.0),
         Material("gold", "Au", 19320.0),
         Material("gold-molten", "Au", 17310.0),
         Material("silica", "SiO2", 2200.0),

@@ -1,0 +1,224 @@
+"""CXI 1.6 files with diffbench's ground truth (ecosystem.md §a).
+
+Layout::
+
+    /cxi_version = 160, /number_of_entries = 1
+    /entry_1/instrument_1/detector_1/{data (N, ny, nx), distance, x_pixel_size, y_pixel_size,
+                                      mask (uint32 CXI bits), corner_position, basis_vectors,
+                                      saturation_value}
+    /entry_1/instrument_1/source_1/{energy (J), pulse_energy (J, nominal), wavelength (m)}
+    /entry_1/data_1/data -> soft link to detector_1/data
+    /entry_1/sample_1/truth/{<per-pattern arrays of length N>}
+    /entry_1/sample_1/truth/particles/{<per-particle arrays>}
+
+Truth is never under ``data_1``. Data are chunked one frame per chunk and compressed with
+bitshuffle+LZ4 (hdf5plugin) by default, or gzip+shuffle for interchange; the choice is recorded in
+the ``compression`` attribute of the truth group. Files are written under a temporary name in the
+same directory and renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import hdf5plugin  # noqa: F401  (registers the bitshuffle/LZ4 filters for reading and writing)
+import numpy as np
+
+from diffbench._version import __version__
+
+COMPRESSIONS = ("bitshuffle-lz4", "gzip", "none")
+DET = "/entry_1/instrument_1/detector_1"
+SRC = "/entry_1/instrument_1/source_1"
+TRUTH = "/entry_1/sample_1/truth"
+PARTICLES = TRUTH + "/particles"
+
+
+def compression_kwargs(compression: str) -> dict:
+    if compression == "bitshuffle-lz4":
+        return dict(hdf5plugin.Bitshuffle(cname="lz4"))
+    if compression == "gzip":
+        return {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+    if compression == "none":
+        return {}
+    raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
+
+
+class CXIWriter:
+    """Write N frames and their truth to ``path`` atomically.
+
+    Use as a context manager; frames are written with :meth:`write_frames` (any order of
+    contiguous blocks), truth with :meth:`write_truth`. On a clean exit the temporary file is
+    renamed to ``path``; on an exception it is deleted and ``path`` is left untouched.
+    """
+
+    def __init__(self, path, n_patterns: int, shape: tuple[int, int], dtype, compression="bitshuffle-lz4",
+                 detector=None, beam=None, attrs: dict | None = None):
+        self.path = Path(path)
+        kw = compression_kwargs(compression)
+        self.compression = compression
+        directory = self.path.parent if str(self.path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix="." + self.path.name + ".", suffix=".tmp", dir=directory)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.f = h5py.File(self.tmp, "w")
+        f = self.f
+        f.create_dataset("cxi_version", data=160)
+        f.create_dataset("number_of_entries", data=1)
+        e = f.create_group("entry_1")
+        e.create_dataset("program_name", data=f"diffbench {__version__}")
+        e.create_dataset("experiment_identifier", data=np.array([f"{i:09d}".encode() for i in range(n_patterns)]))
+        det = f.create_group(DET)
+        self.data = det.create_dataset("data", shape=(n_patterns,) + tuple(shape), dtype=dtype,
+                                       chunks=(1,) + tuple(shape), **kw)
+        self.data.attrs["axes"] = "experiment_identifier:y:x"
+        e.create_group("data_1")
+        f["/entry_1/data_1/data"] = h5py.SoftLink(DET + "/data")
+        f.create_group(TRUTH)
+        f.create_group(PARTICLES)
+        if detector is not None:
+            self._write_geometry(detector, beam)
+        for k, v in (attrs or {}).items():
+            f[TRUTH].attrs[k] = v
+        f[TRUTH].attrs["compression"] = compression
+        f[TRUTH].attrs["diffbench_version"] = __version__
+
+    def _write_geometry(self, detector, beam):
+        det = self.f[DET]
+        det.create_dataset("distance", data=detector.distance_m).attrs["units"] = "m"
+        det.create_dataset("x_pixel_size", data=detector.pixel_size_m).attrs["units"] = "m"
+        det.create_dataset("y_pixel_size", data=detector.pixel_size_m).attrs["units"] = "m"
+        det.create_dataset("mask", data=detector.mask(), compression="gzip")
+        g = detector.cxi_geometry()
+        det.create_dataset("corner_position", data=g["corner_position"])
+        det.create_dataset("basis_vectors", data=g["basis_vectors"])
+        det.create_dataset("beam_center_xy_px", data=np.array(detector.beam_center_xy_px, dtype=float))
+        if detector.saturation_photons:
+            det.create_dataset("saturation_value", data=int(detector.saturation_photons))
+        det.attrs["diffbench_detector"] = json.dumps(detector.to_dict())
+        det.attrs["description"] = detector.description or ""
+        if beam is not None:
+            src = self.f.require_group(SRC)
+            src.create_dataset("energy", data=beam.photon_energy_j).attrs["units"] = "J"
+            src.create_dataset("pulse_energy", data=beam.pulse_energy_j).attrs["units"] = "J"
+            src.create_dataset("wavelength", data=beam.wavelength_m).attrs["units"] = "m"
+            src.attrs["diffbench_beam"] = json.dumps({
+                "photon_energy_ev": beam.photon_energy_ev, "pulse_energy_j": beam.pulse_energy_j,
+                "focus_diameter_m": beam.focus_diameter_m, "profile": beam.profile,
+                "pulse_energy_jitter": beam.pulse_energy_jitter, "polarisation": beam.polarisation})
+
+    def write_frames(self, start: int, frames: np.ndarray):
+        self.data[start:start + len(frames)] = frames
+
+    def copy_chunks_from(self, src_dataset, start: int):
+        """Copy already-compressed frames (same filters) without decompressing them."""
+        for i in range(src_dataset.shape[0]):
+            mask, chunk = src_dataset.id.read_direct_chunk((i, 0, 0))
+            self.data.id.write_direct_chunk((start + i, 0, 0), chunk, mask)
+
+    def write_truth(self, patterns: np.ndarray, particles: np.ndarray):
+        _write_table(self.f[TRUTH], patterns)
+        _write_table(self.f[PARTICLES], particles)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            self.f.close()
+        finally:
+            if exc_type is None:
+                os.replace(self.tmp, self.path)
+            else:
+                self.tmp.unlink(missing_ok=True)
+        return False
+
+
+def _write_table(group, table: np.ndarray):
+    for name in table.dtype.names:
+        col = np.ascontiguousarray(table[name])
+        group.create_dataset(name, data=col, compression="gzip" if col.size > 1024 else None)
+
+
+def _read_table(group) -> dict[str, np.ndarray]:
+    out = {}
+    for name, ds in group.items():
+        if isinstance(ds, h5py.Dataset):
+            arr = ds[()]
+            if arr.dtype.kind == "S":
+                arr = arr.astype(str)
+            out[name] = arr
+    return out
+
+
+class Dataset:
+    """A diffbench CXI file opened for reading.
+
+    ``patterns`` is the lazy h5py dataset (slice it: ``ds.patterns[10:20]``); ``truth`` and
+    ``particles`` are dicts of numpy arrays; ``geometry`` holds the detector and beam; ``attrs``
+    the provenance (recipe, version, seed...). Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.file = h5py.File(self.path, "r")
+        f = self.file
+        self.patterns = f["/entry_1/data_1/data"]
+        self.truth = _read_table(f[TRUTH])
+        self.particles = _read_table(f[PARTICLES])
+        self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f[TRUTH].attrs.items()}
+        det = f[DET]
+        self.mask = det["mask"][()] if "mask" in det else None
+        self.geometry = {
+            "distance_m": float(det["distance"][()]) if "distance" in det else None,
+            "pixel_size_m": float(det["x_pixel_size"][()]) if "x_pixel_size" in det else None,
+            "beam_center_xy_px": tuple(det["beam_center_xy_px"][()]) if "beam_center_xy_px" in det else None,
+            "photon_energy_j": float(f[SRC]["energy"][()]) if SRC in f else None,
+            "wavelength_m": float(f[SRC]["wavelength"][()]) if SRC in f and "wavelength" in f[SRC] else None,
+            "detector": json.loads(det.attrs["diffbench_detector"]) if "diffbench_detector" in det.attrs else None,
+            "beam": json.loads(f[SRC].attrs["diffbench_beam"]) if SRC in f and "diffbench_beam" in f[SRC].attrs else None,
+        }
+
+    def __len__(self):
+        return self.patterns.shape[0]
+
+    @property
+    def shape(self):
+        return self.patterns.shape
+
+    def detector(self):
+        """Rebuild the :class:`~diffbench.simulate.detector.Detector` stored in the file."""
+        from diffbench.simulate.detector_presets import detector_from_dict
+
+        return detector_from_dict(self.geometry["detector"])
+
+    def beam(self):
+        from diffbench.simulate.beam import Beam
+
+        return Beam(**self.geometry["beam"])
+
+    def iter_batches(self, batch_size: int = 256):
+        """Yield (start, frames) blocks, reading lazily."""
+        for s in range(0, len(self), batch_size):
+            yield s, self.patterns[s:s + batch_size]
+
+    def close(self):
+        self.file.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def open_dataset(path) -> Dataset:
+    """Open a diffbench CXI file: lazy patterns, truth tables and geometry."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"no such dataset file: {p}")
+    return Dataset(p)

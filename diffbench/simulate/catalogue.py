@@ -1,0 +1,116 @@
+"""The recipe catalogue: ``datasets.yaml`` (repository root, or the copy inside an installed
+wheel), user YAML files and ``--set key.path=value`` overrides, all validated up front.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from diffbench.simulate.config import Recipe, format_validation_error
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*-v(\d+)$")
+
+
+class RecipeError(ValueError):
+    """A recipe could not be found, parsed or validated; the message says where and why."""
+
+
+def catalogue_path() -> Path:
+    """datasets.yaml: inside the installed package if present, else at the repository root."""
+    here = Path(__file__).resolve().parent.parent
+    for p in (here / "datasets.yaml", here.parent / "datasets.yaml"):
+        if p.is_file():
+            return p
+    raise RecipeError("datasets.yaml not found (neither in the package nor at the repository root)")
+
+
+def load_catalogue(path: str | Path | None = None) -> dict:
+    """Raw catalogue dict {"version": .., "recipes": {name: {...}}, "benchmarks": ...}."""
+    p = Path(path) if path else catalogue_path()
+    if not p.is_file():
+        raise RecipeError(f"config file not found: {p}")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{p}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("recipes"), dict):
+        raise RecipeError(f"{p}: expected a mapping with a 'recipes' section")
+    for name in data["recipes"]:
+        if not NAME_RE.match(str(name)):
+            raise RecipeError(f"{p}: recipes.{name}: names must look like 'name-vN'")
+    return data
+
+
+def recipe_names(path=None) -> list[str]:
+    return sorted(load_catalogue(path)["recipes"])
+
+
+def parse_override(text: str) -> tuple[list[str], object]:
+    """``"beam.pulse_energy_j=2e-3"`` → (["beam", "pulse_energy_j"], 0.002); values parsed as YAML."""
+    if "=" not in text:
+        raise RecipeError(f"--set {text!r}: expected KEY.PATH=VALUE")
+    key, value = text.split("=", 1)
+    parts = [k for k in key.strip().split(".") if k]
+    if not parts:
+        raise RecipeError(f"--set {text!r}: empty key")
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        parsed = value
+    return parts, parsed
+
+
+def apply_overrides(raw: dict, overrides: list[str]) -> dict:
+    out = copy.deepcopy(raw)
+    for text in overrides or []:
+        parts, value = parse_override(text)
+        node = out
+        for p in parts[:-1]:
+            if not isinstance(node.get(p), dict):
+                node[p] = {} if p not in node else node[p]
+                if not isinstance(node[p], dict):
+                    raise RecipeError(f"--set {text!r}: {p!r} is not a section")
+            node = node[p]
+        node[parts[-1]] = value
+    return out
+
+
+def resolve(name: str, config: str | Path | None = None, overrides: list[str] | None = None) -> tuple[Recipe, dict]:
+    """Find, override and validate a recipe. Returns (validated recipe, resolved raw dict)."""
+    cat = load_catalogue(config)
+    recipes = cat["recipes"]
+    if name not in recipes:
+        base = name.rsplit("-v", 1)[0]
+        versions = [n for n in recipes if n.rsplit("-v", 1)[0] == base]
+        hint = f" (available versions: {', '.join(sorted(versions))})" if versions else ""
+        raise RecipeError(f"unknown recipe {name!r}{hint}; known: {', '.join(sorted(recipes))}")
+    raw = apply_overrides(recipes[name], overrides or [])
+    try:
+        recipe = Recipe.model_validate(raw)
+    except ValidationError as exc:
+        raise RecipeError(f"recipe {name}: " + format_validation_error(exc, prefix="")) from None
+    _check_files(name, recipe)
+    return recipe, raw
+
+
+def _check_files(name: str, recipe: Recipe):
+    from diffbench.simulate.species import resolve_structure_path
+
+    for sp_name, sp in recipe.species.items():
+        if sp.structure:
+            try:
+                path = resolve_structure_path(sp.structure)
+            except FileNotFoundError as exc:
+                raise RecipeError(f"recipe {name}: species.{sp_name}.structure: {exc}") from None
+            if not path.is_file():
+                raise RecipeError(f"recipe {name}: species.{sp_name}.structure: file not found: {sp.structure!r}")
+
+
+def version_of(name: str) -> int:
+    m = NAME_RE.match(name)
+    return int(m.group(1)) if m else 0

@@ -1,0 +1,291 @@
+"""Recipe schema: pydantic models that validate a dataset recipe up front.
+
+Unknown keys are rejected and every error names its dotted path and bad value, before anything is
+computed or written. Sizes are in metres, energies in eV or J as named.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fixed(Strict):
+    distribution: Literal["fixed"] = "fixed"
+    value: float
+
+    @property
+    def upper(self) -> float:
+        return self.value
+
+    @property
+    def lower(self) -> float:
+        return self.value
+
+
+class Uniform(Strict):
+    distribution: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.high >= self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+    @property
+    def upper(self) -> float:
+        return self.high
+
+    @property
+    def lower(self) -> float:
+        return self.low
+
+
+class Normal(Strict):
+    """Normal distribution truncated to [low, high] (defaults: mean ∓ 4 sd, and ≥ 0)."""
+
+    distribution: Literal["normal"]
+    mean: float
+    sd: NonNeg
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def upper(self) -> float:
+        return self.high if self.high is not None else self.mean + 4 * self.sd
+
+    @property
+    def lower(self) -> float:
+        lo = self.low if self.low is not None else self.mean - 4 * self.sd
+        return max(lo, 0.0)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.upper > self.lower or self.upper <= 0:
+            raise ValueError(f"empty truncation interval [{self.lower}, {self.upper}]")
+        return self
+
+
+class MixtureComponent(Strict):
+    weight: Positive
+    value: Union[Fixed, Uniform, Normal]
+
+
+class Mixture(Strict):
+    distribution: Literal["mixture"]
+    components: list[MixtureComponent] = Field(min_length=1)
+
+    @property
+    def upper(self) -> float:
+        return max(c.value.upper for c in self.components)
+
+    @property
+    def lower(self) -> float:
+        return min(c.value.lower for c in self.components)
+
+
+Distribution = Annotated[Union[Fixed, Uniform, Normal, Mixture], Field(discriminator="distribution")]
+
+
+def _as_distribution(v):
+    if isinstance(v, (int, float)):
+        return {"distribution": "fixed", "value": float(v)}
+    return v
+
+
+class BeamConfig(Strict):
+    photon_energy_ev: Positive
+    pulse_energy_j: Positive
+    focus_diameter_m: Positive
+    profile: Literal["top-hat", "gaussian"] = "gaussian"
+    pulse_energy_jitter: NonNeg = 0.0
+    polarisation: Literal["horizontal", "vertical", "unpolarised"] = "horizontal"
+
+
+class DetectorConfig(Strict):
+    """A preset plus optional overrides of single fields."""
+
+    preset: str
+    distance_m: Positive | None = None
+    pixel_size_m: Positive | None = None
+    beam_center_xy_px: tuple[float, float] | None = None
+    beamstop_radius_m: NonNeg | None = None
+    saturation_photons: Annotated[int, Field(ge=1)] | None = None
+    solid_angle: Literal["exact", "centre"] | None = None
+
+    @field_validator("preset")
+    @classmethod
+    def _known(cls, v):
+        from diffbench.simulate.detector_presets import DETECTOR_PRESETS
+
+        if v not in DETECTOR_PRESETS:
+            raise ValueError(f"unknown detector preset {v!r}; known: {', '.join(sorted(DETECTOR_PRESETS))}")
+        return v
+
+    def overrides(self) -> dict:
+        return {k: v for k, v in self.model_dump(exclude={"preset"}).items() if v is not None}
+
+
+class SpeciesConfig(Strict):
+    """One particle species.
+
+    shape: ``sphere`` (size = diameter), ``cube`` (size = edge), ``melting-cube`` (size = edge of
+    the cube at melt 0; ``melt`` in [0, 1] goes to a sphere, volume growing by ``volume_growth``
+    with mass conserved), ``icosahedral-virus`` (size = vertex-to-vertex diameter; capsid of
+    ``shell_thickness_m`` in ``material``, interior in ``inner_material``), ``atomic`` (a PDB/mmCIF
+    ``structure``; size fixed by the model).
+    """
+
+    shape: Literal["sphere", "cube", "melting-cube", "icosahedral-virus", "atomic"]
+    material: str = "protein"
+    size_m: Distribution | None = None
+    melt: Distribution | None = None
+    melt_levels: Annotated[int, Field(ge=2, le=257)] = 33
+    volume_growth: Annotated[float, Field(ge=0, le=1)] = 0.10
+    shell_thickness_m: Positive | None = None
+    inner_material: str | None = None
+    structure: str | None = None
+    assembly: str | None = "first"
+    point_group: str | None = None
+
+    _fix_size = field_validator("size_m", "melt", mode="before")(lambda cls, v: _as_distribution(v))
+
+    @field_validator("material", "inner_material")
+    @classmethod
+    def _material(cls, v):
+        from diffbench.simulate.materials import MATERIALS
+
+        if v is not None and v not in MATERIALS:
+            raise ValueError(f"unknown material {v!r}; known: {', '.join(sorted(MATERIALS))}")
+        return v
+
+    @model_validator(mode="after")
+    def _needs(self):
+        if self.shape == "atomic":
+            if not self.structure:
+                raise ValueError("shape 'atomic' needs a 'structure' file")
+        else:
+            if self.size_m is None:
+                raise ValueError(f"shape {self.shape!r} needs 'size_m'")
+            if self.size_m.lower <= 0:
+                raise ValueError(f"size_m must be > 0 everywhere, got lower bound {self.size_m.lower}")
+        if self.shape == "icosahedral-virus" and self.shell_thickness_m is None:
+            raise ValueError("shape 'icosahedral-virus' needs 'shell_thickness_m'")
+        if self.melt is not None and not (0 <= self.melt.lower and self.melt.upper <= 1):
+            raise ValueError(f"melt must lie in [0, 1], got [{self.melt.lower}, {self.melt.upper}]")
+        return self
+
+
+class CountRange(Strict):
+    """Number of particles, uniform on the integers [min, max]."""
+
+    min: Annotated[int, Field(ge=1)] = 2
+    max: Annotated[int, Field(ge=1)] = 2
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) must be >= min ({self.min})")
+        return self
+
+
+class HitsConfig(Strict):
+    """Shot classes and their weights (normalised), and how multi-particle shots are built.
+
+    Classes: empty (no particle), single (one target particle), multiple (several target
+    particles at independent positions, or at ``separation_m`` from the first), aggregate
+    (target particles touching), contaminant (contaminants only), mixed (one target particle plus
+    contaminants).
+    """
+
+    classes: dict[Literal["empty", "single", "multiple", "aggregate", "contaminant", "mixed"], NonNeg]
+    multiple: CountRange = CountRange(min=2, max=3)
+    aggregate: CountRange = CountRange(min=2, max=4)
+    contaminant: CountRange = CountRange(min=1, max=2)
+    separation_m: tuple[Positive, Positive] | None = None
+    contaminants: dict[str, Positive] = {}
+
+    @model_validator(mode="after")
+    def _weights(self):
+        if sum(self.classes.values()) <= 0:
+            raise ValueError("the class weights must not all be zero")
+        if self.separation_m and self.separation_m[1] < self.separation_m[0]:
+            raise ValueError(f"separation_m must be [low, high], got {self.separation_m}")
+        return self
+
+
+class InjectionConfig(Strict):
+    """Where particles sit: transverse (x, y) uniform in a disk of ``hit_diameter_m`` around the
+    beam axis, along z uniform in ±``depth_m``/2."""
+
+    hit_diameter_m: NonNeg = 1.0e-6
+    depth_m: NonNeg = 2.0e-6
+
+
+class BackgroundConfig(Strict):
+    """Expected background photons, scaled with each pulse's energy: a flat level per valid pixel,
+    and a helium-gas profile P dΩ |f0_He(q)|² normalised to ``gas_photons`` per pattern."""
+
+    flat_photons_per_pixel: NonNeg = 0.0
+    gas_photons: NonNeg = 0.0
+
+
+class VolumeConfig(Strict):
+    samples_per_fringe: Annotated[float, Field(ge=2, le=32)] = 8.0
+
+
+class Recipe(Strict):
+    """A complete, named dataset recipe (see datasets.yaml)."""
+
+    description: str
+    paper: str | None = None
+    detector: DetectorConfig
+    beam: BeamConfig
+    species: dict[str, SpeciesConfig] = Field(min_length=1)
+    target: str
+    hits: HitsConfig
+    injection: InjectionConfig = InjectionConfig()
+    background: BackgroundConfig = BackgroundConfig()
+    volume: VolumeConfig = VolumeConfig()
+    anomalous: bool = True
+    noise: bool = True
+    random_orientation: bool = True
+
+    @model_validator(mode="after")
+    def _refs(self):
+        if self.target not in self.species:
+            raise ValueError(f"target {self.target!r} is not one of the species {sorted(self.species)}")
+        for name in self.hits.contaminants:
+            if name not in self.species:
+                raise ValueError(f"hits.contaminants: {name!r} is not one of the species {sorted(self.species)}")
+        uses_contaminants = any(self.hits.classes.get(c, 0) > 0 for c in ("contaminant", "mixed"))
+        if uses_contaminants and not self.hits.contaminants:
+            raise ValueError("hit classes 'contaminant'/'mixed' need hits.contaminants")
+        return self
+
+
+def format_validation_error(exc, prefix: str = "") -> str:
+    """One line per problem: ``dotted.path: message (got VALUE)``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(err["loc"])
+                       if not str(p).startswith(("function-", "tagged-union")))
+        got = err.get("input")
+        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{loc}: {err['msg']}{got_s}")
+    return "; ".join(lines)
+
+
+def finite(x: float) -> bool:
+    return math.isfinite(x)

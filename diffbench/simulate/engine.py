@@ -1,0 +1,337 @@
+"""The simulation engine: from a validated recipe to patterns and their complete ground truth.
+
+Every pattern's randomness comes from ``SeedSequence(seed, spawn_key=(index, stream))`` — stream 0
+for the shot (class, particles, pulse energy), stream 1 for the photon-noise key — so a pattern
+depends only on (recipe, seed, index), never on batch size, worker count or order.
+
+Multiple particles: F_total(q) = Σ_k √J_k F_k(R_kᵀ s_k q) e^{i q·r_k} within a *coherent group*,
+and the groups add incoherently. Two particles are in the same group when their interference
+fringes are resolved by the pixels: the phase q·d between them changes by less than π from one
+pixel to the next anywhere on the detector, i.e. Δq_pix (|d_⊥| + |d_z| q_max/k) < π. Fringes finer
+than that average out within a pixel, and the incoherent sum is the pixel-integrated answer.
+Aggregates (touching particles) are always one group.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from diffbench.simulate.beam import Beam
+from diffbench.simulate.config import Recipe
+from diffbench.simulate.constants import R_E_M
+from diffbench.simulate.detector import polarisation_factor, q_vectors
+from diffbench.simulate.detector_presets import make_detector
+from diffbench.simulate.kernels_api import SpeciesTable
+from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
+from diffbench.simulate.species import build_species
+
+HIT_CLASSES = ("empty", "single", "multiple", "aggregate", "contaminant", "mixed")
+
+PATTERN_FIELDS = {
+    "multiplicity": np.int32,
+    "hit_class": "S16",
+    "is_single_hit": np.bool_,
+    "photons_total": np.int64,
+    "expected_photons_total": np.float64,
+    "pulse_energy_j": np.float64,
+    "fluence_photons_per_m2": np.float64,
+    "beam_center_xy_px": (np.float64, 2),
+    "n_target": np.int32,
+    "n_contaminant": np.int32,
+    "n_coherent_groups": np.int32,
+    "n_saturated": np.int32,
+}
+
+PARTICLE_FIELDS = {
+    "pattern_index": np.int64,
+    "species": "S32",
+    "shape": "S32",
+    "is_target": np.bool_,
+    "diameter_m": np.float64,
+    "size_m": np.float64,
+    "shape_param": np.float64,
+    "orientation_wxyz": (np.float64, 4),
+    "position_m": (np.float64, 3),
+    "fluence_photons_per_m2": np.float64,
+    "coherent_group": np.int32,
+}
+
+
+def _dtype(fields: dict) -> np.dtype:
+    return np.dtype([(k, v) if not isinstance(v, tuple) else (k, v[0], (v[1],)) for k, v in fields.items()])
+
+
+PATTERN_DTYPE = _dtype(PATTERN_FIELDS)
+PARTICLE_DTYPE = _dtype(PARTICLE_FIELDS)
+
+
+@dataclass
+class Shot:
+    """The plan of one pattern before rendering."""
+
+    index: int
+    hit_class: str
+    pulse_energy_j: float
+    key: np.uint64
+    particles: list  # of (species_name, Draw, quaternion, position, fluence, group)
+
+
+class Simulator:
+    """Holds the detector, beam, species volumes and per-pixel arrays of one recipe.
+
+    Parameters
+    ----------
+    recipe : a validated :class:`~diffbench.simulate.config.Recipe`.
+    seed : dataset seed (non-negative integer).
+    use_cache : load/store species volumes in the disk cache.
+    """
+
+    def __init__(self, recipe: Recipe, seed: int, use_cache: bool = True, noise: bool | None = None):
+        if not (isinstance(seed, (int, np.integer)) and seed >= 0):
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        self.recipe = recipe
+        self.seed = int(seed)
+        self.noise = recipe.noise if noise is None else noise
+        self.detector = make_detector(recipe.detector.preset, **recipe.detector.overrides())
+        self.beam = Beam(**recipe.beam.model_dump())
+        det, beam = self.detector, self.beam
+        self.valid = det.valid().ravel()
+        self.qvec = np.ascontiguousarray(q_vectors(det, beam).reshape(-1, 3))
+        self.factor = (R_E_M**2 * polarisation_factor(det, beam) * det.solid_angle_sr()).ravel() * self.valid
+        self.q_max = det.q_max_m(beam)
+        self.q_step = det.pixel_q_step_m(beam)
+        self.bg_template = self._background_template()
+        self.table = SpeciesTable()
+        self.species = {
+            name: build_species(name, cfg, self.table, self.q_max * 1.02, beam.photon_energy_ev,
+                                recipe.anomalous, recipe.volume.samples_per_fringe, use_cache)
+            for name, cfg in recipe.species.items()
+        }
+        self._tables = None
+        classes = recipe.hits.classes
+        self._class_names = [c for c in HIT_CLASSES if classes.get(c, 0) > 0]
+        w = np.array([classes[c] for c in self._class_names], dtype=float)
+        self._class_p = w / w.sum()
+        cont = recipe.hits.contaminants
+        self._cont_names = list(cont)
+        cw = np.array([cont[c] for c in self._cont_names], dtype=float)
+        self._cont_p = cw / cw.sum() if len(cw) else cw
+        self.saturation = int(det.saturation_photons) if det.saturation_photons else 2**32 - 1
+        self.count_dtype = np.uint16 if self.saturation <= 65535 else np.uint32
+
+    # ------------------------------------------------------------------ set-up
+    def _background_template(self) -> np.ndarray:
+        """Expected background photons per pixel at the nominal pulse energy, (npix,)."""
+        bg = self.recipe.background
+        out = np.zeros(self.valid.size)
+        if bg.flat_photons_per_pixel > 0:
+            out += bg.flat_photons_per_pixel * self.valid
+        if bg.gas_photons > 0:
+            from diffbench.simulate.atomic import element_factor
+
+            qn = np.linalg.norm(self.qvec, axis=1)
+            f = np.abs(element_factor("He", qn, None)) ** 2
+            prof = self.factor * f
+            if prof.sum() > 0:
+                out += bg.gas_photons * prof / prof.sum()
+        return out
+
+    def kernel_tables(self) -> dict:
+        if self._tables is None:
+            self._tables = self.table.arrays()
+        return self._tables
+
+    # ------------------------------------------------------------------ planning
+    def plan(self, index: int) -> Shot:
+        """Draw everything random about pattern ``index`` (deterministic in seed and index)."""
+        rec = self.recipe
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(int(index), 0)))
+        key = np.random.SeedSequence(self.seed, spawn_key=(int(index), 1)).generate_state(1, np.uint64)[0]
+        cls = self._class_names[rng.choice(len(self._class_names), p=self._class_p)]
+        pulse = self.beam.sample_pulse_energy(rng)
+        h = rec.hits
+        n_target = {"empty": 0, "single": 1, "mixed": 1}.get(cls, 0)
+        if cls == "multiple":
+            n_target = int(rng.integers(h.multiple.min, h.multiple.max + 1))
+        elif cls == "aggregate":
+            n_target = int(rng.integers(h.aggregate.min, h.aggregate.max + 1))
+        n_cont = int(rng.integers(h.contaminant.min, h.contaminant.max + 1)) if cls in ("contaminant", "mixed") else 0
+        names = [rec.target] * n_target
+        names += [self._cont_names[rng.choice(len(self._cont_names), p=self._cont_p)] for _ in range(n_cont)]
+        draws = [self.species[n].draw(rng) for n in names]
+        if rec.random_orientation:
+            quats = random_quaternions(len(names), rng)
+        else:
+            quats = np.tile([1.0, 0.0, 0.0, 0.0], (len(names), 1))
+        positions = self._positions(cls, draws, rng)
+        groups = self._coherent_groups(cls, positions)
+        flu = self.beam.fluence_at(positions[:, 0], positions[:, 1], pulse) if len(names) else np.zeros(0)
+        parts = list(zip(names, draws, quats, positions, flu, groups))
+        # kernel wants particles sorted by coherent group
+        parts.sort(key=lambda p: p[5])
+        return Shot(int(index), cls, float(pulse), key, parts)
+
+    def _random_point(self, rng) -> np.ndarray:
+        inj = self.recipe.injection
+        r = inj.hit_diameter_m / 2 * math.sqrt(rng.random())
+        phi = 2 * math.pi * rng.random()
+        z = (rng.random() - 0.5) * inj.depth_m
+        return np.array([r * math.cos(phi), r * math.sin(phi), z])
+
+    @staticmethod
+    def _unit(rng) -> np.ndarray:
+        v = rng.normal(size=3)
+        return v / np.linalg.norm(v)
+
+    def _positions(self, cls, draws, rng) -> np.ndarray:
+        n = len(draws)
+        pos = np.zeros((n, 3))
+        if n == 0:
+            return pos
+        pos[0] = self._random_point(rng)
+        sep = self.recipe.hits.separation_m
+        for k in range(1, n):
+            if cls == "aggregate" and k < sum(1 for d in draws):
+                # stick to a random earlier particle, touching, avoiding overlaps (50 tries)
+                for _ in range(50):
+                    j = int(rng.integers(0, k))
+                    cand = pos[j] + self._unit(rng) * (draws[j].bounding_radius_m + draws[k].bounding_radius_m) * 0.9
+                    dists = np.linalg.norm(pos[:k] - cand, axis=1)
+                    lim = np.array([0.85 * (draws[i].bounding_radius_m + draws[k].bounding_radius_m) for i in range(k)])
+                    if np.all(dists >= lim):
+                        break
+                pos[k] = cand
+            elif cls == "multiple" and sep is not None:
+                pos[k] = pos[0] + self._unit(rng) * rng.uniform(*sep)
+            else:
+                pos[k] = self._random_point(rng)
+        return pos
+
+    def _coherent_groups(self, cls, pos) -> np.ndarray:
+        n = len(pos)
+        group = np.arange(n)
+        if n < 2:
+            return group.astype(np.int32)
+        if cls == "aggregate":
+            # the touching target particles are one group; any others are judged below
+            pass
+        slope = self.q_max / self.beam.k_m
+        parent = list(range(n))
+
+        def find(a):
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for a in range(n):
+            for b in range(a + 1, n):
+                d = pos[b] - pos[a]
+                phase_per_pixel = self.q_step * (math.hypot(d[0], d[1]) + abs(d[2]) * slope)
+                if phase_per_pixel < math.pi:
+                    parent[find(b)] = find(a)
+        roots = [find(a) for a in range(n)]
+        _, inv = np.unique(roots, return_inverse=True)
+        return inv.astype(np.int32)
+
+    # ------------------------------------------------------------------ rendering
+    def particle_arrays(self, shots: list[Shot]) -> dict:
+        """Kernel arrays for a batch of planned shots."""
+        n = sum(len(s.particles) for s in shots)
+        start = np.zeros(len(shots) + 1, dtype=np.int64)
+        mat = np.zeros((max(n, 1), 3, 3))
+        amp = np.zeros((max(n, 1), 2))
+        pos = np.zeros((max(n, 1), 3))
+        cluster = np.zeros(max(n, 1), dtype=np.int64)
+        species = np.zeros(max(n, 1), dtype=np.int64)
+        k = 0
+        for t, s in enumerate(shots):
+            start[t] = k
+            for name, draw, quat, p, flu, g in s.particles:
+                r = quaternion_to_matrix(quat)
+                mat[k] = draw.scale * r.T
+                a = math.sqrt(flu) * draw.amplitude
+                amp[k] = (a.real, a.imag)
+                pos[k] = p
+                cluster[k] = g
+                species[k] = draw.table_index
+                k += 1
+        start[-1] = k
+        bg_scale = np.array([s.pulse_energy_j / self.beam.pulse_energy_j for s in shots])
+        keys = np.array([s.key for s in shots], dtype=np.uint64)
+        return dict(part_start=start, bg_scale=bg_scale, keys=keys, mat=mat, amp=amp, pos=pos,
+                    cluster=cluster, species=species)
+
+    def render(self, shots: list[Shot], noise: bool | None = None):
+        """Render planned shots → (images (B, ny, nx), pattern truth, particle truth)."""
+        from diffbench.simulate import kernels
+
+        noise = self.noise if noise is None else noise
+        b = len(shots)
+        npix = self.valid.size
+        nblocks = (npix + kernels.BLOCK - 1) // kernels.BLOCK
+        out = np.empty((b, npix), dtype=self.count_dtype if noise else np.float32)
+        bp = np.zeros((b, nblocks), dtype=np.int64)
+        be = np.zeros((b, nblocks), dtype=np.float64)
+        bs = np.zeros((b, nblocks), dtype=np.int64)
+        pa = self.particle_arrays(shots)
+        tab = self.kernel_tables()
+        kernels.render(self.qvec, self.factor, self.valid, self.bg_template,
+                       pa["part_start"], pa["bg_scale"], pa["keys"], pa["mat"], pa["amp"], pa["pos"],
+                       pa["cluster"], pa["species"], tab["sp_kind"], tab["sp_offset"], tab["sp_n"],
+                       tab["sp_nc"], tab["sp_dq"], tab["sp_fold"], tab["sp_size"], tab["vol"],
+                       noise, self.saturation, out, bp, be, bs)
+        truth = self.pattern_truth(shots, bp, be, bs, noise, out)
+        parts = self.particle_truth(shots)
+        return out.reshape((b,) + self.detector.shape), truth, parts
+
+    def pattern_truth(self, shots, bp, be, bs, noise, out) -> np.ndarray:
+        t = np.zeros(len(shots), dtype=PATTERN_DTYPE)
+        target = self.recipe.target
+        for i, s in enumerate(shots):
+            names = [p[0] for p in s.particles]
+            n_t = sum(1 for nm in names if nm == target)
+            t[i]["multiplicity"] = len(names)
+            t[i]["hit_class"] = s.hit_class
+            t[i]["is_single_hit"] = n_t == 1 and len(names) == 1
+            t[i]["n_target"] = n_t
+            t[i]["n_contaminant"] = len(names) - n_t
+            t[i]["n_coherent_groups"] = len({p[5] for p in s.particles})
+            t[i]["pulse_energy_j"] = s.pulse_energy_j
+            t[i]["fluence_photons_per_m2"] = self.beam.peak_fluence(s.pulse_energy_j)
+            t[i]["beam_center_xy_px"] = self.detector.beam_center_xy_px
+        # sums over blocks in block order: independent of threads and batching
+        t["expected_photons_total"] = be.sum(axis=1)
+        if noise:
+            t["photons_total"] = bp.sum(axis=1)
+            t["n_saturated"] = bs.sum(axis=1)
+        else:
+            t["photons_total"] = np.rint(t["expected_photons_total"]).astype(np.int64)
+        return t
+
+    def particle_truth(self, shots) -> np.ndarray:
+        rows = [(s.index, p) for s in shots for p in s.particles]
+        out = np.zeros(len(rows), dtype=PARTICLE_DTYPE)
+        for i, (idx, (name, d, quat, pos, flu, g)) in enumerate(rows):
+            out[i]["pattern_index"] = idx
+            out[i]["species"] = name
+            out[i]["shape"] = self.recipe.species[name].shape
+            out[i]["is_target"] = name == self.recipe.target
+            out[i]["diameter_m"] = d.diameter_m
+            out[i]["size_m"] = d.size_m
+            out[i]["shape_param"] = d.shape_param
+            out[i]["orientation_wxyz"] = quat
+            out[i]["position_m"] = pos
+            out[i]["fluence_photons_per_m2"] = flu
+            out[i]["coherent_group"] = g
+        return out
+
+    def simulate(self, indices, noise: bool | None = None):
+        """Plan and render the given pattern indices in one batch."""
+        return self.render([self.plan(i) for i in indices], noise=noise)
+
+    def point_groups(self) -> dict[str, str]:
+        return {n: s.point_group for n, s in self.species.items()}

@@ -1,0 +1,181 @@
+"""Particle species at run time: their amplitude source (analytic or a cached reciprocal volume),
+their point group, and how one particle of them is drawn.
+
+Sizes are handled by q-scaling: a particle s times the reference size has F_s(q) = s³ F(s q), so
+one volume serves a whole size distribution (the reference is the distribution's upper bound).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from diffbench.simulate import kernels_api as K
+from diffbench.simulate.config import SpeciesConfig
+from diffbench.simulate.materials import get_material
+from diffbench.simulate.shapes import IcosahedralShell, Superball, superball_exponent, superball_volume
+from diffbench.simulate.volume import cached, choose_dq, shape_volume
+
+POINT_GROUPS = {"sphere": "SO(3)", "cube": "O", "melting-cube": "O", "icosahedral-virus": "I", "atomic": "C1"}
+
+
+def sample_distribution(dist, rng: np.random.Generator) -> float:
+    """One draw from a config distribution (truncated normal by rejection, at most 1000 tries)."""
+    kind = dist.distribution
+    if kind == "fixed":
+        return float(dist.value)
+    if kind == "uniform":
+        return float(rng.uniform(dist.low, dist.high))
+    if kind == "normal":
+        lo, hi = dist.lower, dist.upper
+        for _ in range(1000):
+            x = rng.normal(dist.mean, dist.sd)
+            if lo <= x <= hi:
+                return float(x)
+        return float(np.clip(dist.mean, lo, hi))
+    if kind == "mixture":
+        w = np.array([c.weight for c in dist.components], dtype=float)
+        i = rng.choice(len(w), p=w / w.sum())
+        return sample_distribution(dist.components[i].value, rng)
+    raise ValueError(f"unknown distribution {kind!r}")
+
+
+def resolve_structure_path(structure: str) -> Path:
+    """``package:NAME`` → a file shipped in diffbench/data; anything else is a filesystem path."""
+    if structure.startswith("package:"):
+        from diffbench.data import data_path
+
+        return data_path(structure.split(":", 1)[1])
+    return Path(structure).expanduser()
+
+
+@dataclass
+class Draw:
+    """One particle of a species, as drawn (all SI)."""
+
+    table_index: int
+    scale: float
+    amplitude: complex  # multiplies the table entry's amplitude (before √J)
+    size_m: float
+    diameter_m: float  # volume-equivalent sphere diameter
+    shape_param: float
+    bounding_radius_m: float
+
+
+@dataclass
+class RuntimeSpecies:
+    name: str
+    config: SpeciesConfig
+    point_group: str
+    entries: list = field(default_factory=list)  # indices into the species table
+
+    def draw(self, rng: np.random.Generator) -> Draw:
+        raise NotImplementedError
+
+
+def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_m: float,
+                  photon_energy_ev: float, anomalous: bool, samples_per_fringe: float,
+                  use_cache: bool = True) -> RuntimeSpecies:
+    """Prepare a species' amplitude source (volumes are built or loaded from the cache here)."""
+    mat = get_material(cfg.material)
+    density = mat.scattering_density(photon_energy_ev, anomalous)
+    pg = cfg.point_group or POINT_GROUPS[cfg.shape]
+    common = dict(photon_energy_ev=photon_energy_ev, anomalous=anomalous, spf=samples_per_fringe,
+                  q_max_m=q_max_m)
+
+    if cfg.shape in ("sphere", "cube"):
+        ref = cfg.size_m.upper
+        kind = K.KIND_SPHERE if cfg.shape == "sphere" else K.KIND_CUBE
+        idx = table.add_analytic(kind, ref)
+        vol_of = (lambda d: math.pi / 6 * d**3) if cfg.shape == "sphere" else (lambda a: a**3)
+        bound = (lambda d: d / 2) if cfg.shape == "sphere" else (lambda a: a * math.sqrt(3) / 2)
+
+        class _S(RuntimeSpecies):
+            def draw(self, rng):
+                size = sample_distribution(cfg.size_m, rng)
+                s = size / ref
+                d_eq = (6.0 * vol_of(size) / math.pi) ** (1 / 3)
+                return Draw(idx, s, density * s**3, size, d_eq, float("nan"), bound(size))
+
+        return _S(name, cfg, pg, [idx])
+
+    if cfg.shape == "melting-cube":
+        ref = cfg.size_m.upper
+        levels = np.linspace(0.0, 1.0, cfg.melt_levels)
+        g = cfg.volume_growth
+        bound_ref = ref * math.sqrt(3) / 2  # the cube's half-diagonal bounds every level
+        dq = choose_dq(2 * bound_ref, samples_per_fringe)
+        entries = []
+        for m in levels:
+            p = superball_exponent(float(m))
+            v = ref**3 * (1 + g * m)
+            a = (v / superball_volume(1.0, p)) ** (1 / 3)
+            shape = Superball(a, float(m), density=density / (1 + g * m))  # mass conserved
+            params = dict(kind="superball", half_size_m=a, melt=float(m), density=[density.real / (1 + g * m),
+                          density.imag / (1 + g * m)], dq=dq, **common)
+            vol = cached(params, lambda: shape_volume(shape, q_max_m, dq), use_cache)
+            entries.append(table.add_volume(vol))
+        melt_dist = cfg.melt
+
+        class _M(RuntimeSpecies):
+            def draw(self, rng):
+                size = sample_distribution(cfg.size_m, rng)
+                melt = sample_distribution(melt_dist, rng) if melt_dist is not None else 0.0
+                li = int(round(melt * (len(levels) - 1)))
+                melt_sim = float(levels[li])  # the truth is the level actually simulated
+                s = size / ref
+                d_eq = (6.0 * size**3 * (1 + g * melt_sim) / math.pi) ** (1 / 3)
+                return Draw(entries[li], s, complex(s**3), size, d_eq, melt_sim, size * math.sqrt(3) / 2)
+
+        return _M(name, cfg, pg, entries)
+
+    if cfg.shape == "icosahedral-virus":
+        ref = cfg.size_m.upper
+        inner = get_material(cfg.inner_material or cfg.material).scattering_density(photon_energy_ev, anomalous)
+        shape = IcosahedralShell(ref / 2, cfg.shell_thickness_m, shell_density=density, inner_density=inner)
+        dq = choose_dq(ref, samples_per_fringe)
+        params = dict(kind="icosahedral-shell", circumradius_m=ref / 2, shell_m=cfg.shell_thickness_m,
+                      shell=[density.real, density.imag], inner=[inner.real, inner.imag], dq=dq, **common)
+        vol = cached(params, lambda: shape_volume(shape, q_max_m, dq), use_cache)
+        idx = table.add_volume(vol)
+        v_ref = shape.volume_m3()
+
+        class _V(RuntimeSpecies):
+            def draw(self, rng):
+                size = sample_distribution(cfg.size_m, rng)
+                s = size / ref
+                d_eq = (6.0 * v_ref * s**3 / math.pi) ** (1 / 3)
+                return Draw(idx, s, complex(s**3), size, d_eq, float("nan"), size / 2)
+
+        return _V(name, cfg, pg, [idx])
+
+    if cfg.shape == "atomic":
+        from diffbench.simulate.atomic import atomic_volume, load_structure
+
+        path = resolve_structure_path(cfg.structure)
+        model = load_structure(path, cfg.assembly)
+        diameter = 2 * model.max_radius_m
+        dq = choose_dq(diameter, samples_per_fringe)
+        import hashlib
+
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        params = dict(kind="atomic", sha256=digest, assembly=cfg.assembly, dq=dq, **common)
+        energy = photon_energy_ev if anomalous else None
+        vol = cached(params, lambda: atomic_volume(model, q_max_m, dq, energy), use_cache)
+        idx = table.add_volume(vol)
+        w = np.array([__import__("gemmi").Element(e).atomic_number for e in model.elements]) * model.occupancy
+        rg = math.sqrt(float((w * (model.positions_m**2).sum(1)).sum() / w.sum()))
+        d_eq = 2 * math.sqrt(5 / 3) * rg  # sphere of the same radius of gyration
+
+        class _A(RuntimeSpecies):
+            def draw(self, rng):
+                return Draw(idx, 1.0, complex(1.0), diameter, d_eq, float("nan"), model.max_radius_m)
+
+        sp = _A(name, cfg, pg, [idx])
+        sp.model = model
+        return sp
+
+    raise ValueError(f"unknown shape {cfg.shape!r}")
