@@ -117,6 +117,8 @@ class DetectorConfig(Strict):
     """A preset plus optional overrides of single fields."""
 
     preset: str
+    nx: Annotated[int, Field(ge=1)] | None = None
+    ny: Annotated[int, Field(ge=1)] | None = None
     distance_m: Positive | None = None
     pixel_size_m: Positive | None = None
     beam_center_xy_px: tuple[float, float] | None = None

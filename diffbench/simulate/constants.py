@@ -3,7 +3,7 @@
 #: Classical electron radius r_e in metres (CODATA 2018).
 R_E_M = 2.8179403262e-15
 #: Planck constant times speed of light, in eV·m: λ[m] = HC_EV_M / E[eV].
-HC_EV_M = 1.239841984e-6
+HC_EV_M = 6.62607015e-34 * 299792458.0 / 1.602176634e-19  # exact in the 2019 SI
 #: Elementary charge in coulombs = joules per electronvolt.
 EV_J = 1.602176634e-19
 #: Avogadro constant in 1/mol.

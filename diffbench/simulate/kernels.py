@@ -146,7 +146,7 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
     return re, im
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, fastmath=True)
 def render(
     qvec, factor, valid, bg_template,
     part_start, bg_scale, keys,
@@ -196,8 +196,10 @@ def render(
                 # complex product amp · F · e^{i q·r}
                 ar = amp[k, 0] * fre - amp[k, 1] * fim
                 ai = amp[k, 0] * fim + amp[k, 1] * fre
-                ph = qx * pos[k, 0] + qy * pos[k, 1] + qz * pos[k, 2]
-                if ph != 0.0:
+                # a phase ramp only matters relative to other particles of the same coherent group
+                alone = (k == p0 or cluster[k - 1] != cluster[k]) and (k == p1 - 1 or cluster[k + 1] != cluster[k])
+                if not alone:
+                    ph = qx * pos[k, 0] + qy * pos[k, 1] + qz * pos[k, 2]
                     c = math.cos(ph)
                     s = math.sin(ph)
                     ar, ai = ar * c - ai * s, ar * s + ai * c

@@ -1,0 +1,45 @@
+"""Shared fixtures: a session-wide volume cache, the test seed, small recipes."""
+
+import os
+
+import numpy as np
+import pytest
+
+SEED = int(os.environ.get("DIFFBENCH_TEST_SEED", "42"))
+
+
+def pytest_report_header(config):
+    return f"diffbench test seed: {SEED} (set DIFFBENCH_TEST_SEED to change)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _volume_cache(tmp_path_factory):
+    """Volumes are cached once per test session (not in the user's ~/.cache)."""
+    if "DIFFBENCH_CACHE_DIR" not in os.environ:
+        os.environ["DIFFBENCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("volume-cache"))
+    yield
+
+
+@pytest.fixture
+def seed():
+    return SEED
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(SEED)
+
+
+def small_recipe(**over):
+    """A quick recipe dict on the 64×64 test detector (override any top-level section)."""
+    base = dict(
+        description="test",
+        detector={"preset": "square-64"},
+        beam=dict(photon_energy_ev=1700, pulse_energy_j=2e-4, focus_diameter_m=1.5e-6),
+        species={"s": dict(shape="sphere", size_m=60e-9, material="protein")},
+        target="s",
+        hits={"classes": {"single": 1}},
+        injection=dict(hit_diameter_m=0.0, depth_m=0.0),
+    )
+    base.update(over)
+    return base
