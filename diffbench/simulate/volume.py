@@ -111,11 +111,13 @@ def shape_volume(shape, q_max_m: float, dq_m: float, dx_m: float | None = None,
                  supersample: int = 4) -> ReciprocalVolume:
     """Octant amplitude of an mmm-symmetric :class:`~diffbench.simulate.shapes.Shape`.
 
-    ``dx_m`` defaults to π/(2 q_max) (real space oversampled 2× relative to the Nyquist limit of the
-    q range) and at most a 24th of the shape's half-extent (so small particles are well resolved).
+    ``dx_m`` defaults to π/(4 q_max) (real space oversampled 4× relative to the Nyquist limit of the
+    q range) and at most a 48th of the shape's half-extent. The partial-volume voxelisation error of a
+    curved surface falls as Δx²: for a sphere on [0, q_max] it was 5.5 % of the amplitude envelope at
+    Δx = 0.83 q_max⁻¹, 1.6 % at 0.40 and 0.7 % at 0.20 (99th percentile, tests/simulate/test_volume.py).
     """
     if dx_m is None:
-        dx_m = min(math.pi / (2.0 * q_max_m), shape.extent_m / 24.0)
+        dx_m = min(math.pi / (4.0 * q_max_m), shape.extent_m / 48.0)
     rho = shape.voxelise_octant(dx_m, supersample=supersample)
     n = rho.shape[0]
     x = (np.arange(n) + 0.5) * dx_m
