@@ -99,7 +99,7 @@ def agipd_euxfel() -> Detector:
 def square_64() -> Detector:
     """A small 64×64 detector of 200 µm pixels at 0.2 m, beam in the centre, no mask: for tests."""
     return Detector(nx=64, ny=64, pixel_size_m=200e-6, distance_m=0.2, beam_center_xy_px=(31.5, 31.5),
-                    name="square-64", description=square_64.__doc__)
+                    saturation_photons=65535, name="square-64", description=square_64.__doc__)
 
 
 @register_detector("square-128")
