@@ -70,11 +70,12 @@ def pnccd_amo86615() -> Detector:
 
 @register_detector("pnccd-amo86615-bin8")
 def pnccd_amo86615_bin8() -> Detector:
-    """The pnccd-amo86615 geometry binned 8×8 to 128×130 (600 µm pixels, 2-pixel gap), same angles:
-    the small frames of paper 004's latent-space work and of the GroEL speed benchmark."""
-    panels = (Panel(0, 0, 64, 64), Panel(64, 0, 64, 64), Panel(0, 66, 64, 64), Panel(64, 66, 64, 64))
-    return Detector(nx=128, ny=130, pixel_size_m=600e-6, distance_m=0.150,
-                    beam_center_xy_px=(63.5, 64.5), panels=panels, beamstop_radius_m=0.6e-3,
+    """The pnccd-amo86615 geometry binned 8×8 to 128×128 (600 µm pixels, the 2-row gap through the
+    beam masked), same angles: the small frames of paper 004's latent-space work and of the GroEL
+    speed benchmark."""
+    panels = (Panel(0, 0, 64, 63), Panel(64, 0, 64, 63), Panel(0, 65, 64, 63), Panel(64, 65, 64, 63))
+    return Detector(nx=128, ny=128, pixel_size_m=600e-6, distance_m=0.150,
+                    beam_center_xy_px=(63.5, 63.5), panels=panels, beamstop_radius_m=0.6e-3,
                     saturation_photons=65535, name="pnccd-amo86615-bin8",
                     description=pnccd_amo86615_bin8.__doc__)
 

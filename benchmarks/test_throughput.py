@@ -1,0 +1,61 @@
+"""End-to-end throughput: simulation + Poisson + compressed write (2 cores).
+
+Targets from the foundation issue: ≥ 60 patterns/s for PR772 single hits on the full 1024×512
+panel; ≥ 3,000 patterns/s for GroEL at 128×128; GroEL volume precomputation < 30 s.
+"""
+
+import time
+
+import pytest
+
+from diffbench.simulate.catalogue import resolve
+from diffbench.simulate.engine import Simulator
+from diffbench.simulate.run import simulate_to_file
+
+
+def _run(tmp_path, recipe, n, overrides, workers=1):
+    out = tmp_path / f"{recipe}.cxi"
+    t0 = time.perf_counter()
+    simulate_to_file(recipe, n, out, seed=1, overrides=overrides, workers=workers, progress=False)
+    dt = time.perf_counter() - t0
+    out.unlink()
+    return n / dt
+
+
+@pytest.fixture
+def warm(tmp_path):
+    """Build volumes and compile kernels once, outside the timing."""
+    def _warm(recipe, overrides):
+        simulate_to_file(recipe, 2, tmp_path / "warm.cxi", overrides=overrides, progress=False)
+        (tmp_path / "warm.cxi").unlink()
+    return _warm
+
+
+def test_pr772_single_hits_full_panel(benchmark, tmp_path, warm, timed):
+    ov = ["hits.classes={single: 1}"]
+    warm("pr772-spi-v1", ov)
+    n = 600 if timed else 4
+    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v1", n, ov), rounds=3 if timed else 1)
+    benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 1024 * 512, n=n)
+
+
+def test_pr772_full_recipe_mix(benchmark, tmp_path, warm, timed):
+    warm("pr772-spi-v1", [])
+    n = 600 if timed else 4
+    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v1", n, []), rounds=3 if timed else 1)
+    benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 1024 * 512, n=n)
+
+
+def test_groel_128(benchmark, tmp_path, warm, timed):
+    ov = ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"]
+    warm("chaperonin-90-v1", ov)
+    n = 30000 if timed else 16
+    rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v1", n, ov), rounds=3 if timed else 1)
+    benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 128 * 128, n=n)
+
+
+def test_groel_volume_precomputation(benchmark, timed):
+    recipe, _ = resolve("chaperonin-90-v1")
+    if not timed:
+        pytest.skip("building the full GroEL volume takes ~20 s; timed runs only (make bench)")
+    benchmark.pedantic(lambda: Simulator(recipe, 0, use_cache=False), rounds=1)
