@@ -80,9 +80,12 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
 
 def _worker(name, raw, seed, start, stop, part_path, noise, compression):
     """Process entry point: simulate [start, stop) into its own part file."""
+    import numba
+
     from diffbench.io.cxi import CXIWriter
     from diffbench.simulate.engine import Simulator
 
+    numba.set_num_threads(1)  # one process per core: no thread oversubscription
     recipe = Recipe.model_validate(raw)
     sim = Simulator(recipe, seed, noise=noise)
     dtype = sim.count_dtype if sim.noise else np.float32
