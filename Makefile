@@ -19,6 +19,7 @@ env: $(STAMP)
 
 ## Simulate the default dataset (sphere calibration + PR772 mix) and print its summary.
 demo: $(STAMP)
+	mkdir -p demo
 	$(BIN)/diffbench list
 	$(BIN)/diffbench simulate pr772-spi-v1 -n 200 --seed 1 -o demo/pr772-spi-v1.cxi
 	$(BIN)/diffbench info demo/pr772-spi-v1.cxi
