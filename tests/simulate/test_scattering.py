@@ -156,3 +156,27 @@ def test_numba_kernel_matches_numpy_reference(recipe_over):
         img, _, _ = sim.render([shot], noise=False)
         ref = reference.expected_photons(sim, shot)
         assert_allclose(img[0], ref, rtol=1e-4, atol=1e-6 * ref.max())
+
+
+def test_flat_and_gas_background_add_their_expected_photons():
+    # empty shots: only background. Flat level on every valid pixel plus a gas profile normalised to
+    # gas_photons; both scale with the pulse energy (no jitter here → exactly nominal).
+    sim = _sim(hits={"classes": {"empty": 1}},
+               background={"flat_photons_per_pixel": 0.01, "gas_photons": 300.0})
+    img, truth, parts = _expected(sim)
+    assert len(parts) == 0 and truth["multiplicity"] == 0
+    n_valid = sim.detector.valid().sum()
+    assert_allclose(truth["expected_photons_total"], 0.01 * n_valid + 300.0, rtol=1e-9)
+    # the gas profile falls with q (helium form factor), the flat part does not
+    gas = img - 0.01
+    assert gas[31, 31] > gas[0, 0] > 0
+
+
+def test_saturation_clips_counts_and_is_counted():
+    sim = _sim(detector={"preset": "square-64", "saturation_photons": 50},
+               beam=dict(photon_energy_ev=1700, pulse_energy_j=2e-2, focus_diameter_m=1.5e-6))
+    imgs, truth, _ = sim.simulate([0, 1], noise=True)
+    expected, _, _ = sim.simulate([0, 1], noise=False)
+    assert imgs.max() == 50
+    assert_allclose(truth["n_saturated"], (imgs == 50).reshape(2, -1).sum(axis=1))
+    assert (truth["n_saturated"] > 0).all() and (expected > 60).sum() > 0
