@@ -11,13 +11,6 @@ import pytest
 FULL = os.environ.get("DIFFBENCH_BENCH_FULL") == "1"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _volume_cache(tmp_path_factory):
-    if "DIFFBENCH_CACHE_DIR" not in os.environ:
-        os.environ["DIFFBENCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("volume-cache"))
-    yield
-
-
 @pytest.fixture
 def timed(request):
     """True when pytest-benchmark actually times (not --benchmark-disable)."""

@@ -1,4 +1,4 @@
-"""Shared fixtures: a session-wide volume cache, the test seed, small recipes."""
+"""Test fixtures: the test seed and small recipes (the volume cache is in the root conftest)."""
 
 import os
 
@@ -10,14 +10,6 @@ SEED = int(os.environ.get("DIFFBENCH_TEST_SEED", "42"))
 
 def pytest_report_header(config):
     return f"diffbench test seed: {SEED} (set DIFFBENCH_TEST_SEED to change)"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _volume_cache(tmp_path_factory):
-    """Volumes are cached once per test session (not in the user's ~/.cache)."""
-    if "DIFFBENCH_CACHE_DIR" not in os.environ:
-        os.environ["DIFFBENCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("volume-cache"))
-    yield
 
 
 @pytest.fixture

@@ -71,11 +71,9 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
         parts, value = parse_override(text)
         node = out
         for p in parts[:-1]:
-            if not isinstance(node.get(p), dict):
-                node[p] = {} if p not in node else node[p]
-                if not isinstance(node[p], dict):
-                    raise RecipeError(f"--set {text!r}: {p!r} is not a section")
-            node = node[p]
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise RecipeError(f"--set {text!r}: {p!r} is not a section")
         node[parts[-1]] = value
     return out
 

@@ -6,7 +6,6 @@ computed or written. Sizes are in metres, energies in eV or J as named.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -288,6 +287,3 @@ def format_validation_error(exc, prefix: str = "") -> str:
         lines.append(f"{loc}: {err['msg']}{got_s}")
     return "; ".join(lines)
 
-
-def finite(x: float) -> bool:
-    return math.isfinite(x)

@@ -6,7 +6,6 @@ refer to them with ``detector: {preset: NAME, ...overrides}``.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 from diffbench.simulate.detector import Detector, Panel
@@ -110,6 +109,3 @@ def square_128() -> Detector:
                     beamstop_radius_m=0.9e-3, saturation_photons=65535, name="square-128",
                     description=square_128.__doc__)
 
-
-def max_angle_deg(det: Detector) -> float:
-    return math.degrees(float(det.scattering_angle_rad().max()))

@@ -9,7 +9,7 @@ and the groups add incoherently. Two particles are in the same group when their 
 fringes are resolved by the pixels: the phase q·d between them changes by less than π from one
 pixel to the next anywhere on the detector, i.e. Δq_pix (|d_⊥| + |d_z| q_max/k) < π. Fringes finer
 than that average out within a pixel, and the incoherent sum is the pixel-integrated answer.
-Aggregates (touching particles) are always one group.
+Aggregates (touching particles) always pass this test, so they form one group.
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ class Simulator:
         pos[0] = self._random_point(rng)
         sep = self.recipe.hits.separation_m
         for k in range(1, n):
-            if cls == "aggregate" and k < sum(1 for d in draws):
+            if cls == "aggregate":
                 # stick to a random earlier particle, touching, avoiding overlaps (50 tries)
                 for _ in range(50):
                     j = int(rng.integers(0, k))
@@ -215,9 +215,6 @@ class Simulator:
         group = np.arange(n)
         if n < 2:
             return group.astype(np.int32)
-        if cls == "aggregate":
-            # the touching target particles are one group; any others are judged below
-            pass
         slope = self.q_max / self.beam.k_m
         parent = list(range(n))
 

@@ -147,15 +147,12 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
                             if advance:
                                 advance(b - a)
                     results.sort()
-                    import h5py
+                    from diffbench.io.cxi import open_dataset
 
                     pats, parts = [], []
                     for a, b, path in results:
-                        with h5py.File(path, "r") as pf:
-                            w.copy_chunks_from(pf["/entry_1/instrument_1/detector_1/data"], a)
-                        from diffbench.io.cxi import open_dataset
-
                         with open_dataset(path) as d:
+                            w.copy_chunks_from(d.patterns, a)
                             pats.append(_table(d.truth, "pattern"))
                             parts.append(_table(d.particles, "particle"))
                     w.write_truth(np.concatenate(pats), np.concatenate(parts))

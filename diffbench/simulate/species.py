@@ -7,6 +7,7 @@ one volume serves a whole size distribution (the reference is the distribution's
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,20 +154,20 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         return _V(name, cfg, pg, [idx])
 
     if cfg.shape == "atomic":
+        import gemmi
+
         from diffbench.simulate.atomic import atomic_volume, load_structure
 
         path = resolve_structure_path(cfg.structure)
         model = load_structure(path, cfg.assembly)
         diameter = 2 * model.max_radius_m
         dq = choose_dq(diameter, samples_per_fringe)
-        import hashlib
-
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         params = dict(kind="atomic", sha256=digest, assembly=cfg.assembly, dq=dq, **common)
         energy = photon_energy_ev if anomalous else None
         vol = cached(params, lambda: atomic_volume(model, q_max_m, dq, energy), use_cache)
         idx = table.add_volume(vol)
-        w = np.array([__import__("gemmi").Element(e).atomic_number for e in model.elements]) * model.occupancy
+        w = np.array([gemmi.Element(e).atomic_number for e in model.elements]) * model.occupancy
         rg = math.sqrt(float((w * (model.positions_m**2).sum(1)).sum() / w.sum()))
         d_eq = 2 * math.sqrt(5 / 3) * rg  # sphere of the same radius of gyration
 
