@@ -236,28 +236,28 @@ class Simulator:
 
     # ------------------------------------------------------------------ rendering
     def particle_arrays(self, shots: list[Shot]) -> dict:
-        """Kernel arrays for a batch of planned shots."""
-        n = sum(len(s.particles) for s in shots)
+        """Kernel arrays for a batch of planned shots (one vectorised pass over all particles)."""
+        counts = np.array([len(s.particles) for s in shots], dtype=np.int64)
         start = np.zeros(len(shots) + 1, dtype=np.int64)
-        mat = np.zeros((max(n, 1), 3, 3))
-        amp = np.zeros((max(n, 1), 2))
-        pos = np.zeros((max(n, 1), 3))
-        cluster = np.zeros(max(n, 1), dtype=np.int64)
-        species = np.zeros(max(n, 1), dtype=np.int64)
-        k = 0
-        for t, s in enumerate(shots):
-            start[t] = k
-            for name, draw, quat, p, flu, g in s.particles:
-                r = quaternion_to_matrix(quat)
-                mat[k] = draw.scale * r.T
-                a = math.sqrt(flu) * draw.amplitude
-                amp[k] = (a.real, a.imag)
-                pos[k] = p
-                cluster[k] = g
-                species[k] = draw.table_index
-                k += 1
-        start[-1] = k
-        bg_scale = np.array([s.pulse_energy_j / self.beam.pulse_energy_j for s in shots])
+        np.cumsum(counts, out=start[1:])
+        parts = [p for s in shots for p in s.particles]
+        n = max(len(parts), 1)
+        mat = np.zeros((n, 3, 3))
+        amp = np.zeros((n, 2))
+        pos = np.zeros((n, 3))
+        cluster = np.zeros(n, dtype=np.int64)
+        species = np.zeros(n, dtype=np.int64)
+        if parts:
+            names, draws, quats, p, flu, g = zip(*parts)
+            scale = np.array([d.scale for d in draws])
+            # kernel matrix s Rᵀ: the particle frame sees q' = s Rᵀ q
+            mat[:] = scale[:, None, None] * quaternion_to_matrix(np.array(quats)).transpose(0, 2, 1)
+            a = np.sqrt(np.array(flu)) * np.array([d.amplitude for d in draws], dtype=complex)
+            amp[:, 0], amp[:, 1] = a.real, a.imag
+            pos[:] = p
+            cluster[:] = g
+            species[:] = [d.table_index for d in draws]
+        bg_scale = np.array([s.pulse_energy_j for s in shots]) / self.beam.pulse_energy_j
         keys = np.array([s.key for s in shots], dtype=np.uint64)
         return dict(part_start=start, bg_scale=bg_scale, keys=keys, mat=mat, amp=amp, pos=pos,
                     cluster=cluster, species=species)
@@ -288,18 +288,17 @@ class Simulator:
     def pattern_truth(self, shots, bp, be, bs, noise, out) -> np.ndarray:
         t = np.zeros(len(shots), dtype=PATTERN_DTYPE)
         target = self.recipe.target
-        for i, s in enumerate(shots):
-            names = [p[0] for p in s.particles]
-            n_t = sum(1 for nm in names if nm == target)
-            t[i]["multiplicity"] = len(names)
-            t[i]["hit_class"] = s.hit_class
-            t[i]["is_single_hit"] = n_t == 1 and len(names) == 1
-            t[i]["n_target"] = n_t
-            t[i]["n_contaminant"] = len(names) - n_t
-            t[i]["n_coherent_groups"] = len({p[5] for p in s.particles})
-            t[i]["pulse_energy_j"] = s.pulse_energy_j
-            t[i]["fluence_photons_per_m2"] = self.beam.peak_fluence(s.pulse_energy_j)
-            t[i]["beam_center_xy_px"] = self.detector.beam_center_xy_px
+        n_all = np.array([len(s.particles) for s in shots], dtype=np.int32)
+        n_t = np.array([sum(1 for p in s.particles if p[0] == target) for s in shots], dtype=np.int32)
+        t["multiplicity"] = n_all
+        t["hit_class"] = [s.hit_class for s in shots]
+        t["is_single_hit"] = (n_t == 1) & (n_all == 1)
+        t["n_target"] = n_t
+        t["n_contaminant"] = n_all - n_t
+        t["n_coherent_groups"] = [len({p[5] for p in s.particles}) for s in shots]
+        t["pulse_energy_j"] = [s.pulse_energy_j for s in shots]
+        t["fluence_photons_per_m2"] = self.beam.peak_fluence(t["pulse_energy_j"])
+        t["beam_center_xy_px"] = self.detector.beam_center_xy_px
         # sums over blocks in block order: independent of threads and batching
         t["expected_photons_total"] = be.sum(axis=1)
         if noise:
@@ -312,18 +311,21 @@ class Simulator:
     def particle_truth(self, shots) -> np.ndarray:
         rows = [(s.index, p) for s in shots for p in s.particles]
         out = np.zeros(len(rows), dtype=PARTICLE_DTYPE)
-        for i, (idx, (name, d, quat, pos, flu, g)) in enumerate(rows):
-            out[i]["pattern_index"] = idx
-            out[i]["species"] = name
-            out[i]["shape"] = self.recipe.species[name].shape
-            out[i]["is_target"] = name == self.recipe.target
-            out[i]["diameter_m"] = d.diameter_m
-            out[i]["size_m"] = d.size_m
-            out[i]["shape_param"] = d.shape_param
-            out[i]["orientation_wxyz"] = quat
-            out[i]["position_m"] = pos
-            out[i]["fluence_photons_per_m2"] = flu
-            out[i]["coherent_group"] = g
+        if not rows:
+            return out
+        idx, parts = zip(*rows)
+        names, draws, quats, pos, flu, g = zip(*parts)
+        out["pattern_index"] = idx
+        out["species"] = names
+        out["shape"] = [self.recipe.species[n].shape for n in names]
+        out["is_target"] = [n == self.recipe.target for n in names]
+        out["diameter_m"] = [d.diameter_m for d in draws]
+        out["size_m"] = [d.size_m for d in draws]
+        out["shape_param"] = [d.shape_param for d in draws]
+        out["orientation_wxyz"] = quats
+        out["position_m"] = pos
+        out["fluence_photons_per_m2"] = flu
+        out["coherent_group"] = g
         return out
 
     def simulate(self, indices, noise: bool | None = None):

@@ -51,6 +51,8 @@ def poisson_draw(lam, key, pix):
     base = np.uint64(pix) * _DRAWS
     if lam < 10.0:
         u = _uniform(key, base)
+        if u <= 1.0 - lam:  # e^{-λ} ≥ 1 - λ, so k = 0 without evaluating the exponential
+            return 0
         p = math.exp(-lam)
         cdf = p
         k = 0
@@ -146,6 +148,32 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
     return re, im
 
 
+@nb.njit(inline="always")
+def _add_particle(qvec, valid, i0, i1, m, a_re, a_im, phase, rx, ry, rz,
+                  kind, off, n, nc, dq, fold, size, vol, acc_re, acc_im):
+    """acc[i - i0] += amp · F(m q_i) · e^{i q_i·r} for the valid pixels i in [i0, i1)."""
+    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
+    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
+    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
+    for i in range(i0, i1):
+        if not valid[i]:
+            continue
+        qx = qvec[i, 0]
+        qy = qvec[i, 1]
+        qz = qvec[i, 2]
+        fre, fim = _lookup(m00 * qx + m01 * qy + m02 * qz, m10 * qx + m11 * qy + m12 * qz,
+                           m20 * qx + m21 * qy + m22 * qz, kind, off, n, nc, dq, fold, size, vol)
+        ar = a_re * fre - a_im * fim
+        ai = a_re * fim + a_im * fre
+        if phase:
+            ph = qx * rx + qy * ry + qz * rz
+            c = math.cos(ph)
+            s = math.sin(ph)
+            ar, ai = ar * c - ai * s, ar * s + ai * c
+        acc_re[i - i0] += ar
+        acc_im[i - i0] += ai
+
+
 @nb.njit(parallel=True, cache=True, fastmath=True)
 def render(
     qvec, factor, valid, bg_template,
@@ -162,6 +190,9 @@ def render(
     multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
     out (n_pat, npix): counts (noise=True, integer dtype) or expected photons (noise=False, float).
     block_* (n_pat, n_blocks): per-block photon sum, expected sum and saturated-pixel count.
+
+    Work items are (pattern, block of BLOCK pixels); within one, particles are the outer loop so
+    that each particle's rotation and species constants stay in registers over the pixels.
     """
     n_pat = part_start.size - 1
     npix = qvec.shape[0]
@@ -169,47 +200,36 @@ def render(
     for item in nb.prange(n_pat * n_blocks):
         t = item // n_blocks
         b = item % n_blocks
+        i0 = b * BLOCK
+        i1 = min(npix, i0 + BLOCK)
         key = keys[t]
         p0 = part_start[t]
         p1 = part_start[t + 1]
+        inten = np.zeros(i1 - i0)
+        acc_re = np.zeros(i1 - i0)
+        acc_im = np.zeros(i1 - i0)
+        for k in range(p0, p1):
+            first = k == p0 or cluster[k - 1] != cluster[k]
+            last = k == p1 - 1 or cluster[k + 1] != cluster[k]
+            sp = species[k]
+            # a phase ramp only matters relative to other particles of the same coherent group
+            _add_particle(qvec, valid, i0, i1, mat[k], amp[k, 0], amp[k, 1], not (first and last),
+                          pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
+                          sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, acc_re, acc_im)
+            if last:
+                for j in range(i1 - i0):
+                    inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]
+                    acc_re[j] = 0.0
+                    acc_im[j] = 0.0
         s_ph = 0
         s_ex = 0.0
         s_sat = 0
-        for i in range(b * BLOCK, min(npix, (b + 1) * BLOCK)):
+        bgs = bg_scale[t]
+        for i in range(i0, i1):
             if not valid[i]:
                 out[t, i] = 0
                 continue
-            qx = qvec[i, 0]
-            qy = qvec[i, 1]
-            qz = qvec[i, 2]
-            inten = 0.0
-            are = 0.0
-            aim = 0.0
-            for k in range(p0, p1):
-                m = mat[k]
-                px = m[0, 0] * qx + m[0, 1] * qy + m[0, 2] * qz
-                py = m[1, 0] * qx + m[1, 1] * qy + m[1, 2] * qz
-                pz = m[2, 0] * qx + m[2, 1] * qy + m[2, 2] * qz
-                sp = species[k]
-                fre, fim = _lookup(px, py, pz, sp_kind[sp], sp_offset[sp], sp_n[sp], sp_nc[sp],
-                                   sp_dq[sp], sp_fold[sp], sp_size[sp], vol)
-                # complex product amp · F · e^{i q·r}
-                ar = amp[k, 0] * fre - amp[k, 1] * fim
-                ai = amp[k, 0] * fim + amp[k, 1] * fre
-                # a phase ramp only matters relative to other particles of the same coherent group
-                alone = (k == p0 or cluster[k - 1] != cluster[k]) and (k == p1 - 1 or cluster[k + 1] != cluster[k])
-                if not alone:
-                    ph = qx * pos[k, 0] + qy * pos[k, 1] + qz * pos[k, 2]
-                    c = math.cos(ph)
-                    s = math.sin(ph)
-                    ar, ai = ar * c - ai * s, ar * s + ai * c
-                are += ar
-                aim += ai
-                if k == p1 - 1 or cluster[k + 1] != cluster[k]:
-                    inten += are * are + aim * aim
-                    are = 0.0
-                    aim = 0.0
-            lam = factor[i] * inten + bg_scale[t] * bg_template[i]
+            lam = factor[i] * inten[i - i0] + bgs * bg_template[i]
             s_ex += lam
             if noise:
                 c = poisson_draw(lam, key, i)

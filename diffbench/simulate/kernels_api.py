@@ -45,10 +45,14 @@ class SpeciesTable:
 
     def arrays(self) -> dict:
         """Arrays for kernels.render (the volumes concatenated into one float32 buffer)."""
-        buf = np.empty(max(self._offset, 1), dtype=np.float32)
-        for off, vol in zip(self.offset, self.volumes):
-            if vol is not None:
-                buf[off:off + vol.data.size] = np.asarray(vol.data, dtype=np.float32).ravel()
+        vols = [v for v in self.volumes if v is not None]
+        if len(vols) == 1 and vols[0].data.dtype == np.float32 and vols[0].data.flags.c_contiguous:
+            buf = vols[0].data.reshape(-1)  # a view: a large atomic volume is not held twice
+        else:
+            buf = np.empty(max(self._offset, 1), dtype=np.float32)
+            for off, vol in zip(self.offset, self.volumes):
+                if vol is not None:
+                    buf[off:off + vol.data.size] = np.asarray(vol.data, dtype=np.float32).ravel()
         return dict(
             sp_kind=np.array(self.kind, dtype=np.int64), sp_offset=np.array(self.offset, dtype=np.int64),
             sp_n=np.array(self.n, dtype=np.int64), sp_nc=np.array(self.nc, dtype=np.int64),

@@ -171,9 +171,11 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         rg = math.sqrt(float((w * (model.positions_m**2).sum(1)).sum() / w.sum()))
         d_eq = 2 * math.sqrt(5 / 3) * rg  # sphere of the same radius of gyration
 
+        radius = model.max_radius_m
+
         class _A(RuntimeSpecies):
             def draw(self, rng):
-                return Draw(idx, 1.0, complex(1.0), diameter, d_eq, float("nan"), model.max_radius_m)
+                return Draw(idx, 1.0, complex(1.0), diameter, d_eq, float("nan"), radius)
 
         sp = _A(name, cfg, pg, [idx])
         sp.model = model

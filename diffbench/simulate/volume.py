@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-VOLUME_ALGORITHM_VERSION = 2
+VOLUME_ALGORITHM_VERSION = 3
 
 
 @dataclass
