@@ -14,8 +14,8 @@ from diffbench._version import __version__
 __all__ = ["__version__", "open_dataset"]
 
 
-def open_dataset(path):
-    """Open a diffbench CXI file; see :func:`diffbench.io.cxi.open_dataset`."""
+def open_dataset(path, verify: str = "quick"):
+    """Open a diffbench CXI file or sharded index; see :func:`diffbench.io.cxi.open_dataset`."""
     from diffbench.io.cxi import open_dataset as _open
 
-    return _open(path)
+    return _open(path, verify)

@@ -40,6 +40,9 @@ def main(argv=None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"diffbench: error: {msg}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:  # a run that failed part-way (e.g. a worker died): resumable
+        print(f"diffbench: failed: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("diffbench: interrupted; no output file was written", file=sys.stderr)
         return 130

@@ -5,6 +5,12 @@ Examples:
   diffbench simulate pr772-spi-v1 -n 500 -o singles.cxi --set hits.classes="{single: 1}"
   diffbench simulate gold-melt-v1 -n 2000 -o gold.cxi --workers 2 --compression gzip
   diffbench simulate my-recipe-v1 --config my.yaml -n 10 -o x.cxi --no-noise
+  diffbench simulate chaperonin-90-v1 -n 100000 -o big.cxi --shard-size 5000 --workers 2
+  diffbench simulate chaperonin-90-v1 -n 1000000 -o big.cxi --shard-size 10000 --scheduler tcp://head:8786
+
+With --shard-size M the patterns go to shards of M in OUT.shards/ (one file per shard, written by
+one worker) and OUT is an index presenting them as one CXI file. Re-running the same command after
+an interruption keeps the complete shards and regenerates the rest.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ def add_args(p):
                    help="override one recipe value, e.g. beam.pulse_energy_j=2e-3 (repeatable)")
     p.add_argument("--config", help="YAML catalogue holding the recipe (default: datasets.yaml)")
     p.add_argument("--workers", type=int, default=1, help="processes on this machine (default 1)")
+    p.add_argument("--shard-size", type=int, help="patterns per shard file; OUT becomes an index of the shards")
+    p.add_argument("--scheduler", help="run the shards on Dask distributed: tcp://host:port, or local:K "
+                                        "for a LocalCluster of K processes (needs --shard-size)")
     p.add_argument("--no-noise", action="store_true", help="store expected photons as float32, no Poisson noise")
     p.add_argument("--compression", default="bitshuffle-lz4", choices=["bitshuffle-lz4", "gzip", "none"])
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -29,6 +38,17 @@ def main(args):
 
     from diffbench.simulate.run import simulate_to_file
 
+    if args.scheduler and args.shard_size is None:
+        raise ValueError("--scheduler needs --shard-size (Dask runs write one shard per task)")
+    if args.shard_size is not None:
+        from diffbench.simulate.shards import print_summary, simulate_sharded
+
+        summary = simulate_sharded(args.recipe, args.n, args.output, args.shard_size, seed=args.seed,
+                                   overrides=args.set, config=args.config, workers=args.workers,
+                                   scheduler=args.scheduler, noise=False if args.no_noise else None,
+                                   compression=args.compression, progress=False if args.quiet else None)
+        print_summary(summary)
+        return 0
     t0 = time.perf_counter()
     out = simulate_to_file(args.recipe, args.n, args.output, seed=args.seed, overrides=args.set,
                            config=args.config, workers=args.workers, noise=False if args.no_noise else None,

@@ -56,7 +56,7 @@ class CXIWriter:
     """
 
     def __init__(self, path, n_patterns: int, shape: tuple[int, int], dtype, compression="bitshuffle-lz4",
-                 detector=None, beam=None, attrs: dict | None = None):
+                 detector=None, beam=None, attrs: dict | None = None, first_index: int = 0):
         self.path = Path(path)
         kw = compression_kwargs(compression)
         self.compression = compression
@@ -70,7 +70,7 @@ class CXIWriter:
         f.create_dataset("number_of_entries", data=1)
         e = f.create_group("entry_1")
         e.create_dataset("program_name", data=f"diffbench {__version__}")
-        e.create_dataset("experiment_identifier", data=np.array([f"{i:09d}".encode() for i in range(n_patterns)]))
+        e.create_dataset("experiment_identifier", data=np.array([f"{i:09d}".encode() for i in range(first_index, first_index + n_patterns)]))
         det = f.create_group(DET)
         self.data = det.create_dataset("data", shape=(n_patterns,) + tuple(shape), dtype=dtype,
                                        chunks=(1,) + tuple(shape), **kw)
@@ -131,10 +131,19 @@ class CXIWriter:
             self.f.close()
         finally:
             if exc_type is None:
-                os.replace(self.tmp, self.path)
+                publish(self.tmp, self.path)
             else:
                 self.tmp.unlink(missing_ok=True)
         return False
+
+
+def publish(tmp, path):
+    """Rename a finished temporary file into place with the permissions of a normal new file
+    (mkstemp creates them private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
 
 
 def _write_table(group, table: np.ndarray):
@@ -162,10 +171,19 @@ class Dataset:
     the provenance (recipe, version, seed...). Use as a context manager or call :meth:`close`.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, verify: str = "quick"):
+        from diffbench.io.index import read_manifest, validate_shards
+
         self.path = Path(path)
         self.file = h5py.File(self.path, "r")
         f = self.file
+        self.manifest = read_manifest(f)
+        if self.manifest is not None and verify != "none":
+            try:
+                validate_shards(self.path, self.manifest, full=verify == "full")
+            except BaseException:
+                f.close()
+                raise
         self.patterns = f["/entry_1/data_1/data"]
         self.truth = _read_table(f[TRUTH])
         self.particles = _read_table(f[PARTICLES])
@@ -216,9 +234,16 @@ class Dataset:
         return False
 
 
-def open_dataset(path) -> Dataset:
-    """Open a diffbench CXI file: lazy patterns, truth tables and geometry."""
+def open_dataset(path, verify: str = "quick") -> Dataset:
+    """Open a diffbench CXI file (single or sharded index): lazy patterns, truth tables, geometry.
+
+    verify (sharded indexes only): ``"quick"`` checks every shard's presence and size, and its
+    SHA-256 where its modification time changed; ``"full"`` hashes every shard; ``"none"`` skips.
+    A missing or altered shard raises :class:`diffbench.io.index.ShardError` naming it.
+    """
+    if verify not in ("quick", "full", "none"):
+        raise ValueError(f"verify must be 'quick', 'full' or 'none', got {verify!r}")
     p = Path(path)
     if not p.is_file():
         raise FileNotFoundError(f"no such dataset file: {p}")
-    return Dataset(p)
+    return Dataset(p, verify)

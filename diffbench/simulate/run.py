@@ -40,6 +40,20 @@ def _progress(total: int, label: str, enabled: bool | None):
                     TimeRemainingColumn(), transient=False)
 
 
+def validate_run_args(n, seed, workers, compression):
+    """The command-line numbers of a run, checked before anything is built or written."""
+    from diffbench.io.cxi import COMPRESSIONS
+
+    if not isinstance(n, (int, np.integer)) or n <= 0:
+        raise RecipeError(f"-n must be a positive integer, got {n!r}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise RecipeError(f"--seed must be a non-negative integer, got {seed!r}")
+    if not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise RecipeError(f"--workers must be >= 1, got {workers!r}")
+    if compression not in COMPRESSIONS:
+        raise RecipeError(f"--compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
+
+
 def check_output(out: Path):
     out = Path(out)
     parent = out.parent if str(out.parent) else Path(".")
@@ -78,20 +92,42 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
     return np.concatenate(pats), np.concatenate(parts)
 
 
-def _worker(name, raw, seed, start, stop, part_path, noise, compression):
-    """Process entry point: simulate [start, stop) into its own part file."""
+def write_patterns(sim, path, start: int, stop: int, compression: str, attrs: dict | None = None,
+                   geometry: bool = True, advance=None) -> Path:
+    """Simulate patterns [start, stop) of ``sim`` into the CXI file ``path`` (atomic write)."""
+    from diffbench.io.cxi import CXIWriter
+
+    dtype = sim.count_dtype if sim.noise else np.float32
+    det, beam = (sim.detector, sim.beam) if geometry else (None, None)
+    with CXIWriter(path, stop - start, sim.detector.shape, dtype, compression, det, beam, attrs,
+                   first_index=start) as w:
+        t, p = _write_range(sim, w, start, stop, sim.noise, batch_size_for(sim.valid.size), advance)
+        w.write_truth(t, p)
+    return Path(path)
+
+
+def worker_simulator(raw: dict, seed: int, noise: bool):
+    """The Simulator of a worker process: one numba thread (one process per core), memoised per
+    process so that a worker running many shards builds or loads the species volumes once."""
     import numba
 
-    from diffbench.io.cxi import CXIWriter
-    from diffbench.simulate.engine import Simulator
+    numba.set_num_threads(1)
+    key = (yaml.safe_dump(raw, sort_keys=True), int(seed), bool(noise))
+    if _WORKER_SIM.get("key") != key:
+        from diffbench.simulate.engine import Simulator
 
-    numba.set_num_threads(1)  # one process per core: no thread oversubscription
-    recipe = Recipe.model_validate(raw)
-    sim = Simulator(recipe, seed, noise=noise)
-    dtype = sim.count_dtype if sim.noise else np.float32
-    with CXIWriter(part_path, stop - start, sim.detector.shape, dtype, compression) as w:
-        t, p = _write_range(sim, w, start, stop, sim.noise, batch_size_for(sim.valid.size))
-        w.write_truth(t, p)
+        _WORKER_SIM.clear()
+        _WORKER_SIM.update(key=key, sim=Simulator(Recipe.model_validate(raw), seed, noise=noise))
+    return _WORKER_SIM["sim"]
+
+
+_WORKER_SIM: dict = {}  # per-process memo of worker_simulator (one entry)
+
+
+def _worker(raw, seed, start, stop, part_path, noise, compression):
+    """Process entry point: simulate [start, stop) into its own part file (no geometry: merged later)."""
+    sim = worker_simulator(raw, seed, noise)
+    write_patterns(sim, part_path, start, stop, compression, geometry=False)
     return start, stop, str(part_path)
 
 
@@ -102,17 +138,10 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
 
     All input is checked before any file is created; on failure nothing is left at ``out``.
     """
-    from diffbench.io.cxi import COMPRESSIONS, CXIWriter
+    from diffbench.io.cxi import CXIWriter
     from diffbench.simulate.engine import Simulator
 
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise RecipeError(f"-n must be a positive integer, got {n!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise RecipeError(f"--seed must be a non-negative integer, got {seed!r}")
-    if not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise RecipeError(f"--workers must be >= 1, got {workers!r}")
-    if compression not in COMPRESSIONS:
-        raise RecipeError(f"--compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
+    validate_run_args(n, seed, workers, compression)
     out = Path(out)
     check_output(out)
     recipe, raw = resolve(name, config, overrides)
@@ -137,7 +166,7 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
 
                     ctx = mp.get_context("spawn")  # numba threads and fork do not mix
                     with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
-                        futs = [ex.submit(_worker, name, raw, seed, int(a), int(b), tmpdir / f"part{i:04d}.cxi",
+                        futs = [ex.submit(_worker, raw, seed, int(a), int(b), tmpdir / f"part{i:04d}.cxi",
                                           noise, compression)
                                 for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
                         results = []
