@@ -4,6 +4,7 @@ Targets from the foundation issue: ≥ 60 patterns/s for PR772 single hits on th
 panel; ≥ 3,000 patterns/s for GroEL at 128×128; GroEL volume precomputation < 30 s.
 """
 
+import os
 import time
 
 import pytest
@@ -11,6 +12,8 @@ import pytest
 from diffbench.simulate.catalogue import resolve
 from diffbench.simulate.engine import Simulator
 from diffbench.simulate.run import simulate_to_file
+
+FULL = os.environ.get("DIFFBENCH_BENCH_FULL") == "1"  # paper-scale sizes
 
 
 def _run(tmp_path, recipe, n, overrides, workers=1):
@@ -49,7 +52,7 @@ def test_pr772_full_recipe_mix(benchmark, tmp_path, warm, timed):
 def test_groel_128(benchmark, tmp_path, warm, timed):
     ov = ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"]
     warm("chaperonin-90-v1", ov)
-    n = 30000 if timed else 16
+    n = 10000 if timed else 16
     rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v1", n, ov), rounds=3 if timed else 1)
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 128 * 128, n=n)
 
@@ -59,3 +62,21 @@ def test_groel_volume_precomputation(benchmark, timed):
     if not timed:
         pytest.skip("building the full GroEL volume takes ~20 s; timed runs only (make bench)")
     benchmark.pedantic(lambda: Simulator(recipe, 0, use_cache=False), rounds=1)
+
+
+@pytest.mark.skipif(not FULL, reason="paper scale: set DIFFBENCH_BENCH_FULL=1 (100,000 patterns, a few minutes)")
+def test_groel_peak_memory_100k(benchmark, tmp_path):
+    """Peak RSS of a 100,000-pattern 128×128 run in a fresh process (target < 2 GB, independent of N)."""
+    import resource
+    import subprocess
+    import sys
+
+    out = tmp_path / "big.cxi"
+    cmd = [sys.executable, "-m", "diffbench.cli.main", "simulate", "chaperonin-90-v1", "-n", "100000", "-o", str(out),
+           "--quiet", "--set", "detector.preset=pnccd-amo86615-bin8"]
+    t0 = time.perf_counter()
+    benchmark.pedantic(subprocess.run, args=(cmd,), kwargs={"check": True}, rounds=1)
+    dt = time.perf_counter() - t0
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    benchmark.extra_info.update(peak_rss_mb=rss_mb, seconds=dt, patterns_per_s=1e5 / dt, bytes=out.stat().st_size)
+    assert rss_mb < 2048
