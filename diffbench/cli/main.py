@@ -11,7 +11,7 @@ import sys
 
 from diffbench._version import __version__
 
-SUBCOMMANDS = ("list", "simulate", "info", "export_emc")
+SUBCOMMANDS = ("list", "simulate", "info", "export_emc", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -62,7 +62,21 @@ def parse_override(text: str) -> tuple[list[str], object]:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError:
         parsed = value
-    return parts, parsed
+    return parts, _numbers(parsed)
+
+
+def _numbers(v):
+    """YAML 1.1 reads ``70e-9`` (no dot) as a string; users mean the number."""
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    if isinstance(v, list):
+        return [_numbers(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _numbers(x) for k, x in v.items()}
+    return v
 
 
 def apply_overrides(raw: dict, overrides: list[str]) -> dict:

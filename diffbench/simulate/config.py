@@ -171,6 +171,13 @@ class SpeciesConfig(Strict):
             raise ValueError(f"unknown material {v!r}; known: {', '.join(sorted(MATERIALS))}")
         return v
 
+    @field_validator("size_m", mode="after")
+    @classmethod
+    def _positive_size(cls, v):
+        if v is not None and v.lower <= 0:
+            raise ValueError(f"must be > 0 everywhere, got lower bound {v.lower}")
+        return v
+
     @model_validator(mode="after")
     def _needs(self):
         if self.shape == "atomic":
@@ -179,8 +186,6 @@ class SpeciesConfig(Strict):
         else:
             if self.size_m is None:
                 raise ValueError(f"shape {self.shape!r} needs 'size_m'")
-            if self.size_m.lower <= 0:
-                raise ValueError(f"size_m must be > 0 everywhere, got lower bound {self.size_m.lower}")
         if self.shape == "icosahedral-virus" and self.shell_thickness_m is None:
             raise ValueError("shape 'icosahedral-virus' needs 'shell_thickness_m'")
         if self.melt is not None and not (0 <= self.melt.lower and self.melt.upper <= 1):

@@ -63,3 +63,11 @@ def test_user_config_file(tmp_path):
     p.write_text("recipes: {Bad_Name: {}}")
     with pytest.raises(RecipeError, match="name-vN"):
         resolve("Bad_Name", config=p)
+
+
+def test_set_reads_exponents_without_a_dot_as_numbers():
+    from diffbench.simulate.catalogue import parse_override
+
+    assert parse_override("species.s.size_m=70e-9") == (["species", "s", "size_m"], 70e-9)
+    assert parse_override("detector.preset=square-64")[1] == "square-64"
+    assert parse_override("hits.separation_m=[20e-9, 5.0e-8]")[1] == [20e-9, 5e-8]

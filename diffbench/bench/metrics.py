@@ -1,0 +1,93 @@
+"""Scores against the truth: binary-classification metrics with Wilson intervals, ROC-AUC, IoU of
+selections (paper 000 eq. 4), PSD contrast γ (paper 000 eq. 5), size error."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion (E. B. Wilson, JASA 22, 209, 1927); (nan, nan) if n = 0."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def confusion(y_true, y_pred) -> dict:
+    """Counts of the binary confusion matrix, positive = 1 (the target class)."""
+    t = np.asarray(y_true).astype(bool)
+    p = np.asarray(y_pred).astype(bool)
+    if t.shape != p.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {t.shape} vs {p.shape}")
+    return {"tp": int((t & p).sum()), "fp": int((~t & p).sum()), "tn": int((~t & ~p).sum()), "fn": int((t & ~p).sum())}
+
+
+def binary_scores(y_true, y_pred) -> dict:
+    """precision, recall (= sensitivity), specificity, accuracy with Wilson 95 % intervals; F1; counts."""
+    c = confusion(y_true, y_pred)
+    tp, fp, tn, fn = c["tp"], c["fp"], c["tn"], c["fn"]
+    out = dict(c, n_predicted=tp + fp, n_true=tp + fn)
+    for name, k, n in (("precision", tp, tp + fp), ("recall", tp, tp + fn), ("specificity", tn, tn + fp),
+                       ("accuracy", tp + tn, tp + fp + tn + fn)):
+        out[name] = k / n if n else math.nan
+        out[name + "_ci"] = wilson_interval(k, n)
+    p, r = out["precision"], out["recall"]
+    out["f1"] = 2 * p * r / (p + r) if (p + r) > 0 else (0.0 if not math.isnan(p + r) else math.nan)
+    return out
+
+
+def roc_auc(y_true, score) -> float:
+    """Area under the ROC curve = P(score of a positive > score of a negative), ties counting ½
+    (Mann–Whitney U); nan when one class is absent."""
+    from scipy.stats import rankdata
+
+    t = np.asarray(y_true).astype(bool)
+    n_pos, n_neg = int(t.sum()), int((~t).sum())
+    if n_pos == 0 or n_neg == 0:
+        return math.nan
+    ranks = rankdata(np.asarray(score, dtype=float))
+    return float((ranks[t].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def iou(selection_a, selection_b) -> float:
+    """Intersection over union of two selections (boolean masks or index arrays), paper 000 eq. 4."""
+    a, b = set(_indices(selection_a)), set(_indices(selection_b))
+    union = len(a | b)
+    return len(a & b) / union if union else math.nan
+
+
+def _indices(sel) -> np.ndarray:
+    s = np.asarray(sel)
+    return np.flatnonzero(s) if s.dtype == bool else s.astype(np.int64)
+
+
+def psd_contrast(profile, n_pairs: int = 3, smooth: int = 3) -> float:
+    """γ = (1/N) Σ (I_max,i − I_min,i)/(I_max,i + I_min,i) over the first N pairs of a local maximum and
+    the following local minimum of a PSD (paper 000 eq. 5; Assalauova et al. 2022).
+
+    The profile (NaNs dropped) is smoothed by a running mean of ``smooth`` bins before the extrema
+    are found; nan if fewer than ``n_pairs`` pairs exist.
+    """
+    p = np.asarray(profile, dtype=float)
+    p = p[np.isfinite(p)]
+    if smooth > 1 and p.size > smooth:
+        p = np.convolve(p, np.ones(smooth) / smooth, mode="valid")
+    d = np.diff(p)
+    maxima = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)) + 1
+    minima = np.flatnonzero((d[:-1] < 0) & (d[1:] >= 0)) + 1
+    terms = []
+    for m in maxima:
+        after = minima[minima > m]
+        if after.size == 0:
+            break
+        hi, lo = p[m], p[after[0]]
+        terms.append((hi - lo) / (hi + lo))
+        if len(terms) == n_pairs:
+            break
+    return float(np.mean(terms)) if len(terms) == n_pairs else math.nan

@@ -1,0 +1,218 @@
+"""Run benchmark tasks: simulate (or reuse) each task's datasets, fit and score every method
+against the truth, and aggregate over seeds into a scorecard (:mod:`diffbench.bench.scorecard`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from diffbench.bench import metrics as M
+from diffbench.bench.tasks import Task
+
+HIGHER_IS_BETTER = {"size_error_nm": False, "n_predicted": None}
+
+
+def dataset_path(folder: Path, task: Task, n: int, seed: int) -> Path:
+    tag = hashlib.sha256(json.dumps([task.recipe, task.overrides, n, seed]).encode()).hexdigest()[:10]
+    return Path(folder) / f"{task.recipe}-n{n}-s{seed}-{tag}.cxi"
+
+
+def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | None = None, log=print,
+                   config=None) -> Path:
+    """Simulate the dataset unless a complete file with the same recipe, seed and N exists."""
+    from diffbench.io.cxi import open_dataset
+
+    if path.is_file():
+        try:
+            with open_dataset(path) as d:
+                a = d.attrs
+                if a.get("recipe") == task.recipe and int(a.get("seed", -1)) == seed and len(d) == n:
+                    return path
+        except OSError:
+            pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log(f"  simulating {n} patterns of {task.recipe} (seed {seed}) -> {path}")
+    if shard_size:
+        from diffbench.simulate.shards import simulate_sharded
+
+        simulate_sharded(task.recipe, n, path, shard_size, seed=seed, overrides=task.overrides, workers=2,
+                         progress=False, config=config)
+    else:
+        from diffbench.simulate.run import simulate_to_file
+
+        simulate_to_file(task.recipe, n, path, seed=seed, overrides=task.overrides, workers=1, progress=False,
+                         config=config)
+    return path
+
+
+def dataset_digest(path: Path) -> str:
+    """SHA-256 of the file, or of the shard hashes for a sharded index."""
+    from diffbench.io.cxi import open_dataset
+
+    with open_dataset(path, verify="none") as d:
+        if d.manifest is not None:
+            return hashlib.sha256("".join(e["sha256"] for e in d.manifest["shards"]).encode()).hexdigest()
+    from diffbench.simulate.shards import file_sha256
+
+    return file_sha256(path)
+
+
+def target_values(ds, target: str) -> np.ndarray:
+    """Per-pattern truth: a truth column, or ``diameter_m`` of the pattern's target particle (NaN
+    where there is not exactly one)."""
+    if target in ds.truth:
+        return np.asarray(ds.truth[target])
+    if target == "diameter_m":
+        out = np.full(len(ds), np.nan)
+        p = ds.particles
+        one = np.asarray(ds.truth["n_target"]) == 1
+        tgt = p["is_target"].astype(bool)
+        idx = p["pattern_index"][tgt]
+        out[idx[one[idx]]] = p["diameter_m"][tgt][one[idx]]
+        return out
+    raise ValueError(f"unknown target truth field {target!r}; have {', '.join(sorted(ds.truth))} or diameter_m")
+
+
+def _selection_psd(frames, selected: np.ndarray) -> np.ndarray:
+    from diffbench.methods.features import RadialBinning
+
+    ny, nx = frames.frame_shape
+    binning = RadialBinning((ny, nx), frames.center(), frames.valid)
+    total, count = np.zeros(binning.n_bins), 0
+    for s, block in frames.batches(256):
+        keep = selected[s:s + len(block)]
+        if keep.any():
+            total += np.nansum(binning(block[keep]), axis=0)
+            count += int(keep.sum())
+    return total / count if count else total * np.nan
+
+
+def score_method(est, frames, y, metrics: list[str], select=None) -> dict:
+    """Fit, predict and score one estimator on one dataset; returns metric → value plus timings."""
+    t0 = time.perf_counter()
+    est.fit(frames)
+    t1 = time.perf_counter()
+    pred = np.asarray(est.predict(frames))
+    t2 = time.perf_counter()
+    n = len(frames)
+    out = {"fit_s": t1 - t0, "predict_s": t2 - t1, "n": n, "predict_per_s": n / (t2 - t1) if t2 > t1 else math.nan}
+    sel = np.ones(n, bool) if select is None else np.asarray(select, bool)
+    if "size_error_nm" in metrics:
+        ok = sel & np.isfinite(y)
+        out["size_error_nm"] = float(np.median(np.abs(pred[ok] - y[ok])) * 1e9) if ok.any() else math.nan
+        return out
+    b = M.binary_scores(y[sel], pred[sel])
+    for m in ("precision", "recall", "f1", "specificity", "accuracy", "n_predicted"):
+        if m in metrics:
+            out[m] = b[m]
+            if m + "_ci" in b:
+                out[m + "_ci"] = b[m + "_ci"]
+    out["confusion"] = {k: b[k] for k in ("tp", "fp", "tn", "fn")}
+    if "roc_auc" in metrics and hasattr(est, "score_samples"):
+        out["roc_auc"] = M.roc_auc(y[sel], np.asarray(est.score_samples(frames))[sel])
+    if "psd_contrast" in metrics:
+        out["psd_contrast"] = M.psd_contrast(_selection_psd(frames, pred.astype(bool)))
+    return out
+
+
+def _resolve_params(params: dict, y: np.ndarray) -> dict:
+    out = {}
+    for k, v in params.items():
+        if v == "true-fraction":
+            frac = 1.0 - float(np.mean(y.astype(bool)))
+            v = min(0.5, max(frac, 1e-3))
+        out[k] = v
+    return out
+
+
+def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
+             shard_size=None, log=print, config=None) -> list[dict]:
+    """Every (method, seed) of one task → per-seed result rows."""
+    from diffbench.io.cxi import open_dataset
+    from diffbench.methods.frames import as_frames
+    from diffbench.methods.registry import make_method
+
+    n = n or task.n[tier]
+    seeds = seeds or task.seeds[tier]
+    rows = []
+    for seed in seeds:
+        path = ensure_dataset(dataset_path(folder, task, n, seed), task, n, seed, shard_size, log, config)
+        digest = dataset_digest(path)
+        with open_dataset(path) as ds:
+            y = target_values(ds, task.target)
+            select = np.asarray(ds.truth[task.select], bool) if task.select else None
+            frames = as_frames(ds)
+            for label, mname, params in task.method_specs():
+                if methods and label not in methods and mname not in methods:
+                    continue
+                est = make_method(mname, **_resolve_params(params, y))
+                res = score_method(est, frames, y, task.metrics, select)
+                log(f"  {name} / {label} / seed {seed}: " + ", ".join(
+                    f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
+                rows.append({"task": name, "method": label, "seed": seed, "n": n, "dataset": path.name,
+                             "dataset_sha256": digest, **res})
+    return rows
+
+
+def aggregate(rows: list[dict], tasks: dict[str, Task]) -> list[dict]:
+    """Mean ± std over seeds per (task, method, metric), with pooled Wilson CIs for proportions."""
+    out = []
+    keys = sorted({(r["task"], r["method"]) for r in rows})
+    for task_name, method in keys:
+        rs = [r for r in rows if r["task"] == task_name and r["method"] == method]
+        task = tasks[task_name]
+        for metric in task.metrics:
+            vals = [r[metric] for r in rs if metric in r]
+            if not vals:
+                continue
+            entry = {"task": task_name, "method": method, "metric": metric,
+                     "value": float(np.nanmean(vals)), "std": float(np.nanstd(vals, ddof=1)) if len(vals) > 1 else 0.0,
+                     "values": [float(v) for v in vals], "seeds": [r["seed"] for r in rs], "n": rs[0]["n"],
+                     "fit_s": float(np.mean([r["fit_s"] for r in rs])),
+                     "predict_s": float(np.mean([r["predict_s"] for r in rs])),
+                     "datasets": [r["dataset_sha256"] for r in rs]}
+            conf = [r.get("confusion") for r in rs if r.get("confusion")]
+            if conf and metric in ("precision", "recall", "specificity", "accuracy"):
+                c = {k: sum(x[k] for x in conf) for k in ("tp", "fp", "tn", "fn")}
+                k, n = {"precision": (c["tp"], c["tp"] + c["fp"]), "recall": (c["tp"], c["tp"] + c["fn"]),
+                        "specificity": (c["tn"], c["tn"] + c["fp"]),
+                        "accuracy": (c["tp"] + c["tn"], sum(c.values()))}[metric]
+                entry["ci95_pooled"] = list(M.wilson_interval(k, n))
+            if metric in task.paper_numbers:
+                entry["paper"] = task.paper_numbers[metric]
+            out.append(entry)
+    return out
+
+
+def compare(current: list[dict], baseline: list[dict], tolerance: float | None = None) -> list[str]:
+    """Regressions of ``current`` vs ``baseline``: one line per metric that moved the wrong way by
+    more than the tolerance (default 0.05 for scores in [0, 1], 2 nm for size errors)."""
+    base = {(b["task"], b["method"], b["metric"]): b for b in baseline}
+    problems = []
+    for c in current:
+        key = (c["task"], c["method"], c["metric"])
+        if key not in base:
+            continue
+        better = HIGHER_IS_BETTER.get(c["metric"], True)
+        if better is None:
+            continue
+        tol = tolerance if tolerance is not None else (2.0 if c["metric"] == "size_error_nm" else 0.05)
+        old, new = base[key]["value"], c["value"]
+        if math.isnan(new) and not math.isnan(old):
+            problems.append(f"{'/'.join(key)}: was {old:.4f}, now nan")
+            continue
+        delta = new - old
+        if (better and delta < -tol) or (not better and delta > tol):
+            problems.append(f"{'/'.join(key)}: {old:.4f} -> {new:.4f} ({delta:+.4f}, tolerance {tol})")
+    return problems
+
+
+def eprint(*a):
+    print(*a, file=sys.stderr)

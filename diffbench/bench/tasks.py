@@ -1,0 +1,100 @@
+"""Benchmark tasks: the ``benchmarks:`` section of ``datasets.yaml``, validated up front.
+
+A task names a dataset recipe (with overrides), its size and seeds per tier, the truth field that
+defines the target class, how the data are split, the methods (name → parameters) and the
+metrics. Example::
+
+    chaperonin-99-outliers:
+      description: single vs double hits 99:1, IPCA + Elliptic Envelope (paper 004)
+      paper: "004"
+      recipe: chaperonin-99-v1
+      overrides: ["detector.preset=pnccd-amo86615-bin8"]
+      n: {quick: 2000, paper: 10000}
+      seeds: {quick: [1, 2, 3], paper: [13]}
+      target: is_single_hit
+      split: none
+      methods:
+        ipca-envelope: {contamination: 0.1}
+        ipca-envelope@true-fraction: {method: ipca-envelope, contamination: true-fraction}
+      metrics: [precision, recall, f1, specificity, roc_auc]
+
+``split: none`` fits and scores on the whole set (unsupervised methods, as in the papers);
+``split: {test_fraction: 0.5}`` stratifies on the target. A method entry's key is its label in the
+scorecard; ``method:`` gives the registered name when the label differs. The parameter value
+``true-fraction`` is replaced by the true outlier fraction of the data (1 − mean target).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from diffbench.simulate.catalogue import RecipeError, load_catalogue
+from diffbench.simulate.config import format_validation_error
+
+TIERS = ("quick", "paper")
+METRICS = ("precision", "recall", "f1", "specificity", "accuracy", "roc_auc", "n_predicted",
+           "size_error_nm", "psd_contrast")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Split(_Strict):
+    test_fraction: Annotated[float, Field(gt=0, lt=1)]
+
+
+class Task(_Strict):
+    description: str
+    paper: str | None = None
+    recipe: str
+    overrides: list[str] = []
+    n: dict[Literal["quick", "paper"], Annotated[int, Field(ge=10)]]
+    seeds: dict[Literal["quick", "paper"], list[Annotated[int, Field(ge=0)]]]
+    target: str
+    select: str | None = None  # score only patterns where this truth field is true (e.g. is_single_hit)
+    split: Literal["none"] | Split = "none"
+    methods: dict[str, dict]
+    metrics: list[str]
+    paper_numbers: dict[str, str] = {}
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, v):
+        bad = [m for m in v if m not in METRICS]
+        if bad:
+            raise ValueError(f"unknown metrics {bad}; known: {', '.join(METRICS)}")
+        return v
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, v):
+        from diffbench.methods.registry import available
+
+        for label, params in v.items():
+            name = (params or {}).get("method", label)
+            if name not in available() and ":" not in name:
+                raise ValueError(f"{label}: unknown method {name!r}; known: {', '.join(available())}")
+        return v
+
+    def method_specs(self) -> list[tuple[str, str, dict]]:
+        """(label, registered name, parameters) for every method of the task."""
+        out = []
+        for label, params in self.methods.items():
+            params = dict(params or {})
+            out.append((label, params.pop("method", label), params))
+        return out
+
+
+def load_tasks(config=None) -> dict[str, Task]:
+    """All tasks of the catalogue, validated; errors name the dotted path."""
+    raw = load_catalogue(config).get("benchmarks") or {}
+    tasks = {}
+    for name, body in raw.items():
+        try:
+            tasks[name] = Task.model_validate(body)
+        except ValidationError as exc:
+            raise RecipeError(format_validation_error(exc, f"benchmarks.{name}")) from None
+    return tasks

@@ -1,0 +1,70 @@
+"""Score methods against the simulator's truth on the benchmark tasks of datasets.yaml.
+
+Examples:
+  diffbench bench --list
+  diffbench bench chaperonin-99-outliers --tier quick -o bench-out
+  diffbench bench --tier quick -o bench-out --compare benchmarks/baseline-quick.json
+  diffbench bench pr772-single-hits --methods size-filter --seeds 1 --n 500
+
+Writes OUT/scorecard.json (task, method, metric, value, std, CI, seeds, timings, dataset hashes,
+diffbench version) and OUT/scorecard.md; datasets are simulated once into OUT/datasets/ and reused.
+With --compare the exit status is 1 when a metric regressed beyond the tolerance.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_args(p):
+    p.add_argument("tasks", nargs="*", help="task names (default: all tasks of the tier)")
+    p.add_argument("--list", action="store_true", help="list the tasks and exit")
+    p.add_argument("--tier", default="quick", choices=["quick", "paper"])
+    p.add_argument("--methods", nargs="+", help="only these method labels or names")
+    p.add_argument("-o", "--output", default="bench-out", help="output folder (default bench-out)")
+    p.add_argument("--seeds", type=int, nargs="+", help="override the tier's seeds")
+    p.add_argument("--n", type=int, help="override the tier's number of patterns")
+    p.add_argument("--shard-size", type=int, help="simulate the datasets as sharded indexes of this shard size")
+    p.add_argument("--compare", metavar="BASELINE.json", help="exit 1 if a metric regressed vs this scorecard")
+    p.add_argument("--tolerance", type=float, help="allowed regression (default 0.05; 2 nm for size errors)")
+    p.add_argument("--config", help="YAML catalogue with the benchmarks section (default: datasets.yaml)")
+
+
+def main(args):
+    from pathlib import Path
+
+    from diffbench.bench.runner import aggregate, compare, run_task
+    from diffbench.bench.scorecard import load_scorecard, make_scorecard, write_scorecard
+    from diffbench.bench.tasks import load_tasks
+
+    tasks = load_tasks(args.config)
+    if args.list:
+        for name, t in tasks.items():
+            print(f"{name:32s} {t.recipe:20s} n={t.n}  {t.description}")
+        return 0
+    names = args.tasks or list(tasks)
+    unknown = [n for n in names if n not in tasks]
+    if unknown:
+        raise ValueError(f"unknown task(s) {', '.join(unknown)}; known: {', '.join(tasks)}")
+    if args.n is not None and args.n < 10:
+        raise ValueError(f"--n must be at least 10, got {args.n}")
+    baseline = load_scorecard(args.compare) if args.compare else None
+    out = Path(args.output)
+    rows = []
+    for name in names:
+        print(f"task {name} ({args.tier})", flush=True)
+        rows += run_task(name, tasks[name], args.tier, out / "datasets", args.methods, args.seeds, args.n,
+                         args.shard_size, log=lambda m: print(m, flush=True), config=args.config)
+    results = aggregate(rows, tasks)
+    paths = write_scorecard(make_scorecard(results, rows, args.tier), out)
+    print(paths["markdown"].read_text())
+    print(f"scorecard: {paths['json']}  table: {paths['markdown']}")
+    if baseline is not None:
+        problems = compare(results, baseline["results"], args.tolerance)
+        if problems:
+            print("regressions against " + args.compare + ":", file=sys.stderr)
+            for p in problems:
+                print("  " + p, file=sys.stderr)
+            return 1
+        print(f"no regression against {args.compare}")
+    return 0

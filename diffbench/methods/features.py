@@ -1,0 +1,90 @@
+"""Shared features: radial profiles (PSD), centre crops, Fourier downsampling, log/standardise.
+
+All functions take a batch ``(B, ny, nx)`` and are vectorised over it; masks are boolean
+"valid" maps (True = use the pixel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class RadialBinning:
+    """Azimuthal averaging of frames in rings around the beam centre, masked pixels left out.
+
+    Bins are rings of ``bin_width_px`` pixels in radius from the centre (x, y) in pixels. The
+    average per ring is a sparse matrix product, so a batch of frames costs one pass over its pixels.
+    ``radius_px`` holds the bins' mean radius and, with ``q_m`` (|q| per pixel, 1/m) given,
+    ``q_bin_m`` their mean |q|. Rings with no valid pixel give NaN.
+    """
+
+    def __init__(self, shape, center_xy_px, valid=None, bin_width_px: float = 1.0, max_radius_px=None, q_m=None):
+        from scipy import sparse
+
+        ny, nx = shape
+        y, x = np.mgrid[0:ny, 0:nx]
+        r = np.hypot(x - center_xy_px[0], y - center_xy_px[1]).ravel()
+        ok = np.ones(r.size, bool) if valid is None else np.asarray(valid, bool).ravel()
+        if max_radius_px is not None:
+            ok &= r < max_radius_px
+        b = (r / bin_width_px).astype(np.int64)
+        n_bins = int(b[ok].max()) + 1 if ok.any() else 0
+        counts = np.bincount(b[ok], minlength=n_bins).astype(float)
+        pix = np.flatnonzero(ok)
+        w = 1.0 / counts[b[pix]]
+        self.matrix = sparse.csr_matrix((w, (pix, b[pix])), shape=(r.size, n_bins))
+        self.counts = counts
+        self.n_bins = n_bins
+        with np.errstate(invalid="ignore"):
+            self.radius_px = np.bincount(b[ok], weights=r[ok], minlength=n_bins) / counts
+            self.q_bin_m = (None if q_m is None else
+                            np.bincount(b[ok], weights=np.asarray(q_m).ravel()[ok], minlength=n_bins) / counts)
+        self._empty = counts == 0
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        """(B, ny, nx) → (B, n_bins) mean intensity per ring (NaN for empty rings)."""
+        flat = np.asarray(frames, dtype=np.float64).reshape(len(frames), -1)
+        prof = np.asarray((self.matrix.T @ flat.T).T)
+        prof[:, self._empty] = np.nan
+        return prof
+
+
+def radial_profile(frames, center_xy_px, valid=None, bin_width_px: float = 1.0) -> np.ndarray:
+    """Azimuthal average of each frame, (B, n_bins); see :class:`RadialBinning`."""
+    frames = np.asarray(frames)
+    return RadialBinning(frames.shape[-2:], center_xy_px, valid, bin_width_px)(frames)
+
+
+def crop_center(frames, center_xy_px, size_yx) -> np.ndarray:
+    """Crop ``size_yx`` = (h, w) pixels around the beam centre (rounded), zero-padded at the edges."""
+    frames = np.asarray(frames)
+    h, w = size_yx
+    cx, cy = int(round(center_xy_px[0])), int(round(center_xy_px[1]))
+    out = np.zeros(frames.shape[:-2] + (h, w), dtype=frames.dtype)
+    y0, x0 = cy - h // 2, cx - w // 2
+    ys, xs = max(0, y0), max(0, x0)
+    ye, xe = min(frames.shape[-2], y0 + h), min(frames.shape[-1], x0 + w)
+    if ye > ys and xe > xs:
+        out[..., ys - y0:ye - y0, xs - x0:xe - x0] = frames[..., ys:ye, xs:xe]
+    return out
+
+
+def fourier_downsample(frames, shape=(128, 128)) -> np.ndarray:
+    """Paper 004's featurisation: keep the central ``shape`` block of the centred 2-D FFT and
+    transform back; real part, no rescaling (Ramalingam et al. 2020, LatentSpaceBuilder)."""
+    from scipy import fft
+
+    frames = np.asarray(frames, dtype=np.float32)
+    ny, nx = frames.shape[-2:]
+    h, w = shape
+    if h > ny or w > nx:
+        raise ValueError(f"cannot Fourier-downsample {ny}x{nx} frames to {h}x{w}")
+    spec = fft.fftshift(fft.fft2(frames, workers=-1), axes=(-2, -1))
+    y0, x0 = ny // 2 - h // 2, nx // 2 - w // 2
+    block = spec[..., y0:y0 + h, x0:x0 + w]
+    return fft.ifft2(fft.ifftshift(block, axes=(-2, -1)), workers=-1).real.astype(np.float32)
+
+
+def log_transform(frames, offset: float = 1.0) -> np.ndarray:
+    """log(offset + counts), the usual compression of photon counts."""
+    return np.log(offset + np.asarray(frames, dtype=np.float32))

@@ -1,0 +1,76 @@
+"""What methods read: frames plus whatever geometry is known, streamed in batches.
+
+Methods accept a numpy array ``(N, ny, nx)`` (or ``(N, d)`` features), a diffbench dataset (single
+file or sharded index, opened or a path), or a :class:`Frames`. Through :func:`as_frames` they all
+become a :class:`Frames`: a length, a frame shape, ``batches(size)`` that reads lazily (bounded
+memory on files of any size), and the geometry when the source has it (valid-pixel mask, beam
+centre, |q| per pixel in 1/m).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Frames:
+    """Frames and geometry, read in batches.
+
+    data : array-like indexable by slices along axis 0 (numpy array or h5py dataset).
+    valid : (ny, nx) bool, pixels to use (None: all). center_xy_px : beam centre (x, y) in pixels.
+    q_m : (ny, nx) |q| per pixel in 1/m, or None when the geometry is unknown.
+    """
+
+    data: object
+    valid: np.ndarray | None = None
+    center_xy_px: tuple[float, float] | None = None
+    q_m: np.ndarray | None = None
+    source: str = "array"
+
+    def __len__(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape[1:])
+
+    def batches(self, batch_size: int = 256, dtype=np.float32):
+        """Yield (start, block) with block of shape (b, *frame_shape), as ``dtype``."""
+        for s in range(0, len(self), batch_size):
+            yield s, np.asarray(self.data[s:s + batch_size], dtype=dtype)
+
+    def center(self) -> tuple[float, float]:
+        if self.center_xy_px is not None:
+            return self.center_xy_px
+        ny, nx = self.frame_shape[-2:]
+        return ((nx - 1) / 2.0, (ny - 1) / 2.0)
+
+    def require_q(self, method: str) -> np.ndarray:
+        if self.q_m is None:
+            raise ValueError(f"{method} needs the detector geometry (|q| per pixel): pass a diffbench dataset, "
+                             "or Frames(data, q_m=...) for a plain array")
+        return self.q_m
+
+
+def as_frames(X) -> Frames:
+    """Wrap any accepted input as :class:`Frames` (see the module docstring)."""
+    if isinstance(X, Frames):
+        return X
+    if isinstance(X, (str, Path)):
+        from diffbench.io.cxi import open_dataset
+
+        X = open_dataset(X)
+    if hasattr(X, "patterns") and hasattr(X, "detector"):  # a diffbench Dataset
+        from diffbench.simulate.detector import q_vectors
+
+        det, beam = X.detector(), X.beam()
+        q = np.linalg.norm(q_vectors(det, beam), axis=-1)
+        return Frames(X.patterns, valid=det.valid(), center_xy_px=tuple(det.beam_center_xy_px), q_m=q,
+                      source=str(X.path))
+    arr = np.asarray(X)
+    if arr.ndim < 2:
+        raise ValueError(f"expected frames of shape (N, ny, nx) or features (N, d), got shape {arr.shape}")
+    return Frames(arr)

@@ -1,0 +1,73 @@
+"""Methods by the names users type: built-ins, ``module:Class`` import paths, and the
+``diffbench.methods`` entry-point group of installed packages.
+
+A method is a scikit-learn-style estimator: hyper-parameters only in ``__init__`` (including
+``random_state``), ``fit(X, y=None)`` returns self, fitted attributes end in ``_``; classifiers
+answer ``predict`` (1 = target class, e.g. single hit) and ``predict_proba`` or ``score_samples``,
+latent methods ``transform``. ``X`` is anything :func:`diffbench.methods.frames.as_frames` accepts.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# name → "module:Class" (imported only when used: methods may need torch or scikit-learn)
+_BUILTIN = {
+    "ipca-envelope": "diffbench.methods.ipca_envelope:IPCAEllipticEnvelope",
+    "sphere-size": "diffbench.methods.size_fit:SphereSizeFit",
+    "size-filter": "diffbench.methods.size_fit:SizeFilter",
+}
+_REGISTERED: dict[str, type] = {}
+
+
+def register(name: str):
+    """Class decorator adding a method under ``name`` (for code that is imported anyway)."""
+    def deco(cls):
+        _REGISTERED[name] = cls
+        cls.method_name = name
+        return cls
+    return deco
+
+
+def _entry_points() -> dict:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group="diffbench.methods")}
+
+
+def available() -> list[str]:
+    """Every method name: built-ins, registered and entry points."""
+    return sorted(set(_BUILTIN) | set(_REGISTERED) | set(_entry_points()))
+
+
+def _import(path: str):
+    mod, _, attr = path.partition(":")
+    if not attr:
+        raise ValueError(f"a method import path looks like 'package.module:Class', got {path!r}")
+    try:
+        return getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot import method {path!r}: {exc}") from exc
+
+
+def get_method(name: str) -> type:
+    """The estimator class for a registered name or a ``module:Class`` path."""
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    if name in _BUILTIN:
+        return _import(_BUILTIN[name])
+    eps = _entry_points()
+    if name in eps:
+        return eps[name].load()
+    if ":" in name:
+        return _import(name)
+    raise ValueError(f"unknown method {name!r}; known: {', '.join(available())} (or pass package.module:Class)")
+
+
+def make_method(name: str, **params):
+    """An unfitted instance; unknown parameters are an error naming them."""
+    cls = get_method(name)
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ValueError(f"method {name!r}: bad parameters {params}: {exc}") from exc

@@ -1,0 +1,90 @@
+"""`diffbench bench` end to end on a tiny task: scorecard files, --compare pass and fail."""
+
+import json
+
+import pytest
+
+from diffbench.bench.runner import compare
+from diffbench.cli.main import main
+
+pytest.importorskip("sklearn")
+
+CONFIG = """
+version: 1
+recipes:
+  tiny-spheres-v1:
+    description: "test"
+    detector: {preset: square-64}
+    beam: {photon_energy_ev: 1700, pulse_energy_j: 2.0e-4, focus_diameter_m: 1.5e-6}
+    species:
+      s: {shape: sphere, material: protein, size_m: {distribution: normal, mean: 70.0e-9, sd: 5.0e-9}}
+    target: s
+    hits: {classes: {single: 0.8, multiple: 0.2}}
+    injection: {hit_diameter_m: 0.3e-6, depth_m: 0.0}
+benchmarks:
+  tiny-outliers:
+    description: "test task"
+    recipe: tiny-spheres-v1
+    n: {quick: 60, paper: 100}
+    seeds: {quick: [1, 2], paper: [1]}
+    target: is_single_hit
+    methods:
+      ipca-envelope: {downsample: null, batch_size: 20}
+      ipca-envelope@true-fraction: {method: ipca-envelope, downsample: null, batch_size: 20, contamination: true-fraction}
+    metrics: [precision, recall, f1, specificity, roc_auc]
+  tiny-size:
+    description: "test task"
+    recipe: tiny-spheres-v1
+    n: {quick: 20, paper: 100}
+    seeds: {quick: [1], paper: [1]}
+    target: diameter_m
+    select: is_single_hit
+    methods:
+      sphere-size: {}
+    metrics: [size_error_nm]
+"""
+
+
+@pytest.fixture
+def config(tmp_path):
+    p = tmp_path / "bench.yaml"
+    p.write_text(CONFIG)
+    return p
+
+
+def test_bench_writes_scorecards_and_compares(tmp_path, config, capsys):
+    out = tmp_path / "out"
+    assert main(["bench", "--config", str(config), "-o", str(out)]) == 0
+    card = json.loads((out / "scorecard.json").read_text())
+    got = {(r["task"], r["method"], r["metric"]): r for r in card["results"]}
+    assert ("tiny-outliers", "ipca-envelope@true-fraction", "roc_auc") in got
+    r = got[("tiny-outliers", "ipca-envelope", "recall")]
+    assert r["seeds"] == [1, 2] and len(r["values"]) == 2 and len(r["ci95_pooled"]) == 2
+    # noise-free-ish spheres of 70 ± 5 nm: the sphere fit is good to a nanometre or two
+    assert got[("tiny-size", "sphere-size", "size_error_nm")]["value"] < 2.0
+    assert "| tiny-outliers | ipca-envelope | recall |" in (out / "scorecard.md").read_text()
+    # same datasets again (reused, not re-simulated) → identical scores → no regression
+    assert main(["bench", "--config", str(config), "-o", str(out), "--compare", str(out / "scorecard.json")]) == 0
+    # a doctored baseline that was better by 0.2 → exit 1 naming the metric
+    for res in card["results"]:
+        if res["metric"] == "recall":
+            res["value"] += 0.2
+    (tmp_path / "better.json").write_text(json.dumps(card))
+    capsys.readouterr()
+    assert main(["bench", "--config", str(config), "-o", str(out), "--compare", str(tmp_path / "better.json")]) == 1
+    assert "tiny-outliers/ipca-envelope/recall" in capsys.readouterr().err
+
+
+def test_compare_directions():
+    base = [{"task": "t", "method": "m", "metric": "f1", "value": 0.8},
+            {"task": "t", "method": "m", "metric": "size_error_nm", "value": 1.0}]
+    assert compare([dict(base[0], value=0.77), dict(base[1], value=2.5)], base) == []
+    probs = compare([dict(base[0], value=0.7), dict(base[1], value=3.5)], base)
+    assert len(probs) == 2 and "t/m/f1" in probs[0] and "t/m/size_error_nm" in probs[1]
+
+
+def test_bad_task_config_names_the_field(tmp_path, capsys):
+    p = tmp_path / "bad.yaml"
+    p.write_text(CONFIG.replace("metrics: [size_error_nm]", "metrics: [size_eror]"))
+    assert main(["bench", "--config", str(p), "--list"]) == 2
+    assert "benchmarks.tiny-size.metrics" in capsys.readouterr().err

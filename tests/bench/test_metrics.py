@@ -1,0 +1,50 @@
+"""Metrics against hand-computed values."""
+
+import math
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+from diffbench.bench.metrics import binary_scores, iou, psd_contrast, roc_auc, wilson_interval
+
+
+def test_wilson_interval_known_values():
+    # 8/10: centre (0.8 + z²/20)/(1 + z²/10), z = 1.96 → (0.4902, 0.9433) (Newcombe 1998, method 3)
+    assert_allclose(wilson_interval(8, 10), (0.4902, 0.9433), atol=1e-4)
+    lo, hi = wilson_interval(0, 50)
+    assert abs(lo) < 1e-15 and 0.07 < hi < 0.072  # z²/(n + z²) = 0.0714
+    assert all(math.isnan(v) for v in wilson_interval(0, 0))
+
+
+def test_binary_scores_from_a_known_confusion():
+    y = np.array([1] * 10 + [0] * 90)
+    p = np.array([1] * 8 + [0] * 2 + [1] * 4 + [0] * 86)
+    s = binary_scores(y, p)
+    assert (s["tp"], s["fn"], s["fp"], s["tn"]) == (8, 2, 4, 86)
+    assert_allclose([s["precision"], s["recall"], s["specificity"]], [8 / 12, 0.8, 86 / 90])
+    assert_allclose(s["f1"], 2 * (8 / 12) * 0.8 / (8 / 12 + 0.8))
+
+
+def test_roc_auc_equals_pairwise_probability():
+    rng = np.random.default_rng(3)
+    y = rng.random(200) < 0.3
+    score = rng.normal(size=200) + y * 0.8
+    score[::7] = 0.5  # ties count one half
+    pos, neg = score[y], score[~y]
+    brute = ((pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()) / (pos.size * neg.size)
+    assert_allclose(roc_auc(y, score), brute, rtol=1e-12)
+    assert math.isnan(roc_auc(np.ones(5), np.arange(5)))
+
+
+def test_iou_of_masks_and_indices():
+    a = np.zeros(10, bool)
+    a[[1, 2, 3]] = True
+    assert iou(a, np.array([2, 3, 4, 5])) == 2 / 5
+    assert math.isnan(iou(np.zeros(3, bool), np.zeros(3, bool)))
+
+
+def test_psd_contrast_of_a_damped_oscillation():
+    """I = A + B cos(x): every max is A + B, every min A − B, so γ = B/A exactly (no smoothing)."""
+    x = np.linspace(0.1, 8 * np.pi, 4000)
+    assert_allclose(psd_contrast(5.0 + 2.0 * np.cos(x), smooth=1), 0.4, rtol=1e-4)
+    assert math.isnan(psd_contrast(np.linspace(1, 0, 50)))  # no extrema

@@ -1,0 +1,62 @@
+"""Shared features against cases with known answers."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from diffbench.methods.features import RadialBinning, crop_center, fourier_downsample, radial_profile
+
+
+def test_radial_profile_of_radius_map_is_the_bin_radius():
+    ny, nx, c = 41, 51, (25.0, 20.0)
+    y, x = np.mgrid[0:ny, 0:nx]
+    r = np.hypot(x - c[0], y - c[1])
+    b = RadialBinning((ny, nx), c)
+    prof = b(r[None])[0]
+    # the mean of r over a ring is the ring's mean radius, exactly (same pixels, same weights)
+    assert_allclose(prof, b.radius_px, rtol=1e-12)
+    # ring k holds radii in [k, k+1)
+    ok = np.isfinite(prof)
+    assert np.all(prof[ok] >= np.arange(b.n_bins)[ok]) and np.all(prof[ok] < np.arange(b.n_bins)[ok] + 1)
+
+
+def test_masked_pixels_do_not_enter_the_average():
+    img = np.ones((1, 32, 32))
+    valid = np.ones((32, 32), bool)
+    valid[:, :8] = False
+    img[0, :, :8] = 1e6  # garbage behind the mask
+    prof = radial_profile(img, (15.5, 15.5), valid)[0]
+    assert_allclose(prof[np.isfinite(prof)], 1.0, rtol=1e-12)
+
+
+def test_batch_profiles_equal_single_frame_profiles():
+    rng = np.random.default_rng(0)
+    frames = rng.poisson(3.0, size=(5, 20, 30)).astype(float)
+    b = RadialBinning((20, 30), (14.2, 9.7))
+    batch = b(frames)
+    for i in range(5):
+        assert_allclose(batch[i], b(frames[i:i + 1])[0], rtol=1e-12)
+
+
+def test_fourier_downsample_keeps_low_frequencies_without_rescaling_the_transform():
+    """A constant c becomes c·(ny·nx)/(h·w) (numpy's ifft normalisation on the small grid, as in
+    paper 004's code: no amplitude rescaling); a cosine inside the kept band keeps its shape."""
+    ny, nx, h, w = 64, 48, 16, 12
+    const = np.full((1, ny, nx), 2.0)
+    assert_allclose(fourier_downsample(const, (h, w)), 2.0 * ny * nx / (h * w), rtol=1e-5)
+    y, x = np.mgrid[0:ny, 0:nx]
+    cos = np.cos(2 * np.pi * 3 * x / nx)[None]
+    small = fourier_downsample(cos, (h, w))[0]
+    ys, xs = np.mgrid[0:h, 0:w]
+    assert_allclose(small, ny * nx / (h * w) * np.cos(2 * np.pi * 3 * xs / w), atol=1e-3 * ny * nx / (h * w))
+    with pytest.raises(ValueError, match="cannot Fourier-downsample"):
+        fourier_downsample(const, (128, 128))
+
+
+def test_crop_center_places_the_centre_and_pads():
+    img = np.arange(100.0).reshape(1, 10, 10)
+    c = crop_center(img, (2, 3), (4, 6))[0]
+    assert c.shape == (4, 6)
+    assert c[2, 3] == img[0, 3, 2]  # centre pixel at (h//2, w//2)
+    assert c[0, 1] == img[0, 1, 0] and c[0, 0] == 0  # x = -1 is outside: zero padding
+    assert (crop_center(img, (0, 0), (4, 4))[0, :2, :] == 0).all()  # padded above the top edge
