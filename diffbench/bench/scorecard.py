@@ -37,7 +37,8 @@ def markdown(card: dict) -> str:
     for r in card["results"]:
         ci = r.get("ci95_pooled")
         ci_s = f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else ""
-        lines.append(f"| {r['task']} | {r['method']} | {r['metric']} | {_fmt(r['value'])} ± {_fmt(r['std'])} | {ci_s} "
+        spread = f" ± {_fmt(r['std'])}" if len(r["seeds"]) > 1 else ""
+        lines.append(f"| {r['task']} | {r['method']} | {r['metric']} | {_fmt(r['value'])}{spread} | {ci_s} "
                      f"| {len(r['seeds'])} | {r['n']} | {r['fit_s']:.2f} | {r['predict_s']:.2f} | {r.get('paper', '')} |")
     return "\n".join(lines) + "\n"
 
