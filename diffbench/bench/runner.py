@@ -59,7 +59,7 @@ def dataset_digest(path: Path) -> str:
     with open_dataset(path, verify="none") as d:
         if d.manifest is not None:
             return hashlib.sha256("".join(e["sha256"] for e in d.manifest["shards"]).encode()).hexdigest()
-    from diffbench.simulate.shards import file_sha256
+    from diffbench.io.index import file_sha256
 
     return file_sha256(path)
 

@@ -15,6 +15,7 @@ the modification time differs from the recorded one) and names the shard that fa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -31,6 +32,15 @@ MANIFEST_ATTR = "diffbench_shard_manifest"
 
 class ShardError(OSError):
     """A shard of a sharded dataset is missing or differs from its manifest entry."""
+
+
+def file_sha256(path, block: int = 1 << 22) -> str:
+    """SHA-256 of a file, read in 4 MB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def sentinel(dtype) -> object:
@@ -122,8 +132,6 @@ def validate_shards(index_path, manifest: dict, full: bool = False):
     Cheap by default: existence and size, and the SHA-256 only where the modification time differs
     from the one recorded (a copy, or a change). ``full=True`` hashes every shard.
     """
-    from diffbench.simulate.shards import file_sha256
-
     folder = Path(index_path).parent / manifest["folder"]
     for e in manifest["shards"]:
         p = folder / e["file"]

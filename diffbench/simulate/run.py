@@ -12,7 +12,6 @@ import os
 import shutil
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -28,7 +27,7 @@ def batch_size_for(npix: int) -> int:
     return int(max(2, min(4096, 2_000_000 // max(npix, 1))))
 
 
-def _progress(total: int, label: str, enabled: bool | None):
+def progress_bar(total: int, label: str, enabled: bool | None):
     """A rich progress bar on a terminal, nothing otherwise."""
     if enabled is None:
         enabled = sys.stderr.isatty()
@@ -65,7 +64,7 @@ def check_output(out: Path):
         raise RecipeError(f"output path is a directory: {out}")
 
 
-def _attrs(name, raw, recipe: Recipe, seed, n, noise, sim) -> dict:
+def run_attrs(name, raw, recipe: Recipe, seed, n, noise, sim) -> dict:
     return {
         "recipe": name,
         "recipe_version": version_of(name),
@@ -93,8 +92,9 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
 
 
 def write_patterns(sim, path, start: int, stop: int, compression: str, attrs: dict | None = None,
-                   geometry: bool = True, advance=None) -> Path:
-    """Simulate patterns [start, stop) of ``sim`` into the CXI file ``path`` (atomic write)."""
+                   geometry: bool = True, advance=None) -> int:
+    """Simulate patterns [start, stop) of ``sim`` into the CXI file ``path`` (atomic write);
+    returns the number of particles written."""
     from diffbench.io.cxi import CXIWriter
 
     dtype = sim.count_dtype if sim.noise else np.float32
@@ -103,7 +103,7 @@ def write_patterns(sim, path, start: int, stop: int, compression: str, attrs: di
                    first_index=start) as w:
         t, p = _write_range(sim, w, start, stop, sim.noise, batch_size_for(sim.valid.size), advance)
         w.write_truth(t, p)
-    return Path(path)
+    return len(p)
 
 
 def worker_simulator(raw: dict, seed: int, noise: bool):
@@ -149,9 +149,9 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
     noise = sim.noise
     dtype = sim.count_dtype if noise else np.float32
     batch = batch_size or batch_size_for(sim.valid.size)
-    attrs = _attrs(name, raw, recipe, seed, n, noise, sim)
+    attrs = run_attrs(name, raw, recipe, seed, n, noise, sim)
     workers = int(min(workers, n))
-    with _progress(n, name, progress) as bar:
+    with progress_bar(n, name, progress) as bar:
         task = bar.add_task(name, total=n) if bar else None
         advance = (lambda k: bar.advance(task, k)) if bar else None
         with CXIWriter(out, n, sim.detector.shape, dtype, compression, sim.detector, sim.beam, attrs) as w:
@@ -162,19 +162,21 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
                 bounds = np.linspace(0, n, workers + 1).astype(int)
                 tmpdir = Path(tempfile.mkdtemp(prefix="." + out.name + ".parts.", dir=out.parent or "."))
                 try:
-                    import multiprocessing as mp
+                    from diffbench.simulate.executors import LocalPool
 
-                    ctx = mp.get_context("spawn")  # numba threads and fork do not mix
-                    with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
-                        futs = [ex.submit(_worker, raw, seed, int(a), int(b), tmpdir / f"part{i:04d}.cxi",
-                                          noise, compression)
+                    pool = LocalPool(workers)
+                    try:
+                        futs = [pool.submit(_worker, raw, seed, int(a), int(b), tmpdir / f"part{i:04d}.cxi",
+                                            noise, compression)
                                 for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
                         results = []
-                        for fut in as_completed(futs):
+                        for fut in pool.as_completed(futs):
                             a, b, path = fut.result()
                             results.append((a, b, path))
                             if advance:
                                 advance(b - a)
+                    finally:
+                        pool.close()
                     results.sort()
                     from diffbench.io.cxi import open_dataset
 

@@ -50,14 +50,6 @@ def shard_name(k: int) -> str:
     return f"shard-{k:06d}.cxi"
 
 
-def file_sha256(path, block: int = 1 << 22) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(block):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def run_identity(name: str, raw: dict, seed: int, n: int, shard_size: int, noise: bool, compression: str) -> dict:
     """Everything that decides the bytes of the shards: a resumed run must match it exactly."""
     text = yaml.safe_dump(raw, sort_keys=True)
@@ -69,20 +61,18 @@ def run_identity(name: str, raw: dict, seed: int, n: int, shard_size: int, noise
 def write_shard(raw: dict, seed: int, noise: bool, compression: str, attrs: dict, k: int, start: int, stop: int,
                 path: str) -> dict:
     """Task body (runs in a worker): simulate [start, stop) into ``path``; returns its manifest entry."""
-    from diffbench.simulate.run import worker_simulator, write_patterns
+    from diffbench.simulate.run import worker_simulator
 
-    sim = worker_simulator(raw, seed, noise)
+    return _simulate_shard(worker_simulator(raw, seed, noise), compression, attrs, k, start, stop, Path(path))
+
+
+def _simulate_shard(sim, compression: str, attrs: dict, k: int, start: int, stop: int, path: Path) -> dict:
+    """Write shard k ([start, stop)) with ``sim``; its manifest entry."""
+    from diffbench.io.index import file_sha256
+    from diffbench.simulate.run import write_patterns
+
     shard_attrs = dict(attrs, n_patterns=stop - start, first_index=start, shard=k)
-    write_patterns(sim, path, start, stop, compression, shard_attrs)
-    return _entry(k, start, stop, Path(path))
-
-
-def _entry(k: int, start: int, stop: int, path: Path) -> dict:
-    import h5py
-    import hdf5plugin  # noqa: F401
-
-    with h5py.File(path, "r") as f:
-        n_particles = int(f["/entry_1/sample_1/truth/particles/pattern_index"].shape[0])
+    n_particles = write_patterns(sim, path, start, stop, compression, shard_attrs)
     st = path.stat()
     return {"shard": k, "file": path.name, "start": start, "stop": stop, "n_patterns": stop - start,
             "n_particles": n_particles, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": file_sha256(path)}
@@ -106,6 +96,8 @@ def load_manifest(path: Path) -> dict | None:
 
 def _kept_shards(folder: Path, old: dict | None, identity: dict) -> dict[int, dict]:
     """Shards of a previous attempt that can be kept: same run, file present, SHA-256 matching."""
+    from diffbench.io.index import file_sha256
+
     if old is None:
         return {}
     if old.get("identity") != identity:
@@ -130,7 +122,7 @@ def simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, ove
     from diffbench.io.index import write_index
     from diffbench.simulate.engine import Simulator
     from diffbench.simulate.executors import make_executor
-    from diffbench.simulate.run import _attrs, _progress, check_output, validate_run_args, write_patterns
+    from diffbench.simulate.run import check_output, progress_bar, run_attrs, validate_run_args
 
     validate_run_args(n, seed, workers, compression)
     if not isinstance(shard_size, (int, np.integer)) or shard_size < 1:
@@ -143,7 +135,7 @@ def simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, ove
     sim = Simulator(recipe, seed, noise=noise)  # validates, and builds/caches volumes once for the workers
     noise = sim.noise
     identity = run_identity(name, raw, seed, n, shard_size, noise, compression)
-    attrs = _attrs(name, raw, recipe, seed, n, noise, sim)
+    attrs = run_attrs(name, raw, recipe, seed, n, noise, sim)
     folder = shard_dir(out)
     folder.mkdir(exist_ok=True)
     for stale in folder.glob(".shard-*.tmp"):  # temporaries of killed workers
@@ -163,13 +155,11 @@ def simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, ove
     ex = make_executor(workers, scheduler) if todo else None
     engine = ex.describe() if ex else "in-process"
     try:
-        with _progress(len(todo), name, progress) as bar:
+        with progress_bar(len(todo), name, progress) as bar:
             task = bar.add_task(f"{name} shards", total=len(todo)) if bar else None
             if ex is None:
                 for k, a, b in todo:
-                    path = folder / shard_name(k)
-                    write_patterns(sim, path, a, b, compression, dict(attrs, n_patterns=b - a, first_index=a, shard=k))
-                    record(_entry(k, a, b, path))
+                    record(_simulate_shard(sim, compression, attrs, k, a, b, folder / shard_name(k)))
                     if bar:
                         bar.advance(task)
             else:

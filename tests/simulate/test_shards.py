@@ -14,10 +14,10 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import diffbench
-from diffbench.io.index import ShardError
+from diffbench.io.index import ShardError, file_sha256
 from diffbench.simulate.catalogue import RecipeError
 from diffbench.simulate.run import simulate_to_file
-from diffbench.simulate.shards import file_sha256, shard_dir, shard_ranges, simulate_sharded
+from diffbench.simulate.shards import shard_dir, shard_ranges, simulate_sharded
 
 RECIPE = "pr772-spi-v1"
 SMALL = ["detector.preset=square-64"]
@@ -176,12 +176,10 @@ def test_worker_killed_mid_run_then_resumed(tmp_path, single):
     idx = tmp_path / "idx.cxi"
     proc = subprocess.Popen(_cli(idx, "--workers", "2"), stderr=subprocess.PIPE, text=True)
     _wait_for_shards(idx, 1, proc)
-    workers = [c for c in _children(proc.pid)]
+    workers = [pid for pid in _children(proc.pid)
+               if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
     assert workers, "no worker processes found"
-    for pid in workers:
-        if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
-            os.kill(pid, signal.SIGKILL)
-            break
+    os.kill(workers[0], signal.SIGKILL)
     err = proc.communicate(timeout=120)[1]
     if proc.returncode != 0:  # the usual case: the pool breaks and the client says how to resume
         assert proc.returncode == 1 and "re-run the same command to resume" in err
