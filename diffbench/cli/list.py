@@ -17,6 +17,9 @@ def main(args):
 
     cat = load_catalogue(args.config)
     width = max(len(n) for n in cat["recipes"])
+    units = {"spi": "patterns", "ed-scan": "scans", "mx-merged": "data sets", "xray-droplet": "frames"}
     for name in sorted(cat["recipes"]):
-        print(f"{name:<{width}}  {cat['recipes'][name].get('description', '')}")
+        r = cat["recipes"][name]
+        kind = r.get("kind", "spi")
+        print(f"{name:<{width}}  [{kind}; -n counts {units.get(kind, 'patterns')}]  {r.get('description', '')}")
     return 0

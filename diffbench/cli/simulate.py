@@ -7,6 +7,9 @@ Examples:
   diffbench simulate my-recipe-v1 --config my.yaml -n 10 -o x.cxi --no-noise
   diffbench simulate chaperonin-90-v1 -n 100000 -o big.cxi --shard-size 5000 --workers 2
   diffbench simulate chaperonin-90-v1 -n 1000000 -o big.cxi --shard-size 10000 --scheduler tcp://head:8786
+  diffbench simulate ed-holey-carbon-v1 -n 17 -o scans.cxi          # N = scans of 40x40 frames
+  diffbench simulate mx-ice-rings-v1 -n 2000 -o mx.h5 --workers 2   # N = merged data sets (MTZ in mx.h5.mtz/)
+  diffbench simulate xfel-droplet-ice-v1 -n 500 -o droplets.cxi     # N = frames
 
 With --shard-size M the patterns go to shards of M in OUT.shards/ (one file per shard, written by
 one worker) and OUT is an index presenting them as one CXI file. Re-running the same command after
@@ -18,7 +21,8 @@ from __future__ import annotations
 
 def add_args(p):
     p.add_argument("recipe", help="recipe name (see `diffbench list`)")
-    p.add_argument("-n", type=int, required=True, help="number of patterns (> 0)")
+    p.add_argument("-n", type=int, required=True,
+                   help="how many: patterns (SPI, droplet recipes), scans (ed-scan) or data sets (mx-merged); > 0")
     p.add_argument("-o", "--output", required=True, help="output CXI file (written atomically)")
     p.add_argument("--seed", type=int, default=0, help="dataset seed (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -41,6 +45,11 @@ def main(args):
     if args.scheduler and args.shard_size is None:
         raise ValueError("--scheduler needs --shard-size (Dask runs write one shard per task)")
     if args.shard_size is not None:
+        from diffbench.simulate.catalogue import load_catalogue
+
+        kind = load_catalogue(args.config)["recipes"].get(args.recipe, {}).get("kind", "spi")
+        if kind != "spi":
+            raise ValueError(f"--shard-size: sharded runs are for SPI recipes; {args.recipe} is of kind {kind!r}")
         from diffbench.simulate.shards import print_summary, simulate_sharded
 
         summary = simulate_sharded(args.recipe, args.n, args.output, args.shard_size, seed=args.seed,
@@ -54,6 +63,13 @@ def main(args):
                            config=args.config, workers=args.workers, noise=False if args.no_noise else None,
                            compression=args.compression, progress=False if args.quiet else None)
     dt = time.perf_counter() - t0
-    print(f"wrote {args.n} patterns of {args.recipe} (seed {args.seed}) to {out} in {dt:.1f} s "
-          f"({args.n / dt:.1f} patterns/s)")
+    print(f"wrote {args.n} {_unit(args.recipe, args.config)} of {args.recipe} (seed {args.seed}) to {out} in {dt:.1f} s "
+          f"({args.n / dt:.3g} per s)")
     return 0
+
+
+def _unit(recipe, config) -> str:
+    from diffbench.simulate.catalogue import load_catalogue
+
+    kind = load_catalogue(config)["recipes"].get(recipe, {}).get("kind", "spi")
+    return {"ed-scan": "scans", "mx-merged": "data sets"}.get(kind, "patterns")

@@ -194,7 +194,7 @@ class Dataset:
             "distance_m": float(det["distance"][()]) if "distance" in det else None,
             "pixel_size_m": float(det["x_pixel_size"][()]) if "x_pixel_size" in det else None,
             "beam_center_xy_px": tuple(det["beam_center_xy_px"][()]) if "beam_center_xy_px" in det else None,
-            "photon_energy_j": float(f[SRC]["energy"][()]) if SRC in f else None,
+            "photon_energy_j": float(f[SRC]["energy"][()]) if SRC in f and "energy" in f[SRC] else None,
             "wavelength_m": float(f[SRC]["wavelength"][()]) if SRC in f and "wavelength" in f[SRC] else None,
             "detector": json.loads(det.attrs["diffbench_detector"]) if "diffbench_detector" in det.attrs else None,
             "beam": json.loads(f[SRC].attrs["diffbench_beam"]) if SRC in f and "diffbench_beam" in f[SRC].attrs else None,

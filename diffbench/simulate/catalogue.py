@@ -92,6 +92,19 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     return out
 
 
+def recipe_model(raw: dict):
+    """The pydantic model of a raw recipe, chosen by its ``kind`` (default ``spi``)."""
+    from diffbench.simulate.ed_config import EDScanRecipe
+    from diffbench.simulate.mx_config import MXRecipe
+    from diffbench.simulate.droplet_config import DropletRecipe
+
+    kinds = {"spi": Recipe, "ed-scan": EDScanRecipe, "mx-merged": MXRecipe, "xray-droplet": DropletRecipe}
+    kind = raw.get("kind", "spi") if isinstance(raw, dict) else "spi"
+    if kind not in kinds:
+        raise RecipeError(f"kind: unknown recipe kind {kind!r}; known: {', '.join(kinds)}")
+    return kinds[kind]
+
+
 def resolve(name: str, config: str | Path | None = None, overrides: list[str] | None = None) -> tuple[Recipe, dict]:
     """Find, override and validate a recipe. Returns (validated recipe, resolved raw dict)."""
     cat = load_catalogue(config)
@@ -103,7 +116,7 @@ def resolve(name: str, config: str | Path | None = None, overrides: list[str] | 
         raise RecipeError(f"unknown recipe {name!r}{hint}; known: {', '.join(sorted(recipes))}")
     raw = apply_overrides(recipes[name], overrides or [])
     try:
-        recipe = Recipe.model_validate(raw)
+        recipe = recipe_model(raw).model_validate(raw)
     except ValidationError as exc:
         raise RecipeError(f"recipe {name}: " + format_validation_error(exc, prefix="")) from None
     _check_files(name, recipe)
@@ -113,7 +126,7 @@ def resolve(name: str, config: str | Path | None = None, overrides: list[str] | 
 def _check_files(name: str, recipe: Recipe):
     from diffbench.simulate.species import resolve_structure_path
 
-    for sp_name, sp in recipe.species.items():
+    for sp_name, sp in getattr(recipe, "species", {}).items():
         if sp.structure:
             try:
                 path = resolve_structure_path(sp.structure)

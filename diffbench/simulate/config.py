@@ -252,8 +252,9 @@ class VolumeConfig(Strict):
 
 
 class Recipe(Strict):
-    """A complete, named dataset recipe (see datasets.yaml)."""
+    """A complete, named single-particle-imaging recipe (see datasets.yaml)."""
 
+    kind: Literal["spi"] = "spi"
     description: str
     paper: str | None = None
     detector: DetectorConfig

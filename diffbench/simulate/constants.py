@@ -12,3 +12,5 @@ AVOGADRO = 6.02214076e23
 ELECTRON_REST_ENERGY_EV = 510998.95
 #: Thomson cross-section 8π r_e²/3 in m².
 THOMSON_CROSS_SECTION_M2 = 8.0 * 3.141592653589793 * R_E_M**2 / 3.0
+#: Bohr radius a0 in metres (CODATA 2018), for the Mott–Bethe formula.
+BOHR_RADIUS_M = 5.29177210903e-11

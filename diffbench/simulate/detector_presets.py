@@ -109,3 +109,26 @@ def square_128() -> Detector:
                     beamstop_radius_m=0.9e-3, saturation_photons=65535, name="square-128",
                     description=square_128.__doc__)
 
+
+
+@register_detector("medipix3-512")
+def medipix3_512() -> Detector:
+    """A Medipix3 quad (ASI Cheetah) as in paper 002: 2×2 chips of 256×256 pixels of 55 µm at a
+    90 cm (virtual) camera length; the cross-shaped gap between the chips (2 pixels wide) is masked,
+    12-bit counters saturate at 4095. The beam sits off the gap, below and left of the middle."""
+    c, g = 256, 1
+    panels = (Panel(0, 0, c - g, c - g), Panel(c + g, 0, c - g, c - g),
+              Panel(0, c + g, c - g, c - g), Panel(c + g, c + g, c - g, c - g))
+    return Detector(nx=512, ny=512, pixel_size_m=55e-6, distance_m=0.90, beam_center_xy_px=(240.0, 244.0),
+                    panels=panels, saturation_photons=4095, name="medipix3-512", description=medipix3_512.__doc__)
+
+
+@register_detector("jungfrau-wide-bin2")
+def jungfrau_wide_bin2() -> Detector:
+    """A wide-angle X-ray detector for water/ice scattering: 512×512 pixels of 150 µm (a 75 µm
+    JUNGFRAU-like sensor binned 2×2) at 0.05 m, beam in the centre behind a 2 mm beamstop. At 8 keV
+    the edges reach 2θ = 37.5° (d = 2.41 Å) and the corners 47° (1.93 Å): the liquid-water peak
+    (3.1 Å) and the ice lines from 3.90 to 1.95 Å are on it."""
+    return Detector(nx=512, ny=512, pixel_size_m=150e-6, distance_m=0.05, beam_center_xy_px=(255.5, 255.5),
+                    beamstop_radius_m=2.0e-3, saturation_photons=65535, name="jungfrau-wide-bin2",
+                    description=jungfrau_wide_bin2.__doc__)

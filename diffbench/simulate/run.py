@@ -145,6 +145,18 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
     out = Path(out)
     check_output(out)
     recipe, raw = resolve(name, config, overrides)
+    if recipe.kind == "ed-scan":
+        from diffbench.simulate.ed_run import simulate_ed_to_file
+
+        return simulate_ed_to_file(name, recipe, raw, n, out, seed, noise, compression, progress)
+    if recipe.kind == "mx-merged":
+        from diffbench.simulate.mx import simulate_mx_to_file
+
+        return simulate_mx_to_file(name, recipe, raw, n, out, seed, workers, progress)
+    if recipe.kind == "xray-droplet":
+        from diffbench.simulate.droplet import simulate_droplets_to_file
+
+        return simulate_droplets_to_file(name, recipe, raw, n, out, seed, noise, compression, progress)
     sim = Simulator(recipe, seed, noise=noise)  # builds / caches volumes once, before any worker
     noise = sim.noise
     dtype = sim.count_dtype if noise else np.float32
