@@ -31,7 +31,6 @@ class DropletRecipe(Strict):
     #: above this many crystallites the ring is drawn smooth (the powder average)
     max_explicit_crystallites: Annotated[int, Field(ge=0)] = 400
     instrument_fwhm_q_m: NonNeg = 0.01e10
-    background_photons_per_pixel: NonNeg = 0.0
     noise: bool = True
 
     @model_validator(mode="after")

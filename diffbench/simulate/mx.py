@@ -79,8 +79,8 @@ def wilson_mean(d_m, epsilon, scale, b_m2):
 def french_wilson(i_obs, sig_i, sigma_wilson, centric, n_nodes: int = 64, strong: float = 5.0):
     """Posterior mean and sd of F = √J given I ~ N(J, σ²) and the Wilson prior of J (mean Σ).
 
-    Quadrature on F ∈ [0, F_max] with F_max = √(max(I, 0) + 8σ + 4Σ·[weak]) on ``n_nodes``
-    midpoints. Reflections with I ≥ ``strong`` σ, where the prior no longer matters, take the
+    Quadrature on ``n_nodes`` midpoints of F ∈ [√max(I − 8σ, 0), √(max(I, 0) + 8σ)], where the
+    likelihood lives. Reflections with I ≥ ``strong`` σ, where the prior no longer matters, take the
     large-I/σ limit F = √I, σ(F) = σ / (2√I) (within 1 % of the quadrature there; tested).
     """
     i_obs, sig_i, sw = (np.asarray(x, dtype=float) for x in (i_obs, sig_i, sigma_wilson))
@@ -95,9 +95,11 @@ def french_wilson(i_obs, sig_i, sigma_wilson, centric, n_nodes: int = 64, strong
         if weak.any():
             mean[weak], sd[weak] = french_wilson(i_obs[weak], sig_i[weak], sw[weak], centric[weak], n_nodes, np.inf)
         return mean, sd
-    f_max = np.sqrt(np.maximum(i_obs, 0.0) + 8.0 * sig_i + np.where(i_obs < 3 * sig_i, 4.0 * sw, 0.0))
+    # the likelihood confines J to I ± 8σ: integrate over F in that window only
+    f_lo = np.sqrt(np.maximum(i_obs - 8.0 * sig_i, 0.0))
+    f_hi = np.sqrt(np.maximum(i_obs, 0.0) + 8.0 * sig_i)
     t = (np.arange(n_nodes) + 0.5) / n_nodes
-    F = f_max[:, None] * t[None, :]
+    F = f_lo[:, None] + (f_hi - f_lo)[:, None] * t[None, :]
     J = F * F
     log_prior = np.where(centric[:, None], -J / (2 * sw[:, None]), np.log(F + 1e-300) - J / sw[:, None])
     log_like = -0.5 * ((i_obs[:, None] - J) / sig_i[:, None]) ** 2
