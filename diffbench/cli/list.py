@@ -13,13 +13,12 @@ def add_args(p):
 
 
 def main(args):
-    from diffbench.simulate.catalogue import load_catalogue
+    from diffbench.simulate.catalogue import KIND_UNITS, load_catalogue, raw_kind
 
     cat = load_catalogue(args.config)
     width = max(len(n) for n in cat["recipes"])
-    units = {"spi": "patterns", "ed-scan": "scans", "mx-merged": "data sets", "xray-droplet": "frames"}
     for name in sorted(cat["recipes"]):
         r = cat["recipes"][name]
-        kind = r.get("kind", "spi")
-        print(f"{name:<{width}}  [{kind}; -n counts {units.get(kind, 'patterns')}]  {r.get('description', '')}")
+        kind = raw_kind(r)
+        print(f"{name:<{width}}  [{kind}; -n counts {KIND_UNITS.get(kind, 'patterns')}]  {r.get('description', '')}")
     return 0

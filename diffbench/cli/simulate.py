@@ -40,14 +40,13 @@ def add_args(p):
 def main(args):
     import time
 
+    from diffbench.simulate.catalogue import KIND_UNITS, recipe_kind
     from diffbench.simulate.run import simulate_to_file
 
     if args.scheduler and args.shard_size is None:
         raise ValueError("--scheduler needs --shard-size (Dask runs write one shard per task)")
+    kind = recipe_kind(args.recipe, args.config)
     if args.shard_size is not None:
-        from diffbench.simulate.catalogue import load_catalogue
-
-        kind = load_catalogue(args.config)["recipes"].get(args.recipe, {}).get("kind", "spi")
         if kind != "spi":
             raise ValueError(f"--shard-size: sharded runs are for SPI recipes; {args.recipe} is of kind {kind!r}")
         from diffbench.simulate.shards import print_summary, simulate_sharded
@@ -63,13 +62,7 @@ def main(args):
                            config=args.config, workers=args.workers, noise=False if args.no_noise else None,
                            compression=args.compression, progress=False if args.quiet else None)
     dt = time.perf_counter() - t0
-    print(f"wrote {args.n} {_unit(args.recipe, args.config)} of {args.recipe} (seed {args.seed}) to {out} in {dt:.1f} s "
+    print(f"wrote {args.n} {KIND_UNITS.get(kind, 'patterns')} of {args.recipe} (seed {args.seed}) to {out} in {dt:.1f} s "
           f"({args.n / dt:.3g} per s)")
     return 0
 
-
-def _unit(recipe, config) -> str:
-    from diffbench.simulate.catalogue import load_catalogue
-
-    kind = load_catalogue(config)["recipes"].get(recipe, {}).get("kind", "spi")
-    return {"ed-scan": "scans", "mx-merged": "data sets"}.get(kind, "patterns")

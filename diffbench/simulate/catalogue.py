@@ -92,14 +92,28 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     return out
 
 
+#: What ``-n`` counts for each recipe kind.
+KIND_UNITS = {"spi": "patterns", "ed-scan": "scans", "mx-merged": "data sets", "xray-droplet": "frames"}
+
+
+def raw_kind(raw) -> str:
+    """The ``kind`` of a raw recipe dict (default ``spi``)."""
+    return raw.get("kind", "spi") if isinstance(raw, dict) else "spi"
+
+
+def recipe_kind(name: str, config=None) -> str:
+    """The kind of catalogue recipe ``name`` (``spi`` when unknown: resolve() reports that)."""
+    return raw_kind(load_catalogue(config)["recipes"].get(name, {}))
+
+
 def recipe_model(raw: dict):
     """The pydantic model of a raw recipe, chosen by its ``kind`` (default ``spi``)."""
+    from diffbench.simulate.droplet_config import DropletRecipe
     from diffbench.simulate.ed_config import EDScanRecipe
     from diffbench.simulate.mx_config import MXRecipe
-    from diffbench.simulate.droplet_config import DropletRecipe
 
     kinds = {"spi": Recipe, "ed-scan": EDScanRecipe, "mx-merged": MXRecipe, "xray-droplet": DropletRecipe}
-    kind = raw.get("kind", "spi") if isinstance(raw, dict) else "spi"
+    kind = raw_kind(raw)
     if kind not in kinds:
         raise RecipeError(f"kind: unknown recipe kind {kind!r}; known: {', '.join(kinds)}")
     return kinds[kind]

@@ -24,7 +24,7 @@ import numpy as np
 from diffbench.simulate.beam import Beam
 from diffbench.simulate.detector import polarisation_factor
 from diffbench.simulate.detector_presets import make_detector
-from diffbench.simulate.engine import _dtype
+from diffbench.simulate.engine import table_dtype
 from diffbench.simulate.ice import phase_weights
 from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
 from diffbench.simulate.radial import (DR_PX, amorphous_table, powder_table, radial_grid, spot_pixel,
@@ -39,7 +39,7 @@ DROPLET_FIELDS = {
     "residual_liquid_fraction": np.float64, "ring_mode": "S8", "n_spots": np.int32,
     "photons_total": np.int64, "expected_photons_total": np.float64, "n_saturated": np.int32,
 }
-DROPLET_DTYPE = _dtype(DROPLET_FIELDS)
+DROPLET_DTYPE = table_dtype(DROPLET_FIELDS)
 
 
 class DropletSimulator:

@@ -22,7 +22,7 @@ import numpy as np
 
 from diffbench.simulate import ed_scan as eds
 from diffbench.simulate.detector_presets import make_detector
-from diffbench.simulate.engine import _dtype
+from diffbench.simulate.engine import table_dtype
 from diffbench.simulate.radial import DR_PX, amorphous_table, radial_grid, spot_pixel, spot_sigma_px
 from diffbench.simulate.rings import crystal_spots, electrons, get_amorphous, ring_sigma_q
 from diffbench.simulate.ice import phase_weights
@@ -46,8 +46,8 @@ ED_CRYSTAL_FIELDS = {
     "centre_m": (np.float64, 2), "radius_m": np.float64, "thickness_m": np.float64,
     "n_reflections_excited": np.int32,
 }
-ED_FRAME_DTYPE = _dtype(ED_FRAME_FIELDS)
-ED_CRYSTAL_DTYPE = _dtype(ED_CRYSTAL_FIELDS)
+ED_FRAME_DTYPE = table_dtype(ED_FRAME_FIELDS)
+ED_CRYSTAL_DTYPE = table_dtype(ED_CRYSTAL_FIELDS)
 
 
 class EDScanSimulator:

@@ -36,19 +36,13 @@ def relativistic_gamma(voltage_v: float) -> float:
     return 1.0 + voltage_v / ELECTRON_REST_ENERGY_EV
 
 
-def xray_f0(element: str, q_m) -> np.ndarray:
-    """Non-resonant X-ray atomic scattering factor f0(|q|) in electrons (Waasmaier–Kirfel, xraydb)."""
-    import xraydb
-
-    q = np.asarray(q_m, dtype=float)
-    s_inv_angstrom = q / (4 * math.pi) * 1e-10
-    return np.asarray(xraydb.f0(element, s_inv_angstrom.ravel()), dtype=float).reshape(q.shape)
-
-
 def electron_scattering_factor_m(element: str, q_m, voltage_v: float) -> np.ndarray:
     """Electron atomic scattering factor f_e(|q|) in metres (Mott–Bethe, relativistically scaled)."""
     import xraydb
 
+    from diffbench.simulate.atomic import element_factor
+
     q = np.maximum(np.asarray(q_m, dtype=float), MOTT_BETHE_Q_MIN_M)
     z = xraydb.atomic_number(element)
-    return relativistic_gamma(voltage_v) * 2.0 * (z - xray_f0(element, q)) / (BOHR_RADIUS_M * q * q)
+    f_x = element_factor(element, q, None).real
+    return relativistic_gamma(voltage_v) * 2.0 * (z - f_x) / (BOHR_RADIUS_M * q * q)

@@ -60,12 +60,13 @@ PARTICLE_FIELDS = {
 }
 
 
-def _dtype(fields: dict) -> np.dtype:
+def table_dtype(fields: dict) -> np.dtype:
+    """Structured dtype of a truth table from {name: dtype | (dtype, width)}."""
     return np.dtype([(k, v) if not isinstance(v, tuple) else (k, v[0], (v[1],)) for k, v in fields.items()])
 
 
-PATTERN_DTYPE = _dtype(PATTERN_FIELDS)
-PARTICLE_DTYPE = _dtype(PARTICLE_FIELDS)
+PATTERN_DTYPE = table_dtype(PATTERN_FIELDS)
+PARTICLE_DTYPE = table_dtype(PARTICLE_FIELDS)
 
 
 @dataclass

@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from diffbench.simulate.engine import table_dtype
 from diffbench.simulate.ice import ANGSTROM, AUSPEX_RANGES_INV_D2_A2, PHASES, phase_weights, powder_lines
 
 A2 = 1e-20  # m² per Å²
@@ -44,12 +49,8 @@ RANGE_FIELDS = {
 }
 
 
-def _dtype(fields):
-    return np.dtype([(k, v) if not isinstance(v, tuple) else (k, v[0], (v[1],)) for k, v in fields.items()])
-
-
-DATASET_DTYPE = _dtype(DATASET_FIELDS)
-RANGE_DTYPE = _dtype(RANGE_FIELDS)
+DATASET_DTYPE = table_dtype(DATASET_FIELDS)
+RANGE_DTYPE = table_dtype(RANGE_FIELDS)
 
 
 def random_cell(sg, edge_range_m, rng) -> tuple:
@@ -130,7 +131,7 @@ class MXDataset:
 def ice_lines(ice_type: str, cubicity: float, wavelength_m: float, d_min_m: float = 0.95 * ANGSTROM):
     """(1/d² (1/m²), relative intensity) of an ice type's powder lines, strongest = 1: ring heights
     m|G|² f_O² e^{−2Bs²} P / (sin θ sin 2θ) at ``wavelength_m`` (methods.md §8.1 'calc X')."""
-    from diffbench.simulate.electron import xray_f0
+    from diffbench.simulate.atomic import element_factor
 
     inv, inten = [], []
     for phase, w in phase_weights(ice_type, cubicity).items():
@@ -139,7 +140,7 @@ def ice_lines(ice_type: str, cubicity: float, wavelength_m: float, d_min_m: floa
         for line in powder_lines(phase, d_min_m):
             s = 1 / (2 * line.d_m)
             th = math.asin(min(wavelength_m * s, 1.0))
-            f = float(xray_f0("O", 4 * math.pi * s))
+            f = float(element_factor("O", np.array([4 * math.pi * s]), None).real[0])
             p = (1 + math.cos(2 * th) ** 2) / 2
             h = w * line.sum_g2 * f * f * math.exp(-2 * 1.5 * A2 * s * s) * p / (math.sin(th) * math.sin(2 * th))
             inv.append(1 / line.d_m**2)
@@ -288,18 +289,14 @@ def write_mtz(ds: MXDataset, path, wavelength_m: float, title: str = "diffbench"
     mtz.write_to_file(str(path))
 
 
-def mtz_dir(out) -> "Path":
+def mtz_dir(out) -> Path:
     """Where the MTZ files of index ``out`` live: ``OUT.mtz/`` beside it."""
-    from pathlib import Path
-
     out = Path(out)
     return out.with_name(out.name + ".mtz")
 
 
 def _simulate_block(recipe, seed: int, start: int, stop: int, directory: str):
     """Write MTZs [start, stop) into ``directory``; return their truth tables (process entry point)."""
-    from pathlib import Path
-
     tables, ranges = [], []
     for k in range(start, stop):
         ds = simulate_dataset(recipe, seed, k)
@@ -314,10 +311,6 @@ def simulate_mx_to_file(name, recipe, raw, n: int, out, seed: int = 0, workers: 
 
     Written atomically: the MTZ folder and the index appear only when everything is complete.
     """
-    import shutil
-    import tempfile
-    from pathlib import Path
-
     import h5py
     import yaml
 
@@ -331,8 +324,6 @@ def simulate_mx_to_file(name, recipe, raw, n: int, out, seed: int = 0, workers: 
     final_dir = mtz_dir(out)
     tmp_dir = Path(tempfile.mkdtemp(prefix="." + final_dir.name + ".", dir=out.parent if str(out.parent) else "."))
     fd, tmp_index = tempfile.mkstemp(prefix="." + out.name + ".", suffix=".tmp", dir=tmp_dir.parent)
-    import os
-
     os.close(fd)
     try:
         block = max(1, min(50, n // max(workers, 1) // 4 or 1))

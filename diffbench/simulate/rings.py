@@ -97,10 +97,11 @@ class Radiation:
 
     def scattering_factor_m(self, element: str, q_m) -> np.ndarray:
         """Atomic scattering amplitude in metres: r_e f0(q) for X-rays, f_e(q) for electrons."""
-        from diffbench.simulate.electron import electron_scattering_factor_m, xray_f0
+        from diffbench.simulate.atomic import element_factor
+        from diffbench.simulate.electron import electron_scattering_factor_m
 
         if self.voltage_v is None:
-            return R_E_M * xray_f0(element, q_m)
+            return R_E_M * element_factor(element, q_m, None).real
         return electron_scattering_factor_m(element, q_m, self.voltage_v)
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from diffbench.simulate.catalogue import RecipeError, recipe_names, resolve
+from diffbench.simulate.catalogue import RecipeError, resolve
 from diffbench.simulate.engine import PARTICLE_DTYPE, PATTERN_DTYPE, Simulator
 
 
