@@ -56,6 +56,15 @@ def summary(path) -> str:
             if tgt.any():
                 dm = p["diameter_m"][tgt] * 1e9
                 lines.append(f"target volume-equivalent diameter: mean {dm.mean():.1f} nm, sd {dm.std():.1f} nm")
+        if "ice_type" in t and (t["ice_thickness_m"].any() or t["amorphous_thickness_m"].any()):
+            ice = t["ice_type"].astype(str) != ""
+            lines.append(f"rings: ice on {int(ice.sum())} patterns ({_counts(t['ice_type'][ice]) or 'none'})"
+                         + (f", mean {t['ice_expected_photons'][ice].mean():.4g} ice photons" if ice.any() else ""))
+            amo = t["amorphous_thickness_m"] > 0
+            if amo.any():
+                lines.append(f"amorphous {t['amorphous_material'][amo].astype(str)[0]} on {int(amo.sum())} patterns, "
+                             f"thickness {t['amorphous_thickness_m'][amo].mean() * 1e6:.3g} um mean, "
+                             f"{t['amorphous_expected_photons'][amo].mean():.4g} halo photons mean")
     return "\n".join(lines)
 
 

@@ -247,6 +247,91 @@ class BackgroundConfig(Strict):
     gas_photons: NonNeg = 0.0
 
 
+class HaloConfig(Strict):
+    """One amorphous halo: centre d (m), FWHM in |q| (1/m) and the peak height added to S(q)."""
+
+    d_m: Positive
+    fwhm_q_m: Positive
+    height: NonNeg
+
+
+class IceLayerConfig(Strict):
+    """Crystalline ice powder in the beam (frozen solvent, ice on the jet or the aperture).
+
+    With ``probability`` a shot contains ice; its type is drawn from ``ice_types`` (Isd mixes the Ih
+    and Ic line sets by ``cubicity``). ``thickness_m`` is the thickness of an equivalent uniform
+    layer across the whole beam (illuminated volume / beam area), so the ring photons are
+    N_photons · t · dσ/dΩ per m³ · dΩ. Ring widths: Scherrer width of ``crystallite_size_m`` in
+    quadrature with ``instrument_fwhm_q_m``. ``line_scale`` multiplies single lines, keyed by d in
+    Å written as text (e.g. ``{"3.67": 0.0}`` removes the Ih (100) line).
+    """
+
+    probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+    ice_types: dict[Literal["Ih", "Ic", "Isd"], NonNeg] = {"Ih": 1.0}
+    cubicity: Annotated[float, Field(ge=0, le=1)] = 0.5
+    thickness_m: Distribution
+    crystallite_size_m: Positive = 50e-9
+    instrument_fwhm_q_m: NonNeg = 0.0
+    line_scale: dict[str, NonNeg] = {}
+
+    _fix = field_validator("thickness_m", mode="before")(lambda cls, v: _as_distribution(v))
+
+    @field_validator("line_scale")
+    @classmethod
+    def _d_keys(cls, v):
+        for k in v:
+            try:
+                d = float(k)
+            except ValueError:
+                raise ValueError(f"line_scale key {k!r} is not a d-spacing in Å") from None
+            if not 0.5 < d < 20:
+                raise ValueError(f"line_scale key {k!r}: d must be in (0.5, 20) Å")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        if sum(self.ice_types.values()) <= 0:
+            raise ValueError("ice_types: the weights must not all be zero")
+        if self.thickness_m.lower < 0:
+            raise ValueError(f"thickness_m must be >= 0 everywhere, got lower bound {self.thickness_m.lower}")
+        return self
+
+
+class AmorphousLayerConfig(Strict):
+    """An amorphous layer in the beam (liquid-jet water, vitreous ice, a carbon film): halos of
+    ``material`` (rings.AMORPHOUS), optionally with its ``halos`` replaced; thickness as for ice."""
+
+    material: str
+    probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+    thickness_m: Distribution
+    halos: list[HaloConfig] | None = None
+
+    _fix = field_validator("thickness_m", mode="before")(lambda cls, v: _as_distribution(v))
+
+    @field_validator("material")
+    @classmethod
+    def _known(cls, v):
+        from diffbench.simulate.rings import AMORPHOUS
+
+        if v not in AMORPHOUS:
+            raise ValueError(f"unknown amorphous material {v!r}; known: {', '.join(sorted(AMORPHOUS))}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.thickness_m.lower < 0:
+            raise ValueError(f"thickness_m must be >= 0 everywhere, got lower bound {self.thickness_m.lower}")
+        return self
+
+
+class RingsConfig(Strict):
+    """Rings added to the particle signal before photon noise: ice powder lines and/or one
+    amorphous layer."""
+
+    ice: IceLayerConfig | None = None
+    amorphous: AmorphousLayerConfig | None = None
+
+
 class VolumeConfig(Strict):
     samples_per_fringe: Annotated[float, Field(ge=2, le=32)] = 8.0
 
@@ -264,6 +349,7 @@ class Recipe(Strict):
     hits: HitsConfig
     injection: InjectionConfig = InjectionConfig()
     background: BackgroundConfig = BackgroundConfig()
+    rings: RingsConfig = RingsConfig()
     volume: VolumeConfig = VolumeConfig()
     anomalous: bool = True
     noise: bool = True

@@ -27,6 +27,7 @@ from diffbench.simulate.detector_presets import make_detector
 from diffbench.simulate.kernels_api import SpeciesTable
 from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
 from diffbench.simulate.species import build_species
+from diffbench.simulate.spi_rings import RingDraw, RingModel
 
 HIT_CLASSES = ("empty", "single", "multiple", "aggregate", "contaminant", "mixed")
 
@@ -43,6 +44,13 @@ PATTERN_FIELDS = {
     "n_contaminant": np.int32,
     "n_coherent_groups": np.int32,
     "n_saturated": np.int32,
+    "ice_type": "S4",
+    "ice_thickness_m": np.float64,
+    "ice_cubicity": np.float64,
+    "ice_expected_photons": np.float64,
+    "amorphous_material": "S24",
+    "amorphous_thickness_m": np.float64,
+    "amorphous_expected_photons": np.float64,
 }
 
 PARTICLE_FIELDS = {
@@ -78,6 +86,7 @@ class Shot:
     pulse_energy_j: float
     key: np.uint64
     particles: list  # of (species_name, Draw, quaternion, position, fluence, group)
+    rings: RingDraw = RingDraw()
 
 
 class Simulator:
@@ -105,6 +114,10 @@ class Simulator:
         self.q_max = det.q_max_m(beam)
         self.q_step = det.pixel_q_step_m(beam)
         self.bg_template = self._background_template()
+        self.rings = RingModel(recipe.rings, det, beam, self.qvec, self.factor)
+        # additive expected-photon images: background, then (if any) Ih, Ic and amorphous rings
+        self.templates = np.vstack([self.bg_template[None], self.rings.templates] if self.rings.active
+                                   else [self.bg_template[None]])
         self.table = SpeciesTable()
         self.species = {
             name: build_species(name, cfg, self.table, self.q_max * 1.02, beam.photon_energy_ev,
@@ -173,7 +186,10 @@ class Simulator:
         parts = list(zip(names, draws, quats, positions, flu, groups))
         # kernel wants particles sorted by coherent group
         parts.sort(key=lambda p: p[5])
-        return Shot(int(index), cls, float(pulse), key, parts)
+        rings = RingDraw()
+        if self.rings.active:
+            rings = self.rings.draw(np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(int(index), 2))))
+        return Shot(int(index), cls, float(pulse), key, parts, rings)
 
     def _random_point(self, rng) -> np.ndarray:
         inj = self.recipe.injection
@@ -259,8 +275,11 @@ class Simulator:
             cluster[:] = g
             species[:] = [d.table_index for d in draws]
         bg_scale = np.array([s.pulse_energy_j for s in shots]) / self.beam.pulse_energy_j
+        weights = bg_scale[:, None]
+        if self.rings.active:
+            weights = np.hstack([weights, bg_scale[:, None] * np.array([s.rings.weights() for s in shots])])
         keys = np.array([s.key for s in shots], dtype=np.uint64)
-        return dict(part_start=start, bg_scale=bg_scale, keys=keys, mat=mat, amp=amp, pos=pos,
+        return dict(part_start=start, weights=np.ascontiguousarray(weights), keys=keys, mat=mat, amp=amp, pos=pos,
                     cluster=cluster, species=species)
 
     def render(self, shots: list[Shot], noise: bool | None = None):
@@ -277,12 +296,13 @@ class Simulator:
         bs = np.zeros((b, nblocks), dtype=np.int64)
         pa = self.particle_arrays(shots)
         tab = self.kernel_tables()
-        kernels.render(self.qvec, self.factor, self.valid, self.bg_template,
-                       pa["part_start"], pa["bg_scale"], pa["keys"], pa["mat"], pa["amp"], pa["pos"],
+        kernels.render(self.qvec, self.factor, self.valid, self.templates,
+                       pa["part_start"], pa["weights"], pa["keys"], pa["mat"], pa["amp"], pa["pos"],
                        pa["cluster"], pa["species"], tab["sp_kind"], tab["sp_offset"], tab["sp_n"],
                        tab["sp_nc"], tab["sp_dq"], tab["sp_fold"], tab["sp_size"], tab["vol"],
                        noise, self.saturation, out, bp, be, bs)
         truth = self.pattern_truth(shots, bp, be, bs, noise, out)
+        self.ring_truth(truth, shots, pa["weights"])
         parts = self.particle_truth(shots)
         return out.reshape((b,) + self.detector.shape), truth, parts
 
@@ -308,6 +328,20 @@ class Simulator:
         else:
             t["photons_total"] = np.rint(t["expected_photons_total"]).astype(np.int64)
         return t
+
+    def ring_truth(self, t: np.ndarray, shots, weights: np.ndarray) -> None:
+        """Fill the ring fields: what each shot held and the expected ring photons on valid pixels."""
+        if not self.rings.active:
+            return
+        totals = weights[:, 1:] * self.rings.template_totals
+        t["ice_type"] = [s.rings.ice_type for s in shots]
+        t["ice_thickness_m"] = [s.rings.ice_thickness_m for s in shots]
+        t["ice_cubicity"] = [s.rings.cubicity for s in shots]
+        t["ice_expected_photons"] = totals[:, 0] + totals[:, 1]
+        has_amo = np.array([s.rings.amorphous_thickness_m > 0 for s in shots])
+        t["amorphous_material"] = np.where(has_amo, self.recipe.rings.amorphous.material if has_amo.any() else "", "")
+        t["amorphous_thickness_m"] = [s.rings.amorphous_thickness_m for s in shots]
+        t["amorphous_expected_photons"] = totals[:, 2]
 
     def particle_truth(self, shots) -> np.ndarray:
         rows = [(s.index, p) for s in shots for p in s.particles]

@@ -176,8 +176,8 @@ def _add_particle(qvec, valid, i0, i1, m, a_re, a_im, phase, rx, ry, rz,
 
 @nb.njit(parallel=True, cache=True, fastmath=True)
 def render(
-    qvec, factor, valid, bg_template,
-    part_start, bg_scale, keys,
+    qvec, factor, valid, templates,
+    part_start, weights, keys,
     mat, amp, pos, cluster, species,
     sp_kind, sp_offset, sp_n, sp_nc, sp_dq, sp_fold, sp_size, vol,
     noise, saturation, out, block_photons, block_expected, block_saturated,
@@ -185,8 +185,8 @@ def render(
     """Render a batch of patterns.
 
     qvec (npix, 3) lab q (1/m); factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
-    bg_template (npix,) expected background photons at nominal pulse energy; part_start (n_pat+1,);
-    bg_scale (n_pat,); keys (n_pat,) uint64; per particle: mat (3, 3) = s Rᵀ, amp (2,) complex
+    templates (n_comp, npix) additive expected-photon images (background, rings) and weights
+    (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64; per particle: mat (3, 3) = s Rᵀ, amp (2,) complex
     multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
     out (n_pat, npix): counts (noise=True, integer dtype) or expected photons (noise=False, float).
     block_* (n_pat, n_blocks): per-block photon sum, expected sum and saturated-pixel count.
@@ -224,12 +224,15 @@ def render(
         s_ph = 0
         s_ex = 0.0
         s_sat = 0
-        bgs = bg_scale[t]
+        n_comp = templates.shape[0]
         for i in range(i0, i1):
             if not valid[i]:
                 out[t, i] = 0
                 continue
-            lam = factor[i] * inten[i - i0] + bgs * bg_template[i]
+            add = 0.0
+            for c in range(n_comp):
+                add += weights[t, c] * templates[c, i]
+            lam = factor[i] * inten[i - i0] + add
             s_ex += lam
             if noise:
                 c = poisson_draw(lam, key, i)

@@ -52,6 +52,9 @@ def expected_photons(sim, shot) -> np.ndarray:
         groups[g] = groups.get(g, 0) + a
     for a in groups.values():
         inten += np.abs(a) ** 2
-    lam = sim.factor * inten + sim.bg_template * (shot.pulse_energy_j / sim.beam.pulse_energy_j)
+    scale = shot.pulse_energy_j / sim.beam.pulse_energy_j
+    lam = sim.factor * inten + sim.bg_template * scale
+    if sim.rings.active:
+        lam = lam + scale * (shot.rings.weights() @ sim.rings.templates)
     lam[~sim.valid] = 0.0
     return lam.reshape(sim.detector.shape)

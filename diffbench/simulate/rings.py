@@ -116,23 +116,27 @@ def electrons(voltage_v: float) -> Radiation:
 
 
 # --------------------------------------------------------------------------------- crystalline
-def _line_table(phase: str, radiation: Radiation, d_min_m: float, b_factor_m2: float):
-    """Per reflection: |g| (1/m) and f_O² |G|² e^{−2B s²} (m²), s = |g| / 4π."""
+def _line_table(phase: str, radiation: Radiation, d_min_m: float, b_factor_m2: float, line_scale=None):
+    """Per reflection: |g| (1/m) and f_O² |G|² e^{−2B s²} (m²), s = |g| / 4π; ``line_scale``
+    ({d_m: factor}) multiplies the reflections within 0.005 Å of each d."""
     r = reflections(phase, d_min_m)
     g = 2 * math.pi / r.d_m
     f = radiation.scattering_factor_m("O", g)
     s = g / (4 * math.pi)
-    return r, g, f * f * r.g2 * np.exp(-2.0 * b_factor_m2 * s * s)
+    w = f * f * r.g2 * np.exp(-2.0 * b_factor_m2 * s * s)
+    for d, factor in (line_scale or {}).items():
+        w = np.where(np.abs(r.d_m - d) < 0.005 * ANGSTROM, w * factor, w)
+    return r, g, w
 
 
 def powder_cross_section_per_m3(q_m, phase: str, radiation: Radiation, sigma_q_m, d_min_m: float = 0.9 * ANGSTROM,
-                                b_factor_m2: float = 1.5 * ANGSTROM**2) -> np.ndarray:
+                                b_factor_m2: float = 1.5 * ANGSTROM**2, line_scale=None) -> np.ndarray:
     """dσ/dΩ per m³ of randomly oriented crystallites (m²/sr/m³ = 1/(m sr)) at |q| = ``q_m``.
 
     Σ_g |F_g|² (2π)³ / v_c² · N(|q| − |g|; σ_q) / (4π |g|²); ``sigma_q_m`` may be an array (per-pixel
-    widths, e.g. including the pixel's own extent in q).
+    widths, e.g. including the pixel's own extent in q); ``line_scale`` {d_m: factor} tunes lines.
     """
-    _, g, w = _line_table(phase, radiation, d_min_m, b_factor_m2)
+    _, g, w = _line_table(phase, radiation, d_min_m, b_factor_m2, line_scale)
     vc = PHASES[phase].cell_volume_m3
     q = np.asarray(q_m, dtype=float)
     sig = np.broadcast_to(np.asarray(sigma_q_m, dtype=float), q.shape)

@@ -65,7 +65,14 @@ def check_output(out: Path):
 
 
 def run_attrs(name, raw, recipe: Recipe, seed, n, noise, sim) -> dict:
-    return {
+    ring_attrs = {}
+    if sim.rings.active:
+        # per-line truth: expected photons of each ice line per metre of pure phase at the nominal
+        # pulse (whole cone); a shot's line amplitude is this × its thickness × phase weight × E/E0
+        ring_attrs["ring_lines"] = json.dumps([
+            {"phase": row["phase"].decode(), "d_m": float(row["d_m"]), "photons_per_m": float(row["photons_per_m"])}
+            for row in sim.rings.lines])
+    return ring_attrs | {
         "recipe": name,
         "recipe_version": version_of(name),
         "recipe_yaml": yaml.safe_dump(raw, sort_keys=False),
