@@ -44,6 +44,11 @@ class IPCAEllipticEnvelope:
         return block.reshape(len(block), -1)
 
     def fit(self, X, y=None):
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit, and return the latent coordinates of X from the fitting pass (no third read)."""
         from sklearn.covariance import EllipticEnvelope
         from sklearn.decomposition import IncrementalPCA
 
@@ -66,7 +71,7 @@ class IPCAEllipticEnvelope:
         self.ipca_.partial_fit(held)
         z = self.transform(frames)
         self.envelope_ = EllipticEnvelope(contamination=self.contamination, random_state=self.random_state).fit(z)
-        return self
+        return z
 
     def transform(self, X) -> np.ndarray:
         """Latent coordinates (N, n_components), streamed."""

@@ -1,0 +1,224 @@
+"""The latent-space page: a Bokeh layout built from :class:`~diffbench.viewer.viewdata.ViewData`.
+
+One ColumnDataSource holds every point: latent axes ``z0..``, the plotted ``x``/``y``, one colour
+column ``c_<field>`` per colour field, categorical values ``f_<field>`` (for selection counts),
+thumbnails, pinned images, real-space images and truth text. All interaction in the standalone page
+is CustomJS on that source, so the HTML file works offline with no Python behind it:
+
+- "colour by" and the axis selects swap columns; the legend (swatches or a colour bar) follows;
+- hover shows the thumbnail; a tap (one selected point) pins the larger pattern, the real-space
+  projection and the truth table;
+- a box or lasso selection is counted by class, and "Save selection" downloads a JSON file with
+  the source file's SHA-256 and the selected pattern indices;
+- ED scans also get a map of every scan's raster, sharing the selection with the scatter.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+
+from diffbench.viewer.fields import CATEGORICAL
+from diffbench.viewer.viewdata import ViewData, dumps
+
+NAN_COLOUR = "#c8c8c8"
+
+
+def _categorical_colours(values: np.ndarray) -> tuple[list, str]:
+    from bokeh.palettes import Category10_10, Category20_20, Turbo256
+
+    cats, inv, counts = np.unique(values, return_inverse=True, return_counts=True)
+    if len(cats) <= 10:
+        pal = list(Category10_10)
+    elif len(cats) <= 20:
+        pal = list(Category20_20)
+    else:
+        pal = [Turbo256[int(i)] for i in np.linspace(0, 255, len(cats))]
+    col = [pal[i % len(pal)] for i in range(len(cats))]
+    colours = [col[i] for i in inv.ravel()]
+    legend = "".join(f"<span class='sw' style='background:{c}'></span>{html.escape(str(k) or '(none)')} "
+                     f"<small>({n})</small><br>" for k, c, n in zip(cats, col, counts))
+    return colours, legend
+
+
+def _continuous_colours(values: np.ndarray, name: str) -> tuple[list, str]:
+    from bokeh.palettes import Viridis256
+
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    if not ok.any():
+        return [NAN_COLOUR] * v.size, "(no values)"
+    lo, hi = np.nanmin(v), np.nanmax(v)
+    log = lo > 0 and hi / lo > 100
+    t = np.full(v.size, np.nan)
+    if log:
+        t[ok] = (np.log10(v[ok]) - np.log10(lo)) / max(np.log10(hi) - np.log10(lo), 1e-300)
+    else:
+        t[ok] = (v[ok] - lo) / (hi - lo) if hi > lo else 0.5
+    colours = [Viridis256[int(round(x * 255))] if np.isfinite(x) else NAN_COLOUR for x in t]
+    stops = ",".join(Viridis256[i] for i in range(0, 256, 32)) + "," + Viridis256[255]
+    legend = (f"<div class='bar' style='background:linear-gradient(to right,{stops})'></div>"
+              f"<span>{lo:.4g}</span><span style='float:right'>{hi:.4g}</span><br>"
+              f"<small>{html.escape(name)}{' (log scale)' if log else ''}; grey: no value</small>")
+    return colours, legend
+
+
+CSS = """<style>
+.sw{display:inline-block;width:11px;height:11px;margin-right:5px;border-radius:2px}
+.bar{height:12px;width:220px;border-radius:2px}
+table.truth{font:11px monospace;border-collapse:collapse} table.truth td{padding:0 6px 0 0;vertical-align:top}
+</style>"""
+
+
+def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), title: str | None = None,
+                 webgl: bool | None = None):
+    """The page's layout and its main models: returns (layout, models dict)."""
+    from bokeh.layouts import column, row
+    from bokeh.models import (BoxSelectTool, Button, ColumnDataSource, CustomJS, Div, HoverTool, LassoSelectTool,
+                              Select, TapTool)
+    from bokeh.plotting import figure
+
+    n, k = view.latent.shape
+    data = {f"z{i}": view.latent[:, i] for i in range(k)}
+    data["x"], data["y"] = view.latent[:, axes[0]], view.latent[:, axes[1]]
+    data["idx"] = [int(i) for i in view.extra["points"]]
+    data["info"] = view.info
+    legends, names = {}, list(view.fields)
+    for name, (values, kind) in view.fields.items():
+        if kind == CATEGORICAL:
+            data[f"c_{name}"], legends[name] = _categorical_colours(values)
+            data[f"f_{name}"] = [str(v) for v in values]
+        else:
+            data[f"c_{name}"], legends[name] = _continuous_colours(values, name)
+    if not names:
+        data["c_none"], legends["none"], names = ["#1f77b4"] * n, "", ["none"]
+    colour_by = colour_by if colour_by in names else names[0]
+    data["color"] = list(data[f"c_{colour_by}"])
+    data["label"] = [str(v) for v in view.fields[colour_by][0]] if colour_by in view.fields else [""] * n
+    if view.thumbs is not None:
+        data["thumb"] = view.thumbs
+    data["pin"] = view.pins if view.pins is not None else (view.thumbs if view.thumbs is not None else [""] * n)
+    data["real"] = view.realspace if view.realspace is not None else [""] * n
+    if view.scan_map is not None:
+        data["mx"], data["my"] = view.scan_map["x"], view.scan_map["y"]
+    src = ColumnDataSource(data, name="points")
+
+    webgl = n > 20000 if webgl is None else webgl
+    tools = "pan,wheel_zoom,reset,save"
+    p = figure(name="latent", width=620, height=560, tools=tools, output_backend="webgl" if webgl else "canvas",
+               title=title or f"{view.latent_name} latent space of {view.source.split('/')[-1]} ({n} points)")
+    p.xaxis.axis_label, p.yaxis.axis_label = f"{view.latent_name} {axes[0] + 1}", f"{view.latent_name} {axes[1] + 1}"
+    size = 7 if n <= 2000 else (4 if n <= 20000 else 2)
+    glyph = p.scatter("x", "y", source=src, color="color", size=size, alpha=0.75 if n <= 20000 else 0.5,
+                      selection_alpha=1.0, nonselection_alpha=0.25 if n <= 20000 else 0.08)
+    if view.thumbs is not None:
+        tip = ("<div><img src='@thumb' width='112' height='112' style='image-rendering:pixelated'>"
+               "<div style='font:11px sans-serif'>#@idx · @label</div></div>")
+    else:
+        tip = "<div style='font:11px sans-serif'>#@idx · @label</div>"
+    tap = TapTool(renderers=[glyph])
+    p.add_tools(HoverTool(renderers=[glyph], tooltips=tip), tap,
+                BoxSelectTool(renderers=[glyph]), LassoSelectTool(renderers=[glyph]))
+
+    colour = Select(name="colour-by", title="colour by", value=colour_by, options=names, width=220)
+    opts = [f"{view.latent_name} {i + 1}" for i in range(k)]
+    xsel = Select(name="x-axis", title="x axis", value=opts[axes[0]], options=opts, width=105)
+    ysel = Select(name="y-axis", title="y axis", value=opts[axes[1]], options=opts, width=105)
+    legend = Div(name="legend", text=CSS + legends[colour_by], width=240)
+    pinned = Div(name="pinned", text="<i>tap a point to pin its pattern</i>", width=560)
+    summary = Div(name="selection", text="<i>box or lasso select points to count and save them</i>", width=240)
+    save = Button(name="export", label="Save selection", width=220, button_type="primary")
+
+    cat_names = [nm for nm in names if nm in view.fields and view.fields[nm][1] == CATEGORICAL]
+    common = dict(src=src, legends=legends, legend=legend, colour=colour, summary=summary, cats=cat_names, css=CSS)
+    colour.js_on_change("value", CustomJS(args=common, code="""
+        const k = colour.value; const d = src.data;
+        d.color = d['c_' + k].slice();
+        d.label = d['f_' + k] ? d['f_' + k].slice() : d.color.map((_, i) => '');
+        legend.text = css + legends[k];
+        src.change.emit();
+    """))
+    for sel, col in ((xsel, "x"), (ysel, "y")):
+        sel.js_on_change("value", CustomJS(args=dict(src=src, sel=sel, opts=opts, col=col, ax=p.xaxis[0] if col == "x" else p.yaxis[0]),
+                                           code="""
+        const i = opts.indexOf(sel.value); src.data[col] = src.data['z' + i].slice(); ax.axis_label = sel.value;
+        src.change.emit();
+    """))
+    pin_js = """
+        const ind = src.selected.indices; const d = src.data;
+        if (ind.length >= 1) {
+            const i = ind[0];
+            let h = `<div style='display:flex;gap:12px'><div><b>pattern #${d.idx[i]}</b><br>`;
+            if (d.pin[i]) h += `<img id='pinned-img' src='${d.pin[i]}' width='256' height='256' style='image-rendering:pixelated'>`;
+            h += `</div>`;
+            if (d.real[i]) h += `<div><b>particles, projected along the beam</b><br>` +
+                    `<img id='pinned-real' src='${d.real[i]}' width='192' height='192' style='image-rendering:pixelated'></div>`;
+            h += `</div>` + d.info[i];
+            pinned.text = css + h;
+        }
+    """
+    count_js = """
+        const ind = src.selected.indices; const d = src.data;
+        if (ind.length >= 1) {
+            const key = cats.includes(colour.value) ? colour.value : (cats.length ? cats[0] : null);
+            let t = `<b>${ind.length} selected</b>`;
+            if (key) {
+                const c = {};
+                for (const i of ind) { const v = d['f_' + key][i]; c[v] = (c[v] || 0) + 1; }
+                t += ` by ${key}:<br>` + Object.keys(c).sort().map(v => `${v || '(none)'}: ${c[v]}`).join('<br>');
+            }
+            summary.text = t;
+        }
+    """
+    # a tap pins the first point under the cursor; any selection (tap, box, lasso) is counted
+    tap.callback = CustomJS(args=dict(common, pinned=pinned), code=pin_js)
+    src.selected.js_on_change("indices", CustomJS(args=common, code=count_js))
+    save.js_on_click(CustomJS(args=dict(src=src, source=view.source, sha=view.source_sha256, summary=summary), code="""
+        const ind = src.selected.indices;
+        const idx = ind.map(i => src.data.idx[i]).sort((a, b) => a - b);
+        const rec = {source: source, source_sha256: sha, indices: idx, count: idx.length};
+        const text = JSON.stringify(rec);
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(new Blob([text], {type: 'application/json'}));
+        a.download = 'selection-' + sha.slice(0, 8) + '.json';
+        document.body.appendChild(a); a.click(); a.remove();
+        window.diffbenchSelection = rec;
+        summary.text = summary.text.split('<hr>')[0] + `<hr><small>saved ${idx.length} indices to ${a.download}</small>`;
+    """))
+
+    controls = column(colour, row(xsel, ysel), legend, summary, save)
+    parts = [row(p, controls)]
+    models = dict(source=src, plot=p, colour=colour, pinned=pinned, summary=summary, export=save, legend=legend)
+    if view.scan_map is not None:
+        m = figure(name="scanmap", width=620, height=min(620, 80 + int(np.ptp(view.scan_map["y"])) * 5),
+                   tools="tap,box_select,reset", match_aspect=True,
+                   title="ED scans: raster map (each tile one scan, i down, j across)")
+        m.rect("mx", "my", width=1, height=1, source=src, fill_color="color", line_color=None,
+               nonselection_fill_alpha=0.35)
+        m.axis.visible = False
+        m.grid.visible = False
+        parts.append(m)
+        models["scanmap"] = m
+    parts.append(pinned)
+    return column(*parts), models
+
+
+def save_html(view: ViewData, out, colour_by: str | None = None, axes=(0, 1)) -> int:
+    """Write a standalone page with inline BokehJS (works offline); returns its size in bytes."""
+    import os
+    from pathlib import Path
+
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
+
+    layout, _ = build_layout(view, colour_by, axes)
+    text = file_html(layout, INLINE, title=f"diffbench view: {Path(view.source).name}")
+    out = Path(out)
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    return out.stat().st_size
+
+
+__all__ = ["build_layout", "save_html", "dumps"]

@@ -1,0 +1,199 @@
+"""Everything a latent-space page shows, gathered from a dataset file: latent coordinates, colour
+fields, thumbnails, real-space projections, per-point truth text and (for ED scans) map positions.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from diffbench.viewer.fields import CATEGORICAL, colour_fields
+
+
+@dataclass
+class ViewData:
+    """Per-point columns of a page (all of length N) and what the page says about its source."""
+
+    source: str
+    source_sha256: str
+    latent: np.ndarray  # (N, k)
+    latent_name: str
+    fields: dict  # name → (values, kind)
+    info: list  # N short HTML strings (truth of each point)
+    thumbs: list | None = None  # N data-URI PNGs (hover)
+    pins: list | None = None  # N larger data-URI PNGs (tap), None: use thumbs
+    realspace: list | None = None  # N data-URI PNGs of the particles, None: no real-space view
+    scan_map: dict | None = None  # ED scans: {"x": (N,), "y": (N,), "nx": int, "ny": int}
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return int(self.latent.shape[0])
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            return "–"
+        a = abs(v)
+        return f"{v:.4g}" if 1e-3 <= a < 1e5 or a == 0 else f"{v:.3e}"
+    if isinstance(v, bytes):
+        return v.decode()
+    return str(v)
+
+
+#: truth fields listed first on a pinned point (others follow in file order)
+FIRST = ("hit_class", "label", "multiplicity", "is_single_hit", "photons_total", "counts_total", "ice_type",
+         "ice_thickness_m", "ice_expected_photons", "amorphous_material", "amorphous_thickness_m", "scan_index",
+         "scan_i", "scan_j", "frac_carbon", "frac_amorphous_ice", "frac_crystalline_ice", "frac_vacuum")
+
+
+def truth_text(i: int, truth: dict, particles: dict | None, rows_of: dict | None, max_fields: int = 14,
+               file_index: int | None = None) -> str:
+    """A small HTML table of row i's truth (scalars only) and its particles; ``file_index`` is the
+    pattern's index in the file (default i)."""
+    cells = [f"<tr><td>index</td><td>{i if file_index is None else file_index}</td></tr>"]
+    shown = 0
+    keys = [k for k in FIRST if k in truth] + [k for k in truth if k not in FIRST]
+    for k in keys:
+        v = truth[k]
+        v = np.asarray(v)
+        if v.ndim != 1 or shown >= max_fields:
+            continue
+        val = v[i]
+        if k.startswith(("ice_", "amorphous_")) and (val == 0 or val in (b"", "")):
+            continue
+        cells.append(f"<tr><td>{html.escape(k)}</td><td>{html.escape(_fmt(val))}</td></tr>")
+        shown += 1
+    if rows_of is not None and particles:
+        for r in rows_of.get(i, [])[:6]:
+            sp = _fmt(particles["species"][r])
+            d = particles["diameter_m"][r] * 1e9
+            pos = particles["position_m"][r] * 1e9
+            cells.append(f"<tr><td>particle</td><td>{html.escape(sp)} {d:.1f} nm at "
+                         f"({pos[0]:.0f}, {pos[1]:.0f}) nm</td></tr>")
+    if rows_of is not None and not rows_of.get(i):
+        cells.append("<tr><td>particles</td><td>none in the beam</td></tr>")
+    return "<table class='truth'>" + "".join(cells) + "</table>"
+
+
+def _rows_by_pattern(particles: dict | None) -> dict | None:
+    if not particles or len(particles.get("pattern_index", [])) == 0:
+        return None
+    out: dict[int, list] = {}
+    for r, p in enumerate(np.asarray(particles["pattern_index"])):
+        out.setdefault(int(p), []).append(r)
+    return out
+
+
+def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None = None, points=None,
+           thumb_px: int = 48, pin_px: int | None = 128, realspace_px: int = 48, images: bool = True,
+           progress=None) -> ViewData:
+    """Read a dataset and build the page's columns for the points ``points`` (default: all).
+
+    ``images`` False leaves thumbnails out (the server app loads frames on demand instead).
+    """
+    from diffbench.io.cxi import open_dataset
+    from diffbench.io.index import file_sha256
+    from diffbench.viewer.images import frame_thumbnail
+    from diffbench.viewer.realspace import projection
+
+    path = Path(path)
+    with open_dataset(path) as d:
+        n = len(d)
+        pts = np.arange(n) if points is None else np.unique(np.asarray(points, dtype=np.int64))
+        truth = {k: np.asarray(v)[pts] for k, v in d.truth.items()} if d.truth else {}
+        parts = d.particles if d.particles and len(d.particles.get("pattern_index", [])) else None
+        preds = {k: np.asarray(v)[pts] for k, v in (predictions or {}).items()}
+        # particle rows re-indexed to the chosen points
+        if parts is not None:
+            pos_of = {int(p): j for j, p in enumerate(pts)}
+            keep = np.array([int(p) in pos_of for p in parts["pattern_index"]])
+            parts = {k: np.asarray(v)[keep] for k, v in parts.items()}
+            parts["pattern_index"] = np.array([pos_of[int(p)] for p in parts["pattern_index"]], dtype=np.int64)
+        fields = colour_fields(truth, parts, preds) if truth or preds else {}
+        rows_of = _rows_by_pattern(parts)
+        info = [truth_text(j, truth, parts, rows_of, file_index=int(i)) if truth else f"<table class='truth'><tr><td>index</td><td>{int(i)}</td></tr></table>"
+                for j, i in enumerate(pts)]
+        species = _recipe_species(d.attrs)
+        thumbs = pins = real = None
+        if images:
+            valid = d.mask == 0 if d.mask is not None else None
+            real = [] if rows_of is not None and species else None
+            thumbs = [None] * len(pts)
+            pins = [None] * len(pts) if pin_px else None
+            order = np.argsort(pts)  # read in file order: each compressed chunk is decoded once
+            for s in range(0, len(order), 256):
+                js = order[s:s + 256]
+                for j, f in zip(js, d.patterns[pts[js]] if len(js) > 1 else [d.patterns[int(pts[js[0]])]]):
+                    thumbs[j] = frame_thumbnail(f, valid, thumb_px)
+                    if pins is not None:
+                        pins[j] = frame_thumbnail(f, valid, pin_px)
+                if progress:
+                    progress(len(js))
+            if real is not None:
+                from diffbench.viewer.images import data_uri, log_levels, png_bytes
+
+                for j in range(len(pts)):
+                    if not rows_of.get(j):
+                        real.append("")
+                        continue
+                    rows = [{k: parts[k][r] for k in ("species", "size_m", "shape_param", "orientation_wxyz", "position_m")}
+                            for r in rows_of.get(j, [])]
+                    img, fov = projection(rows, species, realspace_px)
+                    lv = np.clip(np.rint(img / img.max() * 63), 0, 63).astype(np.uint8) if img.max() > 0 else np.zeros(img.shape, np.uint8)
+                    real.append(data_uri(png_bytes(lv[::-1], "grey")))
+                    far = len(rows) > 1 and not _spans(rows, fov)
+                    note = f"{fov * 1e9:.0f} nm wide" + (", around the first particle (the others are far)" if far else "")
+                    info[j] = info[j].replace("</table>", f"<tr><td>real-space view</td><td>{note}</td></tr></table>")
+        scan_map = None
+        if "scan_i" in truth and "scan_j" in truth:
+            si, sj, sc = truth["scan_i"], truth["scan_j"], truth.get("scan_index", np.zeros(len(pts), int))
+            nx, ny = int(sj.max()) + 1, int(si.max()) + 1
+            scans = np.unique(sc)
+            cols = int(np.ceil(np.sqrt(len(scans))))
+            tile = {s: k for k, s in enumerate(scans)}
+            tx = np.array([tile[s] % cols for s in sc])
+            ty = np.array([tile[s] // cols for s in sc])
+            scan_map = {"x": sj + tx * (nx + 2), "y": -(si + ty * (ny + 2)), "nx": nx, "ny": ny}
+    return ViewData(str(path), file_sha256(path), np.asarray(latent)[pts], latent_name, fields, info,
+                    thumbs, pins, real, scan_map, {"points": pts})
+
+
+def _spans(rows, fov_m) -> bool:
+    """Whether a view of width fov_m centred on the particles' mean position holds them all."""
+    pos = np.array([r["position_m"] for r in rows], dtype=float)[:, :2]
+    return bool(np.abs(pos - pos.mean(axis=0)).max() < fov_m / 2)
+
+
+def _recipe_species(attrs: dict) -> dict | None:
+    """The species configs of an SPI recipe stored in the file (None for other kinds)."""
+    import yaml
+
+    from diffbench.simulate.config import Recipe
+
+    text = attrs.get("recipe_yaml")
+    if not text or attrs.get("kind", "spi") != "spi":
+        return None
+    try:
+        return Recipe.model_validate(yaml.safe_load(text)).species
+    except Exception:  # an older or foreign recipe: no real-space view, the rest still works
+        return None
+
+
+def selection_record(view: ViewData, indices) -> dict:
+    """What an exported selection holds (the page's JavaScript writes the same keys)."""
+    idx = [int(view.extra["points"][i]) for i in indices]
+    return {"source": view.source, "source_sha256": view.source_sha256, "indices": sorted(idx), "count": len(idx)}
+
+
+def categorical_fields(view: ViewData) -> list[str]:
+    return [k for k, (_, kind) in view.fields.items() if kind == CATEGORICAL]
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, separators=(",", ":"))
