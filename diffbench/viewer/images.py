@@ -56,7 +56,7 @@ def png_bytes(levels: np.ndarray, palette: str = "magma") -> bytes:
     idx = np.rint(np.arange(LEVELS) * 255 / (LEVELS - 1)).astype(int)
     im.putpalette([pal[3 * i + c] for i in idx for c in range(3)])
     buf = io.BytesIO()
-    im.save(buf, format="PNG", optimize=True)
+    im.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 

@@ -6,7 +6,7 @@ thumbnails, pinned images, real-space images and truth text. All interaction in 
 is CustomJS on that source, so the HTML file works offline with no Python behind it:
 
 - "colour by" and the axis selects swap columns; the legend (swatches or a colour bar) follows;
-- hover shows the thumbnail; a tap (one selected point) pins the larger pattern, the real-space
+- hover previews the first point under the cursor beside the plot; a tap (one selected point) pins the larger pattern, the real-space
   projection and the truth table;
 - a box or lasso selection is counted by class, and "Save selection" downloads a JSON file with
   the source file's SHA-256 and the selected pattern indices;
@@ -98,7 +98,8 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     data["label"] = [str(v) for v in view.fields[colour_by][0]] if colour_by in view.fields else [""] * n
     if view.thumbs is not None:
         data["thumb"] = view.thumbs
-    data["pin"] = view.pins if view.pins is not None else (view.thumbs if view.thumbs is not None else [""] * n)
+    if view.pins is not None:
+        data["pin"] = view.pins
     data["real"] = view.realspace if view.realspace is not None else [""] * n
     if view.scan_map is not None:
         data["mx"], data["my"] = view.scan_map["x"], view.scan_map["y"]
@@ -112,13 +113,21 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     size = 7 if n <= 2000 else (4 if n <= 20000 else 2)
     glyph = p.scatter("x", "y", source=src, color="color", size=size, alpha=0.75 if n <= 20000 else 0.5,
                       selection_alpha=1.0, nonselection_alpha=0.25 if n <= 20000 else 0.08)
+    # hover: the first point under the cursor, previewed beside the plot (a tooltip would stack
+    # one image per overlapping point, dozens in a dense cloud)
+    preview = Div(name="hover", text="<i>hover over a point to see its pattern</i>", width=240, height=150)
+    hover = HoverTool(renderers=[glyph], tooltips=None if view.thumbs is not None else "#@idx · @label")
     if view.thumbs is not None:
-        tip = ("<div><img src='@thumb' width='112' height='112' style='image-rendering:pixelated'>"
-               "<div style='font:11px sans-serif'>#@idx · @label</div></div>")
-    else:
-        tip = "<div style='font:11px sans-serif'>#@idx · @label</div>"
+        hover.callback = CustomJS(args=dict(src=src, preview=preview), code="""
+            const ind = cb_data.index.indices;
+            if (!ind.length) return;
+            const i = ind[0]; const d = src.data;
+            const more = ind.length > 1 ? ` (+${ind.length - 1} under the cursor)` : '';
+            preview.text = `<img id='hover-img' src='${d.thumb[i]}' width='112' height='112' ` +
+                `style='image-rendering:pixelated'><div style='font:11px sans-serif'>#${d.idx[i]} · ${d.label[i]}${more}</div>`;
+        """)
     tap = TapTool(renderers=[glyph])
-    p.add_tools(HoverTool(renderers=[glyph], tooltips=tip), tap,
+    p.add_tools(hover, tap,
                 BoxSelectTool(renderers=[glyph]), LassoSelectTool(renderers=[glyph]))
 
     colour = Select(name="colour-by", title="colour by", value=colour_by, options=names, width=220)
@@ -150,11 +159,14 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
         if (ind.length >= 1) {
             const i = ind[0];
             let h = `<div style='display:flex;gap:12px'><div><b>pattern #${d.idx[i]}</b><br>`;
-            if (d.pin[i]) h += `<img id='pinned-img' src='${d.pin[i]}' width='256' height='256' style='image-rendering:pixelated'>`;
+            const pin = d.pin ? d.pin[i] : (d.thumb ? d.thumb[i] : '');
+            if (pin) h += `<img id='pinned-img' src='${pin}' width='256' height='256' style='image-rendering:pixelated'>`;
             h += `</div>`;
             if (d.real[i]) h += `<div><b>particles, projected along the beam</b><br>` +
                     `<img id='pinned-real' src='${d.real[i]}' width='192' height='192' style='image-rendering:pixelated'></div>`;
-            h += `</div>` + d.info[i];
+            const rows = d.info[i].split('\\n').map(l => { const k = l.indexOf(': ');
+                return `<tr><td>${l.slice(0, k)}</td><td>${l.slice(k + 2)}</td></tr>`; }).join('');
+            h += `</div><table class='truth'>${rows}</table>`;
             pinned.text = css + h;
         }
     """
@@ -187,9 +199,10 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
         summary.text = summary.text.split('<hr>')[0] + `<hr><small>saved ${idx.length} indices to ${a.download}</small>`;
     """))
 
-    controls = column(colour, row(xsel, ysel), legend, summary, save)
+    controls = column(colour, row(xsel, ysel), legend, preview, summary, save)
     parts = [row(p, controls)]
-    models = dict(source=src, plot=p, colour=colour, pinned=pinned, summary=summary, export=save, legend=legend)
+    models = dict(source=src, plot=p, colour=colour, pinned=pinned, summary=summary, export=save, legend=legend,
+                  hover=preview)
     if view.scan_map is not None:
         m = figure(name="scanmap", width=620, height=min(620, 80 + int(np.ptp(view.scan_map["y"])) * 5),
                    tools="tap,box_select,reset", match_aspect=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,9 +55,9 @@ FIRST = ("hit_class", "label", "multiplicity", "is_single_hit", "photons_total",
 
 def truth_text(i: int, truth: dict, particles: dict | None, rows_of: dict | None, max_fields: int = 14,
                file_index: int | None = None) -> str:
-    """A small HTML table of row i's truth (scalars only) and its particles; ``file_index`` is the
-    pattern's index in the file (default i)."""
-    cells = [f"<tr><td>index</td><td>{i if file_index is None else file_index}</td></tr>"]
+    """Row i's truth (scalars only) and its particles as ``key: value`` lines (HTML-escaped; the
+    page shows them as a table); ``file_index`` is the pattern's index in the file (default i)."""
+    cells = [f"index: {i if file_index is None else file_index}"]
     shown = 0
     keys = [k for k in FIRST if k in truth] + [k for k in truth if k not in FIRST]
     for k in keys:
@@ -67,18 +68,17 @@ def truth_text(i: int, truth: dict, particles: dict | None, rows_of: dict | None
         val = v[i]
         if k.startswith(("ice_", "amorphous_")) and (val == 0 or val in (b"", "")):
             continue
-        cells.append(f"<tr><td>{html.escape(k)}</td><td>{html.escape(_fmt(val))}</td></tr>")
+        cells.append(f"{html.escape(k)}: {html.escape(_fmt(val))}")
         shown += 1
     if rows_of is not None and particles:
         for r in rows_of.get(i, [])[:6]:
             sp = _fmt(particles["species"][r])
             d = particles["diameter_m"][r] * 1e9
             pos = particles["position_m"][r] * 1e9
-            cells.append(f"<tr><td>particle</td><td>{html.escape(sp)} {d:.1f} nm at "
-                         f"({pos[0]:.0f}, {pos[1]:.0f}) nm</td></tr>")
+            cells.append(f"particle: {html.escape(sp)} {d:.1f} nm at ({pos[0]:.0f}, {pos[1]:.0f}) nm")
     if rows_of is not None and not rows_of.get(i):
-        cells.append("<tr><td>particles</td><td>none in the beam</td></tr>")
-    return "<table class='truth'>" + "".join(cells) + "</table>"
+        cells.append("particles: none in the beam")
+    return "\n".join(cells)
 
 
 def _rows_by_pattern(particles: dict | None) -> dict | None:
@@ -90,76 +90,109 @@ def _rows_by_pattern(particles: dict | None) -> dict | None:
     return out
 
 
+def _particles_for(d, pts: np.ndarray) -> dict | None:
+    """The particle rows of patterns ``pts``, with pattern_index renumbered to positions in pts."""
+    parts = d.particles if d.particles and len(d.particles.get("pattern_index", [])) else None
+    if parts is None:
+        return None
+    pos_of = np.full(len(d), -1, dtype=np.int64)
+    pos_of[pts] = np.arange(len(pts))
+    where = pos_of[np.asarray(parts["pattern_index"], dtype=np.int64)]
+    keep = where >= 0
+    out = {k: np.asarray(v)[keep] for k, v in parts.items()}
+    out["pattern_index"] = where[keep]
+    return out
+
+
+def _images(path, pts: np.ndarray, thumb_px: int, pin_px: int | None, realspace_px: int):
+    """Thumbnails, pinned images, real-space images and their captions for patterns ``pts``
+    (sorted). Opens the file itself, so chunks can run in worker processes."""
+    from diffbench.io.cxi import open_dataset
+    from diffbench.viewer.images import data_uri, frame_thumbnail, png_bytes
+    from diffbench.viewer.realspace import projection
+
+    with open_dataset(path) as d:
+        valid = d.mask == 0 if d.mask is not None else None
+        thumbs, pins = [], ([] if pin_px else None)
+        for s in range(0, len(pts), 256):  # pts sorted: each compressed chunk is decoded once
+            sel = pts[s:s + 256]
+            for f in (d.patterns[sel] if len(sel) > 1 else [d.patterns[int(sel[0])]]):
+                thumbs.append(frame_thumbnail(f, valid, thumb_px))
+                if pins is not None:
+                    pins.append(frame_thumbnail(f, valid, pin_px))
+        parts, species = _particles_for(d, pts), _recipe_species(d.attrs)
+    if parts is None or species is None:
+        return thumbs, pins, None, None
+    rows_of = _rows_by_pattern(parts)
+    real, notes = [], []
+    keys = ("species", "size_m", "shape_param", "orientation_wxyz", "position_m")
+    for j in range(len(pts)):
+        rows = [{k: parts[k][r] for k in keys} for r in rows_of.get(j, [])]
+        if not rows:
+            real.append("")
+            notes.append(None)
+            continue
+        img, fov = projection(rows, species, realspace_px)
+        top = img.max()
+        # 16 grey levels are plenty for a density picture and halve the PNG
+        lv = (np.clip(np.rint(img / top * 15), 0, 15) * 4.2).astype(np.uint8) if top > 0 else np.zeros(img.shape, np.uint8)
+        real.append(data_uri(png_bytes(lv[::-1], "grey")))
+        far = len(rows) > 1 and not _spans(rows, fov)
+        notes.append(f"{fov * 1e9:.0f} nm wide" + (", around the first particle (the others are far)" if far else ""))
+    return thumbs, pins, real, notes
+
+
 def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None = None, points=None,
-           thumb_px: int = 48, pin_px: int | None = 128, realspace_px: int = 48, images: bool = True,
-           progress=None) -> ViewData:
+           thumb_px: int = 48, pin_px: int | None = 128, realspace_px: int = 40, images: bool = True,
+           workers: int | None = None) -> ViewData:
     """Read a dataset and build the page's columns for the points ``points`` (default: all).
 
     ``images`` False leaves thumbnails out (the server app loads frames on demand instead).
+    Images of more than 1000 points are made in ``workers`` processes (default: the CPU count).
     """
     from diffbench.io.cxi import open_dataset
     from diffbench.io.index import file_sha256
-    from diffbench.viewer.images import frame_thumbnail
-    from diffbench.viewer.realspace import projection
 
     path = Path(path)
     with open_dataset(path) as d:
         n = len(d)
         pts = np.arange(n) if points is None else np.unique(np.asarray(points, dtype=np.int64))
         truth = {k: np.asarray(v)[pts] for k, v in d.truth.items()} if d.truth else {}
-        parts = d.particles if d.particles and len(d.particles.get("pattern_index", [])) else None
+        parts = _particles_for(d, pts)
         preds = {k: np.asarray(v)[pts] for k, v in (predictions or {}).items()}
-        # particle rows re-indexed to the chosen points
-        if parts is not None:
-            pos_of = {int(p): j for j, p in enumerate(pts)}
-            keep = np.array([int(p) in pos_of for p in parts["pattern_index"]])
-            parts = {k: np.asarray(v)[keep] for k, v in parts.items()}
-            parts["pattern_index"] = np.array([pos_of[int(p)] for p in parts["pattern_index"]], dtype=np.int64)
         fields = colour_fields(truth, parts, preds) if truth or preds else {}
         rows_of = _rows_by_pattern(parts)
-        info = [truth_text(j, truth, parts, rows_of, file_index=int(i)) if truth else f"<table class='truth'><tr><td>index</td><td>{int(i)}</td></tr></table>"
-                for j, i in enumerate(pts)]
-        species = _recipe_species(d.attrs)
-        thumbs = pins = real = None
-        if images:
-            valid = d.mask == 0 if d.mask is not None else None
-            real = [] if rows_of is not None and species else None
-            thumbs = [None] * len(pts)
-            pins = [None] * len(pts) if pin_px else None
-            order = np.argsort(pts)  # read in file order: each compressed chunk is decoded once
-            for s in range(0, len(order), 256):
-                js = order[s:s + 256]
-                for j, f in zip(js, d.patterns[pts[js]] if len(js) > 1 else [d.patterns[int(pts[js[0]])]]):
-                    thumbs[j] = frame_thumbnail(f, valid, thumb_px)
-                    if pins is not None:
-                        pins[j] = frame_thumbnail(f, valid, pin_px)
-                if progress:
-                    progress(len(js))
-            if real is not None:
-                from diffbench.viewer.images import data_uri, log_levels, png_bytes
+        info = [truth_text(j, truth, parts, rows_of, file_index=int(i)) if truth
+                else f"index: {int(i)}" for j, i in enumerate(pts)]
+    thumbs = pins = real = None
+    if images:
+        workers = workers or os.cpu_count() or 1
+        if len(pts) > 1000 and workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
 
-                for j in range(len(pts)):
-                    if not rows_of.get(j):
-                        real.append("")
-                        continue
-                    rows = [{k: parts[k][r] for k in ("species", "size_m", "shape_param", "orientation_wxyz", "position_m")}
-                            for r in rows_of.get(j, [])]
-                    img, fov = projection(rows, species, realspace_px)
-                    lv = np.clip(np.rint(img / img.max() * 63), 0, 63).astype(np.uint8) if img.max() > 0 else np.zeros(img.shape, np.uint8)
-                    real.append(data_uri(png_bytes(lv[::-1], "grey")))
-                    far = len(rows) > 1 and not _spans(rows, fov)
-                    note = f"{fov * 1e9:.0f} nm wide" + (", around the first particle (the others are far)" if far else "")
-                    info[j] = info[j].replace("</table>", f"<tr><td>real-space view</td><td>{note}</td></tr></table>")
-        scan_map = None
-        if "scan_i" in truth and "scan_j" in truth:
-            si, sj, sc = truth["scan_i"], truth["scan_j"], truth.get("scan_index", np.zeros(len(pts), int))
-            nx, ny = int(sj.max()) + 1, int(si.max()) + 1
-            scans = np.unique(sc)
-            cols = int(np.ceil(np.sqrt(len(scans))))
-            tile = {s: k for k, s in enumerate(scans)}
-            tx = np.array([tile[s] % cols for s in sc])
-            ty = np.array([tile[s] // cols for s in sc])
-            scan_map = {"x": sj + tx * (nx + 2), "y": -(si + ty * (ny + 2)), "nx": nx, "ny": ny}
+            chunks = np.array_split(pts, workers)
+            with ProcessPoolExecutor(workers) as pool:
+                res = list(pool.map(_images, [path] * workers, chunks, [thumb_px] * workers, [pin_px] * workers,
+                                    [realspace_px] * workers))
+            thumbs = [t for r in res for t in r[0]]
+            pins = [t for r in res for t in r[1]] if pin_px else None
+            real = [t for r in res for t in r[2]] if res[0][2] is not None else None
+            notes = [t for r in res for t in r[3]] if res[0][3] is not None else None
+        else:
+            thumbs, pins, real, notes = _images(path, pts, thumb_px, pin_px, realspace_px)
+        for j, note in enumerate(notes or []):
+            if note:
+                info[j] += f"\nreal-space view: {note}"
+    scan_map = None
+    if "scan_i" in truth and "scan_j" in truth:
+        si, sj, sc = truth["scan_i"], truth["scan_j"], truth.get("scan_index", np.zeros(len(pts), int))
+        nx, ny = int(sj.max()) + 1, int(si.max()) + 1
+        scans = np.unique(sc)
+        cols = int(np.ceil(np.sqrt(len(scans))))
+        tile = {s: k for k, s in enumerate(scans)}
+        tx = np.array([tile[s] % cols for s in sc])
+        ty = np.array([tile[s] // cols for s in sc])
+        scan_map = {"x": sj + tx * (nx + 2), "y": -(si + ty * (ny + 2)), "nx": nx, "ny": ny}
     return ViewData(str(path), file_sha256(path), np.asarray(latent)[pts], latent_name, fields, info,
                     thumbs, pins, real, scan_map, {"points": pts})
 
