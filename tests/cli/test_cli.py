@@ -92,3 +92,20 @@ def test_import_is_light():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+
+@pytest.mark.parametrize("recipe, n, over, needles", [
+    ("gold-jet-ice-v1", 6, ["rings.ice.probability=1.0"], ["rings: ice on 6 patterns", "amorphous liquid-water on 6"]),
+    ("xfel-droplet-ice-v1", 3, [], ["classes:"]),
+    ("mx-ice-rings-v1", 3, [], ["3 data sets"]),
+    ("ed-holey-carbon-v1", 1, ["scan.nx=3", "scan.ny=2"], ["labels:"]),
+])
+def test_info_summarises_every_recipe_kind(tmp_path, capsys, recipe, n, over, needles):
+    out = tmp_path / "x.h5"
+    sets = [a for o in over for a in ("--set", o)]
+    assert main(["simulate", recipe, "-n", str(n), "-o", str(out), "--quiet", *sets]) == 0
+    capsys.readouterr()
+    assert main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    for needle in needles:
+        assert needle in text, text
