@@ -28,8 +28,8 @@ def add_args(p):
     p.add_argument("--address", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--colour-by", "--color-by", dest="colour_by", help="initial colour field")
     p.add_argument("--axes", default="1,2", help="latent components on x,y (1-based, default 1,2)")
-    p.add_argument("--max-points", type=int, default=5000,
-                   help="standalone pages embed at most this many points (an even subsample; default 5000)")
+    p.add_argument("--max-points", type=int, default=None,
+                   help="show at most this many points, an even subsample (default 5000 in a page, 200000 served)")
     p.add_argument("--no-cache", action="store_true", help="recompute the latent space")
     p.add_argument("--quiet", action="store_true")
 
@@ -72,12 +72,15 @@ def main(args):
         latent, preds = latent_space(path, args.latent, use_cache=not args.no_cache, log=log)
         name = "PC" if args.latent == "ipca-envelope" else args.latent
     axes = _axes(args.axes, latent.shape[1])
+    limit = args.max_points or (5000 if args.html else 200000)
+    if limit < 2:
+        raise ValueError(f"--max-points must be at least 2, got {limit}")
+    pts = None if n <= limit else np.unique(np.linspace(0, n - 1, limit).round().astype(np.int64))
+    if pts is not None:
+        log(f"{n} patterns: showing an even subsample of {len(pts)} (--max-points)")
     if args.html:
         from diffbench.viewer.page import save_html
 
-        pts = None if n <= args.max_points else np.unique(np.linspace(0, n - 1, args.max_points).round().astype(np.int64))
-        if pts is not None:
-            log(f"{n} patterns: the page shows an even subsample of {len(pts)} (--max-points; --serve shows all)")
         view = gather(path, latent, name, preds, points=pts, pin_px=128 if (pts is None and n <= 1000) else None)
         size = save_html(view, args.html, args.colour_by, axes)
         if not args.quiet:
@@ -85,7 +88,7 @@ def main(args):
         return 0
     from diffbench.viewer.app import serve
 
-    view = gather(path, latent, name, preds, images=False)
+    view = gather(path, latent, name, preds, points=pts, images=False, text=False)
     serve(view, args.port, args.address, args.colour_by, axes,
           ready=lambda url: print(f"serving {view.n} points at {url} (Ctrl-C stops)", flush=True))
     return 0

@@ -47,11 +47,22 @@ def make_document_factory(view: ViewData, colour_by=None, axes=(0, 1)):
         from bokeh.palettes import Greys256, Magma256
         from bokeh.plotting import figure
 
-        from diffbench.viewer.page import build_layout
+        from diffbench.viewer.page import CSS, build_layout, field_colours, info_table
         from diffbench.viewer.realspace import projection
+        from diffbench.viewer.viewdata import truth_text
 
-        layout, m = build_layout(view, colour_by, axes)
+        layout, m = build_layout(view, colour_by, axes, server=True)
         src = m["source"]
+
+        def on_colour(attr, old, new):
+            if new not in view.fields:
+                return
+            colours, legend = field_colours(view, new)
+            values = view.fields[new][0]
+            src.data.update(color=colours, label=[str(v) for v in values])
+            m["legend"].text = CSS + legend
+
+        m["colour"].on_change("value", on_colour)
         img_src = ColumnDataSource({"image": [np.zeros((ny, nx), np.float32)]})
         fig = figure(name="frame", width=420, height=int(420 * ny / nx) + 30, title="tap a point: its frame from disk",
                      x_range=(0, nx), y_range=(0, ny), tools="pan,wheel_zoom,reset")
@@ -68,6 +79,9 @@ def make_document_factory(view: ViewData, colour_by=None, axes=(0, 1)):
                 return
             t0 = time.perf_counter()
             i = int(view.extra["points"][new[0]])
+            truth = reader.dataset.truth
+            text = truth_text(i, truth, parts, rows_of) if truth else f"index: {i}"
+            m["pinned"].text = CSS + f"<b>pattern #{i}</b>" + info_table(text)
             f = reader.frame(i)
             top = np.nanmax(f) if np.isfinite(f).any() else 1.0
             fig.renderers[0].glyph.color_mapper.high = max(float(top), 1.0)

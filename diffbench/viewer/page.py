@@ -71,9 +71,26 @@ table.truth{font:11px monospace;border-collapse:collapse} table.truth td{padding
 </style>"""
 
 
+def field_colours(view: ViewData, name: str) -> tuple[list, str]:
+    """(colour per point, legend HTML) of one colour field."""
+    values, kind = view.fields[name]
+    return _categorical_colours(values) if kind == CATEGORICAL else _continuous_colours(values, name)
+
+
+def info_table(text: str) -> str:
+    """The HTML table of a point's ``key: value`` truth lines (as the page's JavaScript builds it)."""
+    rows = "".join(f"<tr><td>{line.partition(': ')[0]}</td><td>{line.partition(': ')[2]}</td></tr>"
+                   for line in text.split("\n"))
+    return f"<table class='truth'>{rows}</table>"
+
+
 def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), title: str | None = None,
-                 webgl: bool | None = None):
-    """The page's layout and its main models: returns (layout, models dict)."""
+                 webgl: bool | None = None, server: bool = False):
+    """The page's layout and its main models: returns (layout, models dict).
+
+    ``server``: the Bokeh server app recolours, pins and shows truth from Python callbacks, so the
+    page carries only the current colour column and no truth text (100,000+ points stay light).
+    """
     from bokeh.layouts import column, row
     from bokeh.models import (BoxSelectTool, Button, ColumnDataSource, CustomJS, Div, HoverTool, LassoSelectTool,
                               Select, TapTool)
@@ -83,17 +100,17 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     data = {f"z{i}": view.latent[:, i] for i in range(k)}
     data["x"], data["y"] = view.latent[:, axes[0]], view.latent[:, axes[1]]
     data["idx"] = [int(i) for i in view.extra["points"]]
-    data["info"] = view.info
+    if not server:
+        data["info"] = view.info
     legends, names = {}, list(view.fields)
+    colour_by = colour_by if colour_by in names else (names[0] if names else "none")
     for name, (values, kind) in view.fields.items():
         if kind == CATEGORICAL:
-            data[f"c_{name}"], legends[name] = _categorical_colours(values)
             data[f"f_{name}"] = [str(v) for v in values]
-        else:
-            data[f"c_{name}"], legends[name] = _continuous_colours(values, name)
+        if not server or name == colour_by:
+            data[f"c_{name}"], legends[name] = field_colours(view, name)
     if not names:
         data["c_none"], legends["none"], names = ["#1f77b4"] * n, "", ["none"]
-    colour_by = colour_by if colour_by in names else names[0]
     data["color"] = list(data[f"c_{colour_by}"])
     data["label"] = [str(v) for v in view.fields[colour_by][0]] if colour_by in view.fields else [""] * n
     if view.thumbs is not None:
@@ -141,7 +158,8 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
 
     cat_names = [nm for nm in names if nm in view.fields and view.fields[nm][1] == CATEGORICAL]
     common = dict(src=src, legends=legends, legend=legend, colour=colour, summary=summary, cats=cat_names, css=CSS)
-    colour.js_on_change("value", CustomJS(args=common, code="""
+    if not server:
+        colour.js_on_change("value", CustomJS(args=common, code="""
         const k = colour.value; const d = src.data;
         d.color = d['c_' + k].slice();
         d.label = d['f_' + k] ? d['f_' + k].slice() : d.color.map((_, i) => '');
@@ -184,7 +202,8 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
         }
     """
     # a tap pins the first point under the cursor; any selection (tap, box, lasso) is counted
-    tap.callback = CustomJS(args=dict(common, pinned=pinned), code=pin_js)
+    if not server:
+        tap.callback = CustomJS(args=dict(common, pinned=pinned), code=pin_js)
     src.selected.js_on_change("indices", CustomJS(args=common, code=count_js))
     save.js_on_click(CustomJS(args=dict(src=src, source=view.source, sha=view.source_sha256, summary=summary), code="""
         const ind = src.selected.indices;

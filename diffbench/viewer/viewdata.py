@@ -144,10 +144,11 @@ def _images(path, pts: np.ndarray, thumb_px: int, pin_px: int | None, realspace_
 
 def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None = None, points=None,
            thumb_px: int = 48, pin_px: int | None = 128, realspace_px: int = 40, images: bool = True,
-           workers: int | None = None) -> ViewData:
+           workers: int | None = None, text: bool = True) -> ViewData:
     """Read a dataset and build the page's columns for the points ``points`` (default: all).
 
-    ``images`` False leaves thumbnails out (the server app loads frames on demand instead).
+    ``images`` / ``text`` False leave thumbnails / truth text out (the server app loads frames and
+    truth on demand instead).
     Images of more than 1000 points are made in ``workers`` processes (default: the CPU count).
     """
     from diffbench.io.cxi import open_dataset
@@ -162,8 +163,8 @@ def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None 
         preds = {k: np.asarray(v)[pts] for k, v in (predictions or {}).items()}
         fields = colour_fields(truth, parts, preds) if truth or preds else {}
         rows_of = _rows_by_pattern(parts)
-        info = [truth_text(j, truth, parts, rows_of, file_index=int(i)) if truth
-                else f"index: {int(i)}" for j, i in enumerate(pts)]
+        info = [(truth_text(j, truth, parts, rows_of, file_index=int(i)) if truth else f"index: {int(i)}")
+                if text else "" for j, i in enumerate(pts)]
     thumbs = pins = real = None
     if images:
         workers = workers or os.cpu_count() or 1

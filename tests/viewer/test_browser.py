@@ -172,6 +172,13 @@ def test_server_app_loads_a_tapped_frame_from_disk(browser, spi_file, artefacts)
                                timeout=15000)
         title = page.evaluate("() => Bokeh.documents[0].get_model_by_name('frame').title.text")
         assert title == f"frame {_data(page, 'idx')[i]}"
+        assert f"pattern #{_data(page, 'idx')[i]}" in page.evaluate("() => Bokeh.documents[0].get_model_by_name('pinned').text")
+        # colour-by is answered by the server: the colour column is replaced
+        before = _data(page, "color")
+        page.locator("select").first.select_option("photons_total")
+        page.wait_for_function("(b) => Array.from(Bokeh.documents[0].get_model_by_name('points').data.color)"
+                               ".some((v, k) => v != b[k])", arg=before, timeout=10000)
+        assert "photons_total" in page.evaluate("() => Bokeh.documents[0].get_model_by_name('legend').text")
         page.screenshot(path=str(artefacts / "server-tap.png"), full_page=True)
         assert errors == []
         page.close()
