@@ -338,8 +338,8 @@ class Simulator:
         t["ice_thickness_m"] = [s.rings.ice_thickness_m for s in shots]
         t["ice_cubicity"] = [s.rings.cubicity for s in shots]
         t["ice_expected_photons"] = totals[:, 0] + totals[:, 1]
-        has_amo = np.array([s.rings.amorphous_thickness_m > 0 for s in shots])
-        t["amorphous_material"] = np.where(has_amo, self.recipe.rings.amorphous.material if has_amo.any() else "", "")
+        t["amorphous_material"] = [self.recipe.rings.amorphous.material if s.rings.amorphous_thickness_m > 0 else ""
+                                   for s in shots]
         t["amorphous_thickness_m"] = [s.rings.amorphous_thickness_m for s in shots]
         t["amorphous_expected_photons"] = totals[:, 2]
 

@@ -186,8 +186,8 @@ def render(
 
     qvec (npix, 3) lab q (1/m); factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
     templates (n_comp, npix) additive expected-photon images (background, rings) and weights
-    (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64; per particle: mat (3, 3) = s Rᵀ, amp (2,) complex
-    multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
+    (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64;
+    per particle: mat (3, 3) = s Rᵀ, amp (2,) complex multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
     out (n_pat, npix): counts (noise=True, integer dtype) or expected photons (noise=False, float).
     block_* (n_pat, n_blocks): per-block photon sum, expected sum and saturated-pixel count.
 

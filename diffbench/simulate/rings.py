@@ -152,10 +152,11 @@ def powder_cross_section_per_m3(q_m, phase: str, radiation: Radiation, sigma_q_m
 
 
 def powder_ring_total_cross_section_per_m3(phase: str, d_m: float, radiation: Radiation,
-                                           b_factor_m2: float = 1.5 * ANGSTROM**2) -> float:
+                                           b_factor_m2: float = 1.5 * ANGSTROM**2, line_scale=None) -> float:
     """Total cross-section (m² per m³ of powder) of the powder line at ``d_m``: the classical
-    f² m |G|² λ³ / (4 v_c² sin θ), integrated over the whole cone (for tests and amplitudes)."""
-    r, g, w = _line_table(phase, radiation, 0.9 * d_m, b_factor_m2)
+    f² m |G|² λ³ / (4 v_c² sin θ), integrated over the whole cone (for tests and amplitudes);
+    ``line_scale`` as for :func:`powder_cross_section_per_m3`."""
+    r, g, w = _line_table(phase, radiation, 0.9 * d_m, b_factor_m2, line_scale)
     sel = np.abs(r.d_m - d_m) < 1e-3 * ANGSTROM
     if not sel.any():
         raise ValueError(f"no {phase} line at d = {d_m * 1e10:.4f} Å")

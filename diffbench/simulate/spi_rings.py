@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from diffbench.simulate.constants import R_E_M
-from diffbench.simulate.ice import phase_weights
+from diffbench.simulate.ice import phase_weights, reflections
 from diffbench.simulate.radial import pixel_dq
 from diffbench.simulate.rings import (
     ANGSTROM,
@@ -89,13 +89,12 @@ class RingModel:
             for c, phase in enumerate(("Ih", "Ic")):
                 cs = powder_cross_section_per_m3(q, phase, self.radiation, sig, d_min_m=d_min, line_scale=scale)
                 self.templates[c] = n_photons * cs * p_domega
-                lines += self._lines(phase, d_min, scale, n_photons, detector, beam, q.max())
+                lines += self._lines(phase, d_min, scale, n_photons, q.max())
         amo = rings_cfg.amorphous
         if amo is not None:
             mat = get_amorphous(amo.material)
             if amo.halos is not None:
                 mat = replace(mat, halos=tuple(Halo(h.d_m, h.fwhm_q_m, h.height) for h in amo.halos))
-            self.material = mat
             self.templates[2] = (n_photons * mat.number_density_m3 * mat.cross_section_per_unit(q, self.radiation)
                                  * p_domega)
         self.template_totals = self.templates.sum(axis=1)
@@ -106,12 +105,10 @@ class RingModel:
         w = np.array([ice.ice_types[t] for t in self._ice_types], dtype=float) if ice is not None else None
         self._ice_p = w / w.sum() if w is not None else None
 
-    def _lines(self, phase, d_min, scale, n_photons, detector, beam, q_max):
+    def _lines(self, phase, d_min, scale, n_photons, q_max):
         """(phase, d, expected photons per m of pure phase) of each line on the detector, with the
         detector's pixel-by-pixel polarisation and solid angle replaced by the full cone (a
         detector-independent figure: the line's total dσ × N_photons)."""
-        from diffbench.simulate.ice import reflections
-
         d_all = reflections(phase, d_min).d_m
         _, first = np.unique(np.round(d_all / ANGSTROM, 4), return_index=True)
         ds = d_all[first]
@@ -119,8 +116,8 @@ class RingModel:
         for d in ds[::-1]:
             if 2 * np.pi / d > q_max:
                 continue
-            f = next((v for k, v in scale.items() if abs(k - d) < 0.005 * ANGSTROM), 1.0)
-            out.append((phase, float(d), float(n_photons * f * powder_ring_total_cross_section_per_m3(phase, d, self.radiation))))
+            total = powder_ring_total_cross_section_per_m3(phase, d, self.radiation, line_scale=scale)
+            out.append((phase, float(d), float(n_photons * total)))
         return out
 
     @property

@@ -30,10 +30,6 @@ _TRUTH = {
 }
 
 
-def _as_str(v: np.ndarray) -> np.ndarray:
-    return v.astype(str)
-
-
 def orientation_angles(quat_wxyz: np.ndarray) -> dict[str, np.ndarray]:
     """Azimuth and elevation (degrees) of R x̂ and the rotation angle (degrees) of each quaternion."""
     q = np.asarray(quat_wxyz, dtype=float).reshape(-1, 4)
@@ -69,7 +65,7 @@ def colour_fields(truth: dict, particles: dict | None = None, predictions: dict 
                 continue
             n = v.size
             if kind == CATEGORICAL:
-                out[name] = (_as_str(v), kind)
+                out[name] = (v.astype(str), kind)
             elif np.isfinite(v.astype(float)).any() and np.ptp(v.astype(float)) > 0:
                 out[name] = (v.astype(float), kind)
     if particles and n is not None and len(particles.get("pattern_index", [])):

@@ -20,7 +20,7 @@ import html
 import numpy as np
 
 from diffbench.viewer.fields import CATEGORICAL
-from diffbench.viewer.viewdata import ViewData, dumps
+from diffbench.viewer.viewdata import ViewData
 
 NAN_COLOUR = "#c8c8c8"
 
@@ -253,4 +253,4 @@ def save_html(view: ViewData, out, colour_by: str | None = None, axes=(0, 1)) ->
     return out.stat().st_size
 
 
-__all__ = ["build_layout", "save_html", "dumps"]
+__all__ = ["build_layout", "field_colours", "info_table", "save_html"]

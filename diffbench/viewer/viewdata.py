@@ -5,14 +5,13 @@ fields, thumbnails, real-space projections, per-point truth text and (for ED sca
 from __future__ import annotations
 
 import html
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from diffbench.viewer.fields import CATEGORICAL, colour_fields
+from diffbench.viewer.fields import colour_fields
 
 
 @dataclass
@@ -223,11 +222,3 @@ def selection_record(view: ViewData, indices) -> dict:
     """What an exported selection holds (the page's JavaScript writes the same keys)."""
     idx = [int(view.extra["points"][i]) for i in indices]
     return {"source": view.source, "source_sha256": view.source_sha256, "indices": sorted(idx), "count": len(idx)}
-
-
-def categorical_fields(view: ViewData) -> list[str]:
-    return [k for k, (_, kind) in view.fields.items() if kind == CATEGORICAL]
-
-
-def dumps(obj) -> str:
-    return json.dumps(obj, separators=(",", ":"))

@@ -21,7 +21,6 @@ THICK_M = 1.0e-7
 def _recipe(rings: dict, **over) -> Recipe:
     """Empty shots (no particle), no jitter: only the rings reach the detector."""
     raw = copy.deepcopy(load_catalogue()["recipes"]["gold-jet-ice-v1"])
-    raw.pop("description")
     raw["description"] = "rings test"
     raw["beam"]["pulse_energy_jitter"] = 0.0
     raw["hits"] = {"classes": {"empty": 1.0}}
