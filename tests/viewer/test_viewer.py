@@ -170,3 +170,22 @@ def test_selection_record_names_file_indices(spi_file):
     rec = selection_record(view, [0, 2])  # rows of the sorted subsample: indices 3 and 50
     assert rec["indices"] == [3, 50] and len(rec["source_sha256"]) == 64
     json.dumps(rec)
+
+
+def test_ed_scan_page_has_the_raster_map(tmp_path):
+    """An ED-scan file gets the scan map: one rect per frame at (j, −i) of its scan's tile, sharing
+    the scatter's source (so selections link), coloured by the ED label."""
+    from diffbench.simulate.run import simulate_to_file
+    from diffbench.viewer.page import build_layout
+    from diffbench.viewer.viewdata import gather
+
+    f = simulate_to_file("ed-holey-carbon-v1", 1, tmp_path / "ed.cxi", seed=1,
+                         overrides=["scan.nx=4", "scan.ny=3"], progress=False)
+    view = gather(f, np.random.default_rng(0).normal(size=(12, 2)), "z", images=False)
+    assert view.scan_map["nx"] == 4 and view.scan_map["ny"] == 3
+    with __import__("diffbench").open_dataset(f) as d:
+        assert_allclose(view.scan_map["x"], d.truth["scan_j"])
+        assert_allclose(view.scan_map["y"], -d.truth["scan_i"])
+    layout, models = build_layout(view, colour_by="label")
+    assert models["scanmap"].renderers[0].data_source is models["source"]
+    assert "label" in view.fields
