@@ -68,7 +68,12 @@ def as_frames(X) -> Frames:
 
         det, beam = X.detector(), X.beam()
         q = np.linalg.norm(q_vectors(det, beam), axis=-1)
-        return Frames(X.patterns, valid=det.valid(), center_xy_px=tuple(det.beam_center_xy_px), q_m=q,
+        data = X.patterns
+        if getattr(X, "manifest", None) is not None:  # sharded index: shard by shard, bounded memory
+            from diffbench.io.index import ShardFrames
+
+            data = ShardFrames(X.path, X.manifest)
+        return Frames(data, valid=det.valid(), center_xy_px=tuple(det.beam_center_xy_px), q_m=q,
                       source=str(X.path))
     arr = np.asarray(X)
     if arr.ndim < 2:

@@ -1,8 +1,9 @@
 """Incremental PCA latent space + Elliptic Envelope outlier flag (paper 004).
 
 Ramalingam, Yoon & Poitevin (SLAC 2020; compSPI/LatentSpaceBuilder): frames Fourier-downsampled
-to 128×128 (raw counts, no log), ``IncrementalPCA(n_components=3)`` fitted by ``partial_fit`` on
-batches of 100, then ``EllipticEnvelope`` (scikit-learn default contamination 0.1, random_state 13)
+to 128×128 (raw counts, no log), incremental PCA with 3 components fitted by ``partial_fit`` on
+batches of 100 (the paper used scikit-learn's ``IncrementalPCA``; :class:`StreamingPCA` runs the
+same update ≈ 20× faster), then ``EllipticEnvelope`` (scikit-learn default contamination 0.1, random_state 13)
 on the projections; ``predict`` gives 1 for inliers (single hits) and 0 for outliers.
 
 Streaming: ``fit`` reads the input twice, batch by batch (partial fits, then projections), so
@@ -17,6 +18,7 @@ import numpy as np
 
 from diffbench.methods.features import fourier_downsample
 from diffbench.methods.frames import as_frames
+from diffbench.methods.streaming_pca import StreamingPCA
 
 
 class IPCAEllipticEnvelope:
@@ -43,14 +45,18 @@ class IPCAEllipticEnvelope:
             block = fourier_downsample(block, self.downsample)
         return block.reshape(len(block), -1)
 
-    def fit(self, X, y=None):
-        self.fit_transform(X)
+    def fit(self, X, y=None, progress: bool | None = None):
+        self.fit_transform(X, progress=progress)
         return self
 
-    def fit_transform(self, X, y=None) -> np.ndarray:
-        """Fit, and return the latent coordinates of X from the fitting pass (no third read)."""
+    def fit_transform(self, X, y=None, progress: bool | None = None) -> np.ndarray:
+        """Fit, and return the latent coordinates of X (two passes over X: fit, then project).
+
+        progress : show a progress bar over both passes (default: when stderr is a terminal).
+        """
         from sklearn.covariance import EllipticEnvelope
-        from sklearn.decomposition import IncrementalPCA
+
+        from diffbench.simulate.run import progress_bar
 
         if not 0 < self.contamination <= 0.5:
             raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
@@ -58,25 +64,33 @@ class IPCAEllipticEnvelope:
         k = self.n_components
         if len(frames) <= k:
             raise ValueError(f"need more than n_components={k} frames to fit, got {len(frames)}")
-        self.ipca_ = IncrementalPCA(n_components=k)
-        held = None  # one batch held back so that a short final batch is merged, never dropped
-        for _, block in frames.batches(self.batch_size):
-            f = self._features(block)
-            if held is not None and len(f) < k:
-                held = np.concatenate([held, f])
-                continue
-            if held is not None:
-                self.ipca_.partial_fit(held)
-            held = f
-        self.ipca_.partial_fit(held)
-        z = self.transform(frames)
+        self.ipca_ = StreamingPCA(n_components=k)
+        with progress_bar(2 * len(frames), "ipca-envelope", progress) as bar:
+            task = bar.add_task("ipca-envelope: fit, then project", total=2 * len(frames)) if bar else None
+            held = None  # one batch held back so that a short final batch is merged, never dropped
+            for _, block in frames.batches(self.batch_size):
+                f = self._features(block)
+                if bar:
+                    bar.advance(task, len(f))
+                if held is not None and len(f) < k:
+                    held = np.concatenate([held, f])
+                    continue
+                if held is not None:
+                    self.ipca_.partial_fit(held)
+                held = f
+            self.ipca_.partial_fit(held)
+            z = self.transform(frames, _advance=(lambda m: bar.advance(task, m)) if bar else None)
         self.envelope_ = EllipticEnvelope(contamination=self.contamination, random_state=self.random_state).fit(z)
         return z
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X, _advance=None) -> np.ndarray:
         """Latent coordinates (N, n_components), streamed."""
         frames = as_frames(X)
-        parts = [self.ipca_.transform(self._features(b)) for _, b in frames.batches(max(self.batch_size, 256))]
+        parts = []
+        for _, b in frames.batches(max(self.batch_size, 256)):
+            parts.append(self.ipca_.transform(self._features(b)))
+            if _advance:
+                _advance(len(b))
         return np.concatenate(parts) if parts else np.zeros((0, self.n_components))
 
     def score_samples(self, X) -> np.ndarray:
