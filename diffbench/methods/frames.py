@@ -66,8 +66,10 @@ def as_frames(X) -> Frames:
     if hasattr(X, "patterns") and hasattr(X, "detector"):  # a diffbench Dataset
         from diffbench.simulate.detector import q_vectors
 
-        det, beam = X.detector(), X.beam()
-        q = np.linalg.norm(q_vectors(det, beam), axis=-1)
+        det = X.detector()
+        q = None  # electron-diffraction files carry a wavelength but no X-ray beam
+        if X.geometry.get("beam") is not None:
+            q = np.linalg.norm(q_vectors(det, X.beam()), axis=-1)
         data = X.patterns
         if getattr(X, "manifest", None) is not None:  # sharded index: shard by shard, bounded memory
             from diffbench.io.index import ShardFrames

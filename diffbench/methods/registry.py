@@ -16,6 +16,9 @@ _BUILTIN = {
     "ipca-envelope": "diffbench.methods.ipca_envelope:IPCAEllipticEnvelope",
     "sphere-size": "diffbench.methods.size_fit:SphereSizeFit",
     "size-filter": "diffbench.methods.size_fit:SizeFilter",
+    "ria-svm": "diffbench.methods.ed_ria:RIASVM",
+    "ria-fcnn": "diffbench.methods.ed_ria:RIANet",
+    "pcc-clustering": "diffbench.methods.pcc_clustering:PCCClustering",
 }
 _REGISTERED: dict[str, type] = {}
 

@@ -1,0 +1,78 @@
+"""Pearson-correlation (PCC) map of a scan and its clustering (paper 002, Matinyan et al. 2023).
+
+Paper 002 correlates every frame of a 40×40 scan with every other (a 1600×1600 matrix; one row
+reshaped to 40×40 shows where the sample looks like that scan point). The paper uses the map
+descriptively; to score it against the truth map (methods.md §5) the matrix is clustered here:
+spectral clustering with the affinity (1 + PCC) / 2, on features that are either the log-RIA about
+refined beam centres (default: insensitive to beam drift) or the raw frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from diffbench.methods.ed_ria import RadialIntensityAverage
+from diffbench.methods.frames import as_frames
+
+
+def pcc_matrix(features) -> np.ndarray:
+    """Pearson correlation of every row with every other, (N, N); constant rows correlate 0."""
+    f = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+    f = f - f.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(f, axis=1)
+    f = np.divide(f, norm[:, None], out=np.zeros_like(f), where=norm[:, None] > 0)
+    return np.clip(f @ f.T, -1.0, 1.0)
+
+
+def _fingerprint(feats: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(feats).tobytes()).hexdigest()
+
+
+class PCCClustering:
+    """Cluster the frames of one scan by their PCC matrix.
+
+    n_clusters : number of clusters (the truth map has up to 5 labels).
+    features : "ria" (log radial averages about refined centres) or "frames" (pixels as they are).
+    random_state : seed of the spectral embedding's k-means.
+
+    Transductive: ``predict`` answers for the frames ``fit`` saw (another set is assigned to the
+    cluster whose mean feature vector it correlates with best).
+    """
+
+    def __init__(self, n_clusters: int = 4, features: str = "ria", random_state: int | None = 0):
+        self.n_clusters = n_clusters
+        self.features = features
+        self.random_state = random_state
+
+    def _features(self, X) -> np.ndarray:
+        if self.features == "ria":
+            return self.ria_.transform(X)
+        if self.features == "frames":
+            f = as_frames(X)
+            return np.concatenate([b.reshape(len(b), -1) for _, b in f.batches(256)])
+        raise ValueError(f"features must be 'ria' or 'frames', got {self.features!r}")
+
+    def fit(self, X, y=None):
+        from sklearn.cluster import SpectralClustering
+
+        if self.features == "ria":
+            self.ria_ = RadialIntensityAverage().fit(X)
+        feats = self._features(X)
+        if len(feats) < self.n_clusters:
+            raise ValueError(f"need at least n_clusters={self.n_clusters} frames, got {len(feats)}")
+        self.pcc_ = pcc_matrix(feats)
+        sc = SpectralClustering(self.n_clusters, affinity="precomputed", random_state=self.random_state,
+                                assign_labels="cluster_qr")
+        self.labels_ = sc.fit_predict((1.0 + self.pcc_) / 2.0)
+        self.centroids_ = np.stack([feats[self.labels_ == k].mean(axis=0) if np.any(self.labels_ == k)
+                                    else np.zeros(feats.shape[1]) for k in range(self.n_clusters)])
+        self.fingerprint_ = _fingerprint(feats)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        feats = self._features(X)
+        if _fingerprint(feats) == self.fingerprint_:
+            return self.labels_.copy()
+        return np.argmax(pcc_matrix(np.vstack([feats, self.centroids_]))[:len(feats), len(feats):], axis=1)

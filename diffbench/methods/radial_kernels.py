@@ -1,0 +1,30 @@
+"""Numba kernel for radial averages about a different centre in every frame (ED beam drift).
+
+Kept apart so that importing :mod:`diffbench.methods` does not import numba.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+
+@nb.njit(parallel=True, cache=True)
+def radial_sums(frames, centres, valid, n_bins, bin_width_px, sums, counts):
+    """sums[b, k] += frame b's valid pixels with ⌊r / bin_width⌋ = k, r from centres[b] = (x, y);
+    counts[b, k] the number of those pixels. Pixels with k ≥ n_bins are left out."""
+    n, ny, nx = frames.shape
+    for b in nb.prange(n):
+        cx = centres[b, 0]
+        cy = centres[b, 1]
+        for y in range(ny):
+            dy2 = (y - cy) * (y - cy)
+            for x in range(nx):
+                if not valid[y, x]:
+                    continue
+                k = int(math.sqrt((x - cx) * (x - cx) + dy2) / bin_width_px)
+                if k < n_bins:
+                    sums[b, k] += frames[b, y, x]
+                    counts[b, k] += 1.0
