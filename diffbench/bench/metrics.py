@@ -91,3 +91,41 @@ def psd_contrast(profile, n_pairs: int = 3, smooth: int = 3) -> float:
         if len(terms) == n_pairs:
             break
     return float(np.mean(terms)) if len(terms) == n_pairs else math.nan
+
+
+def multiclass_scores(y_true, y_pred) -> dict:
+    """Accuracy (with its Wilson 95 % interval), support-weighted precision, recall and F1 (sklearn's
+    ``average="weighted"``, as paper 002 reports them) and the confusion matrix (rows = truth,
+    columns = prediction, labels sorted)."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    t = np.asarray(y_true).astype(str)
+    p = np.asarray(y_pred).astype(str)
+    if t.shape != p.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {t.shape} vs {p.shape}")
+    labels = sorted(set(t.tolist()) | set(p.tolist()))
+    prec, rec, f1, _ = precision_recall_fscore_support(t, p, labels=labels, average="weighted", zero_division=0)
+    correct = int((t == p).sum())
+    return {"accuracy": correct / t.size if t.size else math.nan, "accuracy_ci": wilson_interval(correct, t.size),
+            "correct": correct, "precision_weighted": float(prec), "recall_weighted": float(rec),
+            "f1_weighted": float(f1), "labels": labels,
+            "confusion_matrix": confusion_matrix(t, p, labels=labels).tolist()}
+
+
+def sum_confusion(mats: list[dict]) -> dict:
+    """Sum confusion matrices ``{"labels", "counts"}`` over runs (label sets merged)."""
+    labels = sorted({lab for m in mats for lab in m["labels"]})
+    total = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for m in mats:
+        pos = [labels.index(lab) for lab in m["labels"]]
+        total[np.ix_(pos, pos)] += np.asarray(m["counts"], dtype=np.int64)
+    return {"labels": labels, "counts": total.tolist()}
+
+
+def clustering_scores(y_true, clusters) -> dict:
+    """Adjusted Rand index and normalised mutual information of a clustering against truth labels."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    t = np.asarray(y_true).astype(str)
+    c = np.asarray(clusters).astype(str)
+    return {"ari": float(adjusted_rand_score(t, c)), "nmi": float(normalized_mutual_info_score(t, c))}

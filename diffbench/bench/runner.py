@@ -68,7 +68,8 @@ def target_values(ds, target: str) -> np.ndarray:
     """Per-pattern truth: a truth column, or ``diameter_m`` of the pattern's target particle (NaN
     where there is not exactly one)."""
     if target in ds.truth:
-        return np.asarray(ds.truth[target])
+        y = np.asarray(ds.truth[target])
+        return y.astype(str) if y.dtype.kind == "S" else y
     if target == "diameter_m":
         out = np.full(len(ds), np.nan)
         p = ds.particles
@@ -94,19 +95,40 @@ def _selection_psd(frames, selected: np.ndarray) -> np.ndarray:
     return total / count if count else total * np.nan
 
 
-def score_method(est, frames, y, metrics: list[str], select=None) -> dict:
-    """Fit, predict and score one estimator on one dataset; returns metric → value plus timings."""
-    t0 = time.perf_counter()
-    est.fit(frames)
-    t1 = time.perf_counter()
-    pred = np.asarray(est.predict(frames))
-    t2 = time.perf_counter()
-    n = len(frames)
-    out = {"fit_s": t1 - t0, "predict_s": t2 - t1, "n": n, "predict_per_s": n / (t2 - t1) if t2 > t1 else math.nan}
+def is_binary(y: np.ndarray) -> bool:
+    """Boolean or 0/1 truth is a binary target; anything else (strings, several integers) multi-class."""
+    y = np.asarray(y)
+    if y.dtype == bool:
+        return True
+    return y.dtype.kind in "iu" and set(np.unique(y).tolist()) <= {0, 1}
+
+
+def _fit(est, frames, y):
+    return est.fit(frames, y) if getattr(est, "supervised", False) else est.fit(frames)
+
+
+def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> dict:
+    """Metric → value for predictions ``pred`` of the frames against the truth ``y``."""
+    n = len(y)
+    out = {}
     sel = np.ones(n, bool) if select is None else np.asarray(select, bool)
     if "size_error_nm" in metrics:
         ok = sel & np.isfinite(y)
         out["size_error_nm"] = float(np.median(np.abs(pred[ok] - y[ok])) * 1e9) if ok.any() else math.nan
+        return out
+    if {"ari", "nmi"} & set(metrics):
+        c = M.clustering_scores(y[sel], pred[sel])
+        out.update({k: c[k] for k in ("ari", "nmi") if k in metrics})
+        return out
+    if not is_binary(y):
+        mc = M.multiclass_scores(y[sel], pred[sel])
+        for m in ("accuracy", "precision_weighted", "recall_weighted", "f1_weighted"):
+            if m in metrics:
+                out[m] = mc[m]
+        if "accuracy" in metrics:
+            out["accuracy_ci"] = mc["accuracy_ci"]
+            out["correct"] = mc["correct"]
+        out["confusion_matrix"] = {"labels": mc["labels"], "counts": mc["confusion_matrix"]}
         return out
     b = M.binary_scores(y[sel], pred[sel])
     for m in ("precision", "recall", "f1", "specificity", "accuracy", "n_predicted"):
@@ -119,6 +141,98 @@ def score_method(est, frames, y, metrics: list[str], select=None) -> dict:
         out["roc_auc"] = M.roc_auc(y[sel], np.asarray(est.score_samples(frames))[sel])
     if "psd_contrast" in metrics:
         out["psd_contrast"] = M.psd_contrast(_selection_psd(frames, pred.astype(bool)))
+    return out
+
+
+def score_method(est, frames, y, metrics: list[str], select=None) -> dict:
+    """Fit on all frames, predict them and score (the ``split: none`` case); metric → value plus timings."""
+    t0 = time.perf_counter()
+    _fit(est, frames, y)
+    t1 = time.perf_counter()
+    pred = np.asarray(est.predict(frames))
+    t2 = time.perf_counter()
+    n = len(frames)
+    out = {"fit_s": t1 - t0, "predict_s": t2 - t1, "n": n, "predict_per_s": n / (t2 - t1) if t2 > t1 else math.nan}
+    out.update(score_predictions(est, frames, y, pred, metrics, select))
+    return out
+
+
+def group_positions(values: np.ndarray, positions: list[int], field: str) -> np.ndarray:
+    """Distinct group values at ``positions`` (negative from the end) of the sorted distinct values."""
+    uniq = np.unique(values)
+    try:
+        return uniq[np.asarray(positions)]
+    except IndexError:
+        raise ValueError(f"split.test positions {positions} out of range: the data have {len(uniq)} "
+                         f"distinct {field} values") from None
+
+
+def _timed_fit_predict(est, train, y_train, test):
+    t0 = time.perf_counter()
+    _fit(est, train, y_train)
+    t1 = time.perf_counter()
+    pred = np.asarray(est.predict(test))
+    return pred, t1 - t0, time.perf_counter() - t1
+
+
+def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=None) -> list[tuple[str, dict]]:
+    """(test-set name, scores) for one method under the task's split. ``est_factory()`` makes a fresh,
+    unfitted estimator (one per group for ``each`` splits)."""
+    from diffbench.bench.tasks import GroupSplit, PerGroup, Split
+
+    sp = task.split
+    n = len(frames)
+    if sp == "none":
+        return [("all", score_method(est_factory(), frames, y, task.metrics, select))]
+    if isinstance(sp, PerGroup):
+        groups = np.asarray(truth[sp.group])
+        fit_s = predict_s = 0.0
+        per = []
+        for g in np.unique(groups):
+            idx = np.flatnonzero(groups == g)
+            est = est_factory()
+            f = frames.take(idx)
+            pred, a, b = _timed_fit_predict(est, f, y[idx], f)
+            fit_s, predict_s = fit_s + a, predict_s + b
+            per.append(score_predictions(est, f, y[idx], pred, task.metrics))
+        # cluster ids mean nothing across groups: scores are per group, then averaged
+        res = {k: float(np.mean([p[k] for p in per])) for k in per[0] if isinstance(per[0][k], float)}
+        res.update(fit_s=fit_s, predict_s=predict_s, n=n, groups=len(per),
+                   predict_per_s=n / predict_s if predict_s else math.nan)
+        return [(f"each {sp.group}", res)]
+    if isinstance(sp, Split):
+        from sklearn.model_selection import train_test_split
+
+        strat = y if np.unique(y).size > 1 else None
+        train, test = train_test_split(np.arange(n), test_size=sp.test_fraction, random_state=seed, stratify=strat)
+        tests, train = {"test": np.sort(test)}, np.sort(train)
+    elif isinstance(sp, GroupSplit):
+        groups = np.asarray(truth[sp.group])
+        tests, held = {}, np.zeros(n, bool)
+        for name, pos in sp.test.items():
+            m = np.isin(groups, group_positions(groups, pos, sp.group))
+            tests[name] = np.flatnonzero(m)
+            held |= m
+        train = np.flatnonzero(~held)
+        if train.size == 0:
+            raise ValueError(f"split.test holds out every {sp.group}: nothing left to train on")
+    else:  # pragma: no cover - the schema admits nothing else
+        raise TypeError(f"unknown split {sp!r}")
+    est = est_factory()
+    t0 = time.perf_counter()
+    _fit(est, frames.take(train), y[train])
+    fit_s = time.perf_counter() - t0
+    out = []
+    for name, idx in tests.items():
+        f = frames.take(idx)
+        t1 = time.perf_counter()
+        pred = np.asarray(est.predict(f))
+        predict_s = time.perf_counter() - t1
+        res = {"fit_s": fit_s, "predict_s": predict_s, "n": int(len(idx)), "n_train": int(len(train)),
+               "predict_per_s": len(idx) / predict_s if predict_s else math.nan}
+        res.update(score_predictions(est, f, y[idx], pred, task.metrics,
+                                     None if select is None else np.asarray(select)[idx]))
+        out.append((name, res))
     return out
 
 
@@ -141,6 +255,7 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
 
     n = n or task.n[tier]
     seeds = seeds or task.seeds[tier]
+    task = task.for_tier(tier)
     rows = []
     for seed in seeds:
         path = ensure_dataset(dataset_path(folder, task, n, seed), task, n, seed, shard_size, log, config)
@@ -152,27 +267,28 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
             for label, mname, params in task.method_specs():
                 if methods and label not in methods and mname not in methods:
                     continue
-                est = make_method(mname, **_resolve_params(params, y))
-                res = score_method(est, frames, y, task.metrics, select)
-                log(f"  {name} / {label} / seed {seed}: " + ", ".join(
-                    f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
-                rows.append({"task": name, "method": label, "seed": seed, "n": n, "dataset": path.name,
-                             "dataset_sha256": digest, **res})
+                resolved = _resolve_params(params, y)
+                for test, res in evaluate(lambda: make_method(mname, **resolved), frames, y, task, ds.truth,
+                                          seed, select):
+                    log(f"  {name} / {label} / {test} / seed {seed}: " + ", ".join(
+                        f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
+                    rows.append({"task": name, "method": label, "test": test, "seed": seed, "dataset": path.name,
+                                 "dataset_sha256": digest, **res})
     return rows
 
 
 def aggregate(rows: list[dict], tasks: dict[str, Task]) -> list[dict]:
     """Mean ± std over seeds per (task, method, metric), with pooled Wilson CIs for proportions."""
     out = []
-    keys = sorted({(r["task"], r["method"]) for r in rows})
-    for task_name, method in keys:
-        rs = [r for r in rows if r["task"] == task_name and r["method"] == method]
+    keys = sorted({(r["task"], r["method"], r.get("test", "all")) for r in rows})
+    for task_name, method, test in keys:
+        rs = [r for r in rows if r["task"] == task_name and r["method"] == method and r.get("test", "all") == test]
         task = tasks[task_name]
         for metric in task.metrics:
             vals = [r[metric] for r in rs if metric in r]
             if not vals:
                 continue
-            entry = {"task": task_name, "method": method, "metric": metric,
+            entry = {"task": task_name, "method": method, "test": test, "metric": metric,
                      "value": float(np.nanmean(vals)), "std": float(np.nanstd(vals, ddof=1)) if len(vals) > 1 else 0.0,
                      "values": [float(v) for v in vals], "seeds": [r["seed"] for r in rs], "n": rs[0]["n"],
                      "fit_s": float(np.mean([r["fit_s"] for r in rs])),
@@ -185,6 +301,11 @@ def aggregate(rows: list[dict], tasks: dict[str, Task]) -> list[dict]:
                         "specificity": (c["tn"], c["tn"] + c["fp"]),
                         "accuracy": (c["tp"] + c["tn"], sum(c.values()))}[metric]
                 entry["ci95_pooled"] = list(M.wilson_interval(k, n))
+            elif metric == "accuracy" and all("correct" in r for r in rs):
+                entry["ci95_pooled"] = list(M.wilson_interval(sum(r["correct"] for r in rs), sum(r["n"] for r in rs)))
+            mats = [r["confusion_matrix"] for r in rs if "confusion_matrix" in r]
+            if mats and metric == task.metrics[0]:
+                entry["confusion_matrix"] = M.sum_confusion(mats)
             if metric in task.paper_numbers:
                 entry["paper"] = task.paper_numbers[metric]
             out.append(entry)
@@ -194,23 +315,24 @@ def aggregate(rows: list[dict], tasks: dict[str, Task]) -> list[dict]:
 def compare(current: list[dict], baseline: list[dict], tolerance: float | None = None) -> list[str]:
     """Regressions of ``current`` vs ``baseline``: one line per metric that moved the wrong way by
     more than the tolerance (default 0.05 for scores in [0, 1], 2 nm for size errors)."""
-    base = {(b["task"], b["method"], b["metric"]): b for b in baseline}
+    base = {(b["task"], b["method"], b.get("test", "all"), b["metric"]): b for b in baseline}
     problems = []
     for c in current:
-        key = (c["task"], c["method"], c["metric"])
+        key = (c["task"], c["method"], c.get("test", "all"), c["metric"])
         if key not in base:
             continue
+        label = "/".join(k for k in key if k != "all")
         better = HIGHER_IS_BETTER.get(c["metric"], True)
         if better is None:
             continue
         tol = tolerance if tolerance is not None else (2.0 if c["metric"] == "size_error_nm" else 0.05)
         old, new = base[key]["value"], c["value"]
         if math.isnan(new) and not math.isnan(old):
-            problems.append(f"{'/'.join(key)}: was {old:.4f}, now nan")
+            problems.append(f"{label}: was {old:.4f}, now nan")
             continue
         delta = new - old
         if (better and delta < -tol) or (not better and delta > tol):
-            problems.append(f"{'/'.join(key)}: {old:.4f} -> {new:.4f} ({delta:+.4f}, tolerance {tol})")
+            problems.append(f"{label}: {old:.4f} -> {new:.4f} ({delta:+.4f}, tolerance {tol})")
     return problems
 
 

@@ -32,13 +32,13 @@ def markdown(card: dict) -> str:
     lines = [f"# diffbench scorecard ({card['tier']} tier, diffbench {card['diffbench_version']}, {card['created']})",
              "", "Mean ± std over seeds; 95 % Wilson interval from the pooled confusion counts. "
              "Paper numbers are for the papers' own (real) data sets: context, not targets.", "",
-             "| task | method | metric | value | 95 % CI | seeds | N | fit s | predict s | paper |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| task | method | test | metric | value | 95 % CI | seeds | N | fit s | predict s | paper |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in card["results"]:
         ci = r.get("ci95_pooled")
         ci_s = f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else ""
         spread = f" ± {_fmt(r['std'])}" if len(r["seeds"]) > 1 else ""
-        lines.append(f"| {r['task']} | {r['method']} | {r['metric']} | {_fmt(r['value'])}{spread} | {ci_s} "
+        lines.append(f"| {r['task']} | {r['method']} | {r.get('test', 'all')} | {r['metric']} | {_fmt(r['value'])}{spread} | {ci_s} "
                      f"| {len(r['seeds'])} | {r['n']} | {r['fit_s']:.2f} | {r['predict_s']:.2f} | {r.get('paper', '')} |")
     return "\n".join(lines) + "\n"
 

@@ -18,8 +18,19 @@ metrics. Example::
         ipca-envelope@true-fraction: {method: ipca-envelope, contamination: true-fraction}
       metrics: [precision, recall, f1, specificity, roc_auc]
 
-``split: none`` fits and scores on the whole set (unsupervised methods, as in the papers);
-``split: {test_fraction: 0.5}`` stratifies on the target. A method entry's key is its label in the
+Splits (supervised methods get the training labels; unsupervised ones ignore them):
+
+- ``split: none`` fits and scores on the whole set (unsupervised methods, as in the papers);
+- ``split: {test_fraction: 0.5}``: a random split stratified on the target (seeded by the task seed);
+- ``split: {group: scan_index, test: {same-session: [-2], shifted-session: [-1]}}``: whole groups
+  (e.g. ED scans, MX data sets) never straddle train and test; each named test set lists positions
+  in the sorted distinct values of the group field (negative = from the end); every other group
+  trains. Scores are reported per named test set;
+- ``split: {group: scan_index, each: true}``: fit and predict every group on its own
+  (transductive methods such as the clustering of one scan's PCC matrix).
+
+Targets whose truth is boolean (or 0/1) are scored as binary (positive = 1); other targets
+(strings such as the ED material label) as multi-class. A method entry's key is its label in the
 scorecard; ``method:`` gives the registered name when the label differs. The parameter value
 ``true-fraction`` is replaced by the true outlier fraction of the data (1 − mean target).
 """
@@ -35,7 +46,9 @@ from diffbench.simulate.config import format_validation_error
 
 TIERS = ("quick", "paper")
 METRICS = ("precision", "recall", "f1", "specificity", "accuracy", "roc_auc", "n_predicted",
-           "size_error_nm", "psd_contrast")
+           "size_error_nm", "psd_contrast",
+           # multi-class (sklearn's support-weighted averages) and clustering scores
+           "precision_weighted", "recall_weighted", "f1_weighted", "ari", "nmi")
 
 
 class _Strict(BaseModel):
@@ -46,16 +59,33 @@ class Split(_Strict):
     test_fraction: Annotated[float, Field(gt=0, lt=1)]
 
 
+class GroupSplit(_Strict):
+    group: str
+    test: dict[str, list[int]]
+
+    @field_validator("test")
+    @classmethod
+    def _some_groups(cls, v):
+        if not v or any(not g for g in v.values()):
+            raise ValueError("name at least one test set, each with at least one group position")
+        return v
+
+
+class PerGroup(_Strict):
+    group: str
+    each: Literal[True]
+
+
 class Task(_Strict):
     description: str
     paper: str | None = None
     recipe: str
-    overrides: list[str] = []
-    n: dict[Literal["quick", "paper"], Annotated[int, Field(ge=10)]]
+    overrides: list[str] | dict[Literal["quick", "paper"], list[str]] = []  # per tier when a mapping
+    n: dict[Literal["quick", "paper"], Annotated[int, Field(ge=1)]]  # patterns (scans, data sets for ED, MX)
     seeds: dict[Literal["quick", "paper"], list[Annotated[int, Field(ge=0)]]]
     target: str
     select: str | None = None  # score only patterns where this truth field is true (e.g. is_single_hit)
-    split: Literal["none"] | Split = "none"
+    split: Literal["none"] | Split | GroupSplit | PerGroup = "none"
     methods: dict[str, dict]
     metrics: list[str]
     paper_numbers: dict[str, str] = {}
@@ -78,6 +108,12 @@ class Task(_Strict):
             if name not in available() and ":" not in name:
                 raise ValueError(f"{label}: unknown method {name!r}; known: {', '.join(available())}")
         return v
+
+    def for_tier(self, tier: str) -> "Task":
+        """This task with the overrides of ``tier`` (tasks may simulate smaller data in the quick tier)."""
+        if isinstance(self.overrides, dict):
+            return self.model_copy(update={"overrides": list(self.overrides.get(tier, []))})
+        return self
 
     def method_specs(self) -> list[tuple[str, str, dict]]:
         """(label, registered name, parameters) for every method of the task."""

@@ -42,6 +42,13 @@ class Frames:
         for s in range(0, len(self), batch_size):
             yield s, np.asarray(self.data[s:s + batch_size], dtype=dtype)
 
+    def take(self, indices) -> "Frames":
+        """The frames at ``indices`` (increasing), same geometry, still read lazily."""
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.ndim != 1 or (idx.size and (np.any(np.diff(idx) <= 0) or idx[0] < 0 or idx[-1] >= len(self))):
+            raise ValueError(f"take() wants increasing frame indices within 0..{len(self) - 1}")
+        return Frames(_Rows(self.data, idx), self.valid, self.center_xy_px, self.q_m, self.source)
+
     def center(self) -> tuple[float, float]:
         if self.center_xy_px is not None:
             return self.center_xy_px
@@ -53,6 +60,26 @@ class Frames:
             raise ValueError(f"{method} needs the detector geometry (|q| per pixel): pass a diffbench dataset, "
                              "or Frames(data, q_m=...) for a plain array")
         return self.q_m
+
+
+class _Rows:
+    """Rows ``idx`` of an array-like, read on slicing as contiguous runs (one read per run)."""
+
+    def __init__(self, data, idx: np.ndarray):
+        self.data, self.idx = data, idx
+        self.shape = (len(idx),) + tuple(data.shape[1:])
+        self.dtype = data.dtype
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            raise TypeError(f"frame subsets are read by slices, got {key!r}")
+        sub = self.idx[key]
+        if sub.size == 0:
+            return np.zeros((0,) + self.shape[1:], dtype=self.dtype)
+        breaks = np.flatnonzero(np.diff(sub) != 1) + 1
+        runs = np.split(sub, breaks)
+        parts = [np.asarray(self.data[r[0]:r[-1] + 1]) for r in runs]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def as_frames(X) -> Frames:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import numba as nb
-import numpy as np
 
 
 @nb.njit(parallel=True, cache=True)

@@ -62,7 +62,7 @@ def test_bench_writes_scorecards_and_compares(tmp_path, config, capsys):
     assert r["seeds"] == [1, 2] and len(r["values"]) == 2 and len(r["ci95_pooled"]) == 2
     # noise-free-ish spheres of 70 ± 5 nm: the sphere fit is good to a nanometre or two
     assert got[("tiny-size", "sphere-size", "size_error_nm")]["value"] < 2.0
-    assert "| tiny-outliers | ipca-envelope | recall |" in (out / "scorecard.md").read_text()
+    assert "| tiny-outliers | ipca-envelope | all | recall |" in (out / "scorecard.md").read_text()
     # same datasets again (reused, not re-simulated) → identical scores → no regression
     assert main(["bench", "--config", str(config), "-o", str(out), "--compare", str(out / "scorecard.json")]) == 0
     # a doctored baseline that was better by 0.2 → exit 1 naming the metric

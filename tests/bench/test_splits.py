@@ -1,0 +1,81 @@
+"""Splits of the benchmark: whole groups never straddle train and test; multi-class and clustering scores."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from diffbench.bench import metrics as M
+from diffbench.bench.runner import evaluate
+from diffbench.bench.tasks import Task
+from diffbench.methods.frames import Frames
+
+
+class Recorder:
+    """A supervised stand-in: remembers what it was trained on; predicts each frame's first value."""
+
+    supervised = True
+    seen = []
+
+    def fit(self, X, y):
+        Recorder.seen.append(np.concatenate([b[:, 0] for _, b in X.batches(7)]))
+        self.labels_ = dict(zip(Recorder.seen[-1].tolist(), y))
+        return self
+
+    def predict(self, X):
+        vals = np.concatenate([b[:, 0] for _, b in X.batches(7)])
+        return np.array([self.labels_.get(v, "unseen") for v in vals.tolist()])
+
+
+def _task(split, metrics):
+    return Task.model_validate({"description": "t", "recipe": "r", "n": {"quick": 1}, "seeds": {"quick": [1]},
+                                "target": "label", "split": split, "methods": {}, "metrics": metrics})
+
+
+def test_group_split_holds_out_whole_groups():
+    n = 60
+    frames = Frames(np.arange(n, dtype=float)[:, None])  # frame i holds the value i
+    scan = np.repeat([3, 5, 8, 9], 15)
+    y = np.array(["a", "b", "c"])[np.arange(n) % 3]
+    task = _task({"group": "scan", "test": {"same": [-2], "shifted": [-1]}}, ["accuracy", "f1_weighted"])
+    Recorder.seen = []
+    out = dict(evaluate(Recorder, frames, y, task, {"scan": scan}, seed=0))
+    trained = Recorder.seen[0].astype(int)
+    assert set(scan[trained]) == {3, 5}  # groups 8 and 9 (positions -2, -1) never trained on
+    assert out["same"]["n"] == 15 and out["shifted"]["n"] == 15 and out["same"]["n_train"] == 30
+    assert out["same"]["accuracy"] == 0.0  # it only knows the training frames: every test answer is "unseen"
+    assert out["same"]["confusion_matrix"]["labels"] == ["a", "b", "c", "unseen"]
+    with pytest.raises(ValueError, match="out of range"):
+        evaluate(Recorder, frames, y, _task({"group": "scan", "test": {"x": [7]}}, ["accuracy"]), {"scan": scan}, 0)
+
+
+def test_stratified_split_and_per_group_fits():
+    n = 40
+    frames = Frames(np.arange(n, dtype=float)[:, None])
+    y = np.array([1] * 30 + [0] * 10)
+    Recorder.seen = []
+    (name, res), = evaluate(Recorder, frames, y, _task({"test_fraction": 0.25}, ["recall"]), {}, seed=2)
+    assert name == "test" and res["n"] == 10 and res["n_train"] == 30
+    test_vals = set(range(n)) - set(Recorder.seen[0].astype(int).tolist())
+    assert sum(y[list(test_vals)]) in (7, 8)  # stratified: 3:1 kept in the 10 held-out frames
+    groups = np.repeat([0, 1], 20)
+    Recorder.seen = []
+    (name, res), = evaluate(Recorder, frames, y.astype(str), _task({"group": "g", "each": True}, ["ari"]),
+                            {"g": groups}, seed=0)
+    assert name == "each g" and res["groups"] == 2 and res["ari"] == 1.0
+    assert [set(s.astype(int) // 20) for s in Recorder.seen] == [{0}, {1}]
+
+
+def test_multiclass_scores_against_hand_counts():
+    t = ["ice", "ice", "carbon", "mixed", "carbon", "ice"]
+    p = ["ice", "carbon", "carbon", "carbon", "carbon", "ice"]
+    s = M.multiclass_scores(t, p)
+    assert s["accuracy"] == 4 / 6
+    assert s["confusion_matrix"] == [[2, 0, 0], [1, 2, 0], [1, 0, 0]]  # rows carbon, ice, mixed
+    # weighted recall = accuracy; weighted precision: carbon 2/4 (support 2), ice 2/2 (3), mixed 0 (1)
+    assert_allclose(s["recall_weighted"], 4 / 6)
+    assert_allclose(s["precision_weighted"], (2 * 0.5 + 3 * 1.0 + 0) / 6)
+    c = M.clustering_scores([0, 0, 1, 1], ["x", "x", "y", "y"])
+    assert c["ari"] == 1.0 and c["nmi"] == 1.0
+    merged = M.sum_confusion([{"labels": ["a", "b"], "counts": [[1, 2], [3, 4]]},
+                              {"labels": ["b", "c"], "counts": [[5, 0], [1, 1]]}])
+    assert merged == {"labels": ["a", "b", "c"], "counts": [[1, 2, 0], [3, 9, 0], [0, 1, 1]]}
