@@ -9,6 +9,7 @@ import json
 import math
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +28,12 @@ def dataset_path(folder: Path, task: Task, n: int, seed: int) -> Path:
 def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | None = None, log=print,
                    config=None) -> Path:
     """Simulate the dataset unless a complete file with the same recipe, seed and N exists."""
-    from diffbench.io.cxi import open_dataset
-
     if path.is_file():
         try:
-            with open_dataset(path) as d:
+            with _open_any(path) as d:
                 a = d.attrs
-                if a.get("recipe") == task.recipe and int(a.get("seed", -1)) == seed and len(d) == n:
+                count = int(a.get("n_scans", a.get("n_datasets", len(d))))  # -n counts scans (ED), data sets (MX)
+                if a.get("recipe") == task.recipe and int(a.get("seed", -1)) == seed and count == n:
                     return path
         except OSError:
             pass
@@ -52,9 +52,38 @@ def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | 
     return path
 
 
-def dataset_digest(path: Path) -> str:
-    """SHA-256 of the file, or of the shard hashes for a sharded index."""
+def _is_mx(path) -> bool:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        kind = f.attrs.get("kind")
+    return (kind.decode() if isinstance(kind, bytes) else kind) == "mx-merged"
+
+
+@contextmanager
+def _open_any(path):
+    """A diffbench CXI dataset, or the :class:`MXCollection` of an mx-merged index."""
     from diffbench.io.cxi import open_dataset
+
+    if _is_mx(path):
+        from diffbench.methods.mx_data import MXCollection
+
+        yield MXCollection(path)
+    else:
+        with open_dataset(path) as d:
+            yield d
+
+
+def dataset_digest(path: Path) -> str:
+    """SHA-256 of the file, of the shard hashes for a sharded index, or of an MX index and its MTZ files."""
+    from diffbench.io.cxi import open_dataset
+
+    if _is_mx(path):
+        from diffbench.io.index import file_sha256
+        from diffbench.methods.mx_data import MXCollection
+
+        files = [Path(path)] + MXCollection(path).files
+        return hashlib.sha256("".join(file_sha256(p) for p in files).encode()).hexdigest()
 
     with open_dataset(path, verify="none") as d:
         if d.manifest is not None:
@@ -236,6 +265,26 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
     return out
 
 
+def score_ranges(est, data, field: str, metrics: list[str]) -> list[tuple[str, dict]]:
+    """Per-(data set, ice range) scoring of an MX ice detector (``target: ranges.<field>``): its
+    ``predict_ranges`` against the truth of the ranges within the data's resolution and not blanked
+    at integration (blank ranges are a different artefact, scored apart by the data-set task)."""
+    t0 = time.perf_counter()
+    est.fit(data)
+    t1 = time.perf_counter()
+    pred = np.asarray(est.predict_ranges(data)).ravel()
+    t2 = time.perf_counter()
+    r = data.ranges
+    order = np.lexsort((r["range_index"], r["dataset_index"]))
+    truth = np.asarray(r[field])[order].astype(bool)
+    keep = np.asarray(r["in_resolution"])[order].astype(bool) & ~np.asarray(r["blank"])[order].astype(bool) & (pred >= 0)
+    out = {"fit_s": t1 - t0, "predict_s": t2 - t1, "n": int(keep.sum()),
+           "predict_per_s": len(data) / (t2 - t1) if t2 > t1 else math.nan}
+    out.update(score_predictions(est, None, truth[keep], (pred[keep] > 0).astype(int),
+                                 [m for m in metrics if m not in ("roc_auc", "psd_contrast")]))
+    return [("per range", out)]
+
+
 def _resolve_params(params: dict, y: np.ndarray) -> dict:
     out = {}
     for k, v in params.items():
@@ -249,7 +298,6 @@ def _resolve_params(params: dict, y: np.ndarray) -> dict:
 def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
              shard_size=None, log=print, config=None) -> list[dict]:
     """Every (method, seed) of one task → per-seed result rows."""
-    from diffbench.io.cxi import open_dataset
     from diffbench.methods.frames import as_frames
     from diffbench.methods.registry import make_method
 
@@ -260,16 +308,19 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
     for seed in seeds:
         path = ensure_dataset(dataset_path(folder, task, n, seed), task, n, seed, shard_size, log, config)
         digest = dataset_digest(path)
-        with open_dataset(path) as ds:
-            y = target_values(ds, task.target)
+        with _open_any(path) as ds:
+            ranges = task.target.startswith("ranges.")
+            y = None if ranges else target_values(ds, task.target)
             select = np.asarray(ds.truth[task.select], bool) if task.select else None
-            frames = as_frames(ds)
+            frames = ds if hasattr(ds, "ranges") else as_frames(ds)
             for label, mname, params in task.method_specs():
                 if methods and label not in methods and mname not in methods:
                     continue
-                resolved = _resolve_params(params, y)
-                for test, res in evaluate(lambda: make_method(mname, **resolved), frames, y, task, ds.truth,
-                                          seed, select):
+                resolved = _resolve_params(params, y) if y is not None else params
+                factory = lambda: make_method(mname, **resolved)  # noqa: E731
+                results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics) if ranges
+                           else evaluate(factory, frames, y, task, ds.truth, seed, select))
+                for test, res in results:
                     log(f"  {name} / {label} / {test} / seed {seed}: " + ", ".join(
                         f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
                     rows.append({"task": name, "method": label, "test": test, "seed": seed, "dataset": path.name,

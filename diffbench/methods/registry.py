@@ -19,6 +19,9 @@ _BUILTIN = {
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",
     "ria-fcnn": "diffbench.methods.ed_ria:RIANet",
     "pcc-clustering": "diffbench.methods.pcc_clustering:PCCClustering",
+    "icefinder": "diffbench.methods.ice_baselines:IcefinderScore",
+    "xtriage-ice": "diffbench.methods.ice_baselines:XtriageIceRings",
+    "ctruncate-ice": "diffbench.methods.ice_baselines:CtruncateIceRings",
 }
 _REGISTERED: dict[str, type] = {}
 

@@ -40,9 +40,20 @@ def _fit(est, data):
     return est.fit(data)
 
 
+@pytest.fixture(scope="module")
+def tiny_mx(tmp_path_factory):
+    """8 merged MX data sets (some with ice rings)."""
+    path = tmp_path_factory.mktemp("mx") / "mx.h5"
+    simulate_to_file("mx-ice-rings-v1", 8, path, seed=2, progress=False, overrides=["reflections=[3000, 5000]"])
+    return path
+
+
 @pytest.mark.parametrize("name", available())
-def test_method_contract(name, tiny):
+def test_method_contract(name, tiny, tiny_mx):
     cls = get_method(name)
+    n = 40
+    if getattr(cls, "input_kind", None) == "mx-merged":
+        tiny, n = tiny_mx, 8
     params = SMALL_PARAMS.get(name, {})
     est = make_method(name, **params)
     # hyper-parameters stored unchanged under their own names
@@ -55,11 +66,11 @@ def test_method_contract(name, tiny):
     assert _fit(est, tiny) is est
     assert [k for k in vars(est) if k.endswith("_")], "fit sets attributes ending in _"
     pred = np.asarray(est.predict(tiny))
-    assert pred.shape == (40,)
+    assert pred.shape == (n,)
     again = _fit(make_method(name, **params), tiny).predict(tiny)
     assert_array_equal(pred, again)  # deterministic for fixed random_state
     if hasattr(est, "score_samples"):
-        assert np.asarray(est.score_samples(tiny)).shape == (40,)
+        assert np.asarray(est.score_samples(tiny)).shape == (n,)
 
 
 def test_unknown_method_and_import_paths():
