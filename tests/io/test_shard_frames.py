@@ -1,6 +1,5 @@
 """ShardFrames reads a sharded index shard by shard and gives exactly the virtual dataset's frames."""
 
-import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
