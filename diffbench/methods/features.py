@@ -88,3 +88,50 @@ def fourier_downsample(frames, shape=(128, 128)) -> np.ndarray:
 def log_transform(frames, offset: float = 1.0) -> np.ndarray:
     """log(offset + counts), the usual compression of photon counts."""
     return np.log(offset + np.asarray(frames, dtype=np.float32))
+
+
+def polar_resample(frames, center_xy_px, n_radii: int, n_angles: int, r_max_px: float, valid=None,
+                   r_min_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Frames on a polar grid about the beam centre: (B, n_radii, n_angles) by bilinear
+    interpolation, with a (n_radii, n_angles) bool map of samples whose four neighbours are all
+    valid pixels inside the frame (the rest are 0). Radii from ``r_min_px`` to ``r_max_px``
+    (sample centres), angles φ = 2π k / n_angles counter-clockwise from +x."""
+    frames = np.asarray(frames, dtype=np.float64)
+    b, ny, nx = frames.shape
+    r = r_min_px + (np.arange(n_radii) + 0.5) * (r_max_px - r_min_px) / n_radii
+    phi = 2 * np.pi * np.arange(n_angles) / n_angles
+    x = center_xy_px[0] + r[:, None] * np.cos(phi)[None, :]
+    y = center_xy_px[1] + r[:, None] * np.sin(phi)[None, :]
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    fx, fy = x - x0, y - y0
+    inside = (x0 >= 0) & (y0 >= 0) & (x0 + 1 < nx) & (y0 + 1 < ny)
+    xc, yc = np.clip(x0, 0, nx - 2), np.clip(y0, 0, ny - 2)
+    ok = inside.copy()
+    if valid is not None:
+        v = np.asarray(valid, bool)
+        ok &= v[yc, xc] & v[yc, xc + 1] & v[yc + 1, xc] & v[yc + 1, xc + 1]
+    out = ((1 - fx) * (1 - fy) * frames[:, yc, xc] + fx * (1 - fy) * frames[:, yc, xc + 1]
+           + (1 - fx) * fy * frames[:, yc + 1, xc] + fx * fy * frames[:, yc + 1, xc + 1])
+    return out * ok, ok
+
+
+def angular_fourier_features(frames, center_xy_px, n_radii: int = 32, n_angles: int = 64, r_max_px: float | None = None,
+                             orders: int = 12, valid=None) -> np.ndarray:
+    """Rotation-invariant features (paper 001's in-plane-rotation-free descriptors): the moduli
+    |c_m(r)| of the angular Fourier coefficients of each polar ring, m = 0 … ``orders``, each ring
+    divided by its own c_0 (so the features describe shape, not brightness); (B, n_radii, orders+1).
+
+    Rotating a pattern about the beam centre shifts every ring in φ, which changes only the phase
+    of c_m: the moduli are invariant (to interpolation error). A ring with p-fold symmetry has
+    weight only at multiples of p. Masked samples are 0, which leaks power into other orders on
+    rings that cross a mask; use ``valid`` to know which rings are whole.
+    """
+    frames = np.asarray(frames)
+    ny, nx = frames.shape[-2:]
+    if r_max_px is None:
+        cx, cy = center_xy_px
+        r_max_px = min(cx, cy, nx - 1 - cx, ny - 1 - cy)
+    polar, _ = polar_resample(frames, center_xy_px, n_radii, n_angles, r_max_px, valid)
+    c = np.abs(np.fft.rfft(polar, axis=-1))[..., :orders + 1]
+    c0 = c[..., :1]
+    return np.divide(c, c0, out=np.zeros_like(c), where=c0 > 0)

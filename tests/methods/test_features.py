@@ -60,3 +60,39 @@ def test_crop_center_places_the_centre_and_pads():
     assert c[2, 3] == img[0, 3, 2]  # centre pixel at (h//2, w//2)
     assert c[0, 1] == img[0, 1, 0] and c[0, 0] == 0  # x = -1 is outside: zero padding
     assert (crop_center(img, (0, 0), (4, 4))[0, :2, :] == 0).all()  # padded above the top edge
+
+
+def test_polar_resample_of_a_linear_ramp_is_exact():
+    # bilinear interpolation reproduces a linear function exactly: f = 2x + 3y at (cx + r cos φ, cy + r sin φ)
+    from diffbench.methods.features import polar_resample
+
+    ny, nx = 40, 50
+    y, x = np.mgrid[0:ny, 0:nx]
+    frame = (2.0 * x + 3.0 * y)[None]
+    c = (24.3, 19.6)
+    pol, ok = polar_resample(frame, c, n_radii=8, n_angles=16, r_max_px=15.0)
+    r = (np.arange(8) + 0.5) * 15.0 / 8
+    phi = 2 * np.pi * np.arange(16) / 16
+    want = 2 * (c[0] + r[:, None] * np.cos(phi)) + 3 * (c[1] + r[:, None] * np.sin(phi))
+    assert ok.all()
+    np.testing.assert_allclose(pol[0], want, rtol=1e-12)
+
+
+def test_angular_fourier_features_are_rotation_invariant_and_see_symmetry():
+    from scipy import ndimage
+
+    from diffbench.methods.features import angular_fourier_features
+
+    n = 65
+    y, x = np.mgrid[0:n, 0:n] - 32.0
+    r, phi = np.hypot(x, y), np.arctan2(y, x)
+    six = (1.0 + 0.5 * np.cos(6 * phi + 0.3)) * np.exp(-((r - 18.0) / 4.0) ** 2)  # 6-fold ring
+    rotated = ndimage.rotate(six, 37.0, reshape=False, order=3)
+    f = angular_fourier_features(np.stack([six, rotated]), (32.0, 32.0), n_radii=16, n_angles=96,
+                                 r_max_px=30.0, orders=12)
+    ring = 9  # r ≈ 17.8 px, on the ring
+    # 6-fold: |c6|/|c0| = 0.5/2 = 0.25 (cos of amplitude 0.5 on a mean of 1); other orders ≈ 0
+    np.testing.assert_allclose(f[0, ring, 6], 0.25, atol=0.01)
+    assert np.all(np.delete(f[0, ring], [0, 6, 12]) < 0.01)
+    # rotation by 37° (cubic interpolation of the image) changes the features by < 0.01
+    np.testing.assert_allclose(f[1, 4:14], f[0, 4:14], atol=0.01)
