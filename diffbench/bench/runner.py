@@ -173,15 +173,19 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> 
     return out
 
 
+def _timed_fit_predict(est, train, y_train, test):
+    t0 = time.perf_counter()
+    _fit(est, train, y_train)
+    t1 = time.perf_counter()
+    pred = np.asarray(est.predict(test))
+    return pred, t1 - t0, time.perf_counter() - t1
+
+
 def score_method(est, frames, y, metrics: list[str], select=None) -> dict:
     """Fit on all frames, predict them and score (the ``split: none`` case); metric → value plus timings."""
-    t0 = time.perf_counter()
-    _fit(est, frames, y)
-    t1 = time.perf_counter()
-    pred = np.asarray(est.predict(frames))
-    t2 = time.perf_counter()
+    pred, fit_s, predict_s = _timed_fit_predict(est, frames, y, frames)
     n = len(frames)
-    out = {"fit_s": t1 - t0, "predict_s": t2 - t1, "n": n, "predict_per_s": n / (t2 - t1) if t2 > t1 else math.nan}
+    out = {"fit_s": fit_s, "predict_s": predict_s, "n": n, "predict_per_s": n / predict_s if predict_s else math.nan}
     out.update(score_predictions(est, frames, y, pred, metrics, select))
     return out
 
@@ -194,14 +198,6 @@ def group_positions(values: np.ndarray, positions: list[int], field: str) -> np.
     except IndexError:
         raise ValueError(f"split.test positions {positions} out of range: the data have {len(uniq)} "
                          f"distinct {field} values") from None
-
-
-def _timed_fit_predict(est, train, y_train, test):
-    t0 = time.perf_counter()
-    _fit(est, train, y_train)
-    t1 = time.perf_counter()
-    pred = np.asarray(est.predict(test))
-    return pred, t1 - t0, time.perf_counter() - t1
 
 
 def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=None) -> list[tuple[str, dict]]:

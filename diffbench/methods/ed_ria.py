@@ -123,21 +123,23 @@ class RadialIntensityAverage:
         self.first_bin_ = min(self.n_bins_ - 1, int(skip / self.bin_width_px))
         return self
 
+    def _batch_centres(self, f, block) -> np.ndarray:
+        if not self.refine_centre:
+            return np.tile(np.asarray(f.center(), float), (len(block), 1))
+        return refine_beam_centres(block, f.center(), self.search_px_, f.valid)
+
     def centres(self, X) -> np.ndarray:
         """Beam centre (x, y) px per frame, (N, 2)."""
         f = as_frames(X)
-        if not self.refine_centre:
-            return np.tile(np.asarray(f.center(), float), (len(f), 1))
-        parts = [refine_beam_centres(b, f.center(), self.search_px_, f.valid) for _, b in f.batches(256)]
+        parts = [self._batch_centres(f, b) for _, b in f.batches(256)]
         return np.concatenate(parts) if parts else np.zeros((0, 2))
 
     def transform(self, X) -> np.ndarray:
         f = as_frames(X)
         out = np.empty((len(f), self.n_bins_ - self.first_bin_))
         for s, b in f.batches(256):
-            c = (refine_beam_centres(b, f.center(), self.search_px_, f.valid) if self.refine_centre
-                 else np.tile(np.asarray(f.center(), float), (len(b), 1)))
-            ria = np.clip(radial_average(b, c, f.valid, self.n_bins_, self.bin_width_px), 0, None)[:, self.first_bin_:]
+            ria = radial_average(b, self._batch_centres(f, b), f.valid, self.n_bins_, self.bin_width_px)
+            ria = np.clip(ria, 0, None)[:, self.first_bin_:]
             if self.normalise:
                 scale = ria.mean(axis=1, keepdims=True)
                 ria = np.divide(ria, scale, out=np.zeros_like(ria), where=scale > 0)
