@@ -15,6 +15,8 @@ import importlib
 _BUILTIN = {
     "ipca-envelope": "diffbench.methods.ipca_envelope:IPCAEllipticEnvelope",
     "sphere-size": "diffbench.methods.size_fit:SphereSizeFit",
+    "em2d": "diffbench.methods.em2d:EM2DClassification",
+    "em-selection": "diffbench.methods.em2d:EMSelection",
     "size-filter": "diffbench.methods.size_fit:SizeFilter",
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",
     "ria-fcnn": "diffbench.methods.ed_ria:RIANet",
