@@ -110,18 +110,34 @@ def target_values(ds, target: str) -> np.ndarray:
     raise ValueError(f"unknown target truth field {target!r}; have {', '.join(sorted(ds.truth))} or diameter_m")
 
 
-def _selection_psd(frames, selected: np.ndarray) -> np.ndarray:
+def _selection_psds(frames, selections: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Mean radial profile (PSD) of each named selection of frames, in one pass over the frames:
+    (ring radii in pixels, name → profile)."""
     from diffbench.methods.features import RadialBinning
 
     ny, nx = frames.frame_shape
     binning = RadialBinning((ny, nx), frames.center(), frames.valid)
-    total, count = np.zeros(binning.n_bins), 0
+    totals = {k: np.zeros(binning.n_bins) for k in selections}
     for s, block in frames.batches(256):
-        keep = selected[s:s + len(block)]
-        if keep.any():
-            total += np.nansum(binning(block[keep]), axis=0)
-            count += int(keep.sum())
-    return total / count if count else total * np.nan
+        prof = binning(block)
+        for k, sel in selections.items():
+            keep = sel[s:s + len(block)]
+            if keep.any():
+                totals[k] += np.nansum(prof[keep], axis=0)
+    empty = binning.counts == 0  # rings with no valid pixel (beam stop): NaN, not 0
+    out = {}
+    for k, sel in selections.items():
+        out[k] = totals[k] / sel.sum() if sel.any() else totals[k] * np.nan
+        out[k][empty] = np.nan
+    return binning.radius_px, out
+
+
+def _roc_curve(y, score, max_points: int = 200) -> dict:
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(np.asarray(y).astype(bool), np.asarray(score, float))
+    keep = np.unique(np.linspace(0, len(fpr) - 1, min(max_points, len(fpr))).round().astype(int))
+    return {"fpr": fpr[keep].round(5).tolist(), "tpr": tpr[keep].round(5).tolist()}
 
 
 def is_binary(y: np.ndarray) -> bool:
@@ -142,8 +158,14 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> 
     out = {}
     sel = np.ones(n, bool) if select is None else np.asarray(select, bool)
     if "size_error_nm" in metrics:
-        ok = sel & np.isfinite(y)
+        ok = sel & np.isfinite(y) & np.isfinite(pred)
         out["size_error_nm"] = float(np.median(np.abs(pred[ok] - y[ok])) * 1e9) if ok.any() else math.nan
+        if ok.any():  # size histograms against the truth, for the report
+            lo, hi = np.floor(min(pred[ok].min(), y[ok].min()) * 1e9), np.ceil(max(pred[ok].max(), y[ok].max()) * 1e9)
+            edges = np.linspace(lo, max(hi, lo + 1), 41)
+            out["curves"] = {"size_hist": {"edges_nm": edges.round(3).tolist(),
+                                           "predicted": np.histogram(pred[ok] * 1e9, edges)[0].tolist(),
+                                           "truth": np.histogram(y[ok] * 1e9, edges)[0].tolist()}}
         return out
     if {"ari", "nmi"} & set(metrics):
         c = M.clustering_scores(y[sel], pred[sel])
@@ -166,10 +188,22 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> 
             if m + "_ci" in b:
                 out[m + "_ci"] = b[m + "_ci"]
     out["confusion"] = {k: b[k] for k in ("tp", "fp", "tn", "fn")}
+    curves = {}
     if "roc_auc" in metrics and hasattr(est, "score_samples"):
-        out["roc_auc"] = M.roc_auc(y[sel], np.asarray(est.score_samples(frames))[sel])
+        score = np.asarray(est.score_samples(frames))[sel]
+        out["roc_auc"] = M.roc_auc(y[sel], score)
+        if 0 < np.sum(y[sel]) < sel.sum():
+            curves["roc"] = _roc_curve(y[sel], score)
     if "psd_contrast" in metrics:
-        out["psd_contrast"] = M.psd_contrast(_selection_psd(frames, pred.astype(bool)))
+        picked = pred.astype(bool)
+        radius, psd = _selection_psds(frames, {"selected": picked, "true targets": np.asarray(y, bool),
+                                                "all frames": np.ones(n, bool)})
+        out["psd_contrast"] = M.psd_contrast(psd["selected"])
+        out["psd_contrast_truth"] = M.psd_contrast(psd["true targets"])
+        curves["psd"] = {"radius_px": np.round(radius, 3).tolist(),
+                         **{k: [None if not np.isfinite(v) else float(f"{v:.6g}") for v in p] for k, p in psd.items()}}
+    if curves:
+        out["curves"] = curves
     return out
 
 

@@ -7,7 +7,8 @@ Examples:
   diffbench bench pr772-single-hits --methods size-filter --seeds 1 --n 500
 
 Writes OUT/scorecard.json (task, method, metric, value, std, CI, seeds, timings, dataset hashes,
-diffbench version) and OUT/scorecard.md; datasets are simulated once into OUT/datasets/ and reused.
+diffbench version), OUT/scorecard.md and OUT/report.html (Bokeh plots: ROC, selection PSDs,
+confusion matrices, size histograms; self-contained, opens offline); datasets are simulated once into OUT/datasets/ and reused.
 With --compare the exit status is 1 when a metric regressed beyond the tolerance.
 """
 
@@ -59,6 +60,14 @@ def main(args):
     paths = write_scorecard(make_scorecard(results, rows, args.tier), out)
     print(paths["markdown"].read_text())
     print(f"scorecard: {paths['json']}  table: {paths['markdown']}")
+    try:
+        from diffbench.bench.report import write_report
+
+        report = write_report(load_scorecard(paths["json"]), out / "report.html",
+                              {n: tasks[n].description for n in names})
+        print(f"report: {report} (self-contained HTML, opens offline)")
+    except ImportError as exc:  # bokeh is the `viewer` extra
+        print(f"no HTML report ({exc}); pip install 'diffbench[viewer]'")
     if baseline is not None:
         problems = compare(results, baseline["results"], args.tolerance)
         if problems:

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from diffbench.bench.runner import compare
@@ -63,6 +64,16 @@ def test_bench_writes_scorecards_and_compares(tmp_path, config, capsys):
     # noise-free-ish spheres of 70 ± 5 nm: the sphere fit is good to a nanometre or two
     assert got[("tiny-size", "sphere-size", "size_error_nm")]["value"] < 2.0
     assert "| tiny-outliers | ipca-envelope | all | recall |" in (out / "scorecard.md").read_text()
+    # the HTML report: self-contained (BokehJS inline, no CDN script), one section per task with its plots
+    page = (out / "report.html").read_text()
+    assert "<script src=" not in page and "Bokeh" in page
+    for text in ("tiny-outliers", "tiny-size", "ROC (score_samples", "sizes: sphere-size", "confusion: ipca-envelope"):
+        assert text in page
+    runs = {(r["task"], r["method"], r["seed"]): r for r in card["runs"]}
+    roc = runs[("tiny-outliers", "ipca-envelope", 1)]["curves"]["roc"]
+    assert roc["fpr"][0] == 0 and roc["tpr"][-1] == 1 and np.all(np.diff(roc["fpr"]) >= 0)
+    hist = runs[("tiny-size", "sphere-size", 1)]["curves"]["size_hist"]
+    assert sum(hist["truth"]) == sum(hist["predicted"]) > 0  # the same sized frames in both histograms
     # same datasets again (reused, not re-simulated) → identical scores → no regression
     assert main(["bench", "--config", str(config), "-o", str(out), "--compare", str(out / "scorecard.json")]) == 0
     # a doctored baseline that was better by 0.2 → exit 1 naming the metric

@@ -1,0 +1,191 @@
+"""The benchmark's HTML report: one self-contained page (BokehJS inline, so it opens offline) with,
+per task, the scorecard rows and the plots that explain them: ROC curves from each method's
+``score_samples``, mean radial profiles (PSD) of each selection against the true targets and all
+frames, confusion matrices summed over seeds, and size histograms against the true diameters.
+
+The plots read only the scorecard (``runs[*].curves``, ``results``), so a report can be rebuilt
+from any ``scorecard.json`` (``write_report(load_scorecard(path), out)``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+_PLOT = dict(width=430, height=330, toolbar_location="above", tools="pan,wheel_zoom,box_zoom,reset,save,hover")
+
+
+def _palette(n: int) -> list[str]:
+    from bokeh.palettes import Category10_10
+
+    return [Category10_10[i % 10] for i in range(max(n, 1))]
+
+
+def _label(run: dict) -> str:
+    test = run.get("test", "all")
+    return run["method"] if test == "all" else f"{run['method']} ({test})"
+
+
+def _fmt(v) -> str:
+    return "nan" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
+
+
+def _results_table(results: list[dict]) -> str:
+    head = "<tr>" + "".join(f"<th>{h}</th>" for h in ("method", "test", "metric", "value", "95 % CI", "seeds",
+                                                       "N", "fit s", "predict s", "paper (other data)")) + "</tr>"
+    rows = []
+    for r in results:
+        ci = r.get("ci95_pooled")
+        spread = f" ± {_fmt(r['std'])}" if len(r["seeds"]) > 1 else ""
+        cells = (r["method"], r.get("test", "all"), r["metric"], _fmt(r["value"]) + spread,
+                 f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "", len(r["seeds"]), r["n"], f"{r['fit_s']:.2f}",
+                 f"{r['predict_s']:.2f}", r.get("paper", ""))
+        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    return ("<table style='border-collapse:collapse;font-size:12px' border='1' cellpadding='3'>"
+            + head + "".join(rows) + "</table>")
+
+
+def _roc_figure(runs: list[dict]):
+    from bokeh.plotting import figure
+
+    curves = [(r, r["curves"]["roc"]) for r in runs if "roc" in r.get("curves", {})]
+    if not curves:
+        return None
+    fig = figure(title="ROC (score_samples; one line per seed)", x_axis_label="false-positive rate",
+                 y_axis_label="true-positive rate", x_range=(0, 1), y_range=(0, 1.01), **_PLOT)
+    fig.line([0, 1], [0, 1], color="grey", line_dash="dashed")
+    labels = sorted({_label(r) for r, _ in curves})
+    colours = dict(zip(labels, _palette(len(labels))))
+    for r, c in curves:
+        fig.line(c["fpr"], c["tpr"], color=colours[_label(r)], legend_label=_label(r), line_width=2, alpha=0.7)
+    fig.legend.location = "bottom_right"
+    fig.legend.click_policy = "hide"
+    return fig
+
+
+def _psd_figures(runs: list[dict]):
+    """Per method, the first seed's mean PSD of its selection, of the true targets and of all frames."""
+    from bokeh.plotting import figure
+
+    figs, seen = [], set()
+    for r in runs:
+        c = r.get("curves", {}).get("psd")
+        if c is None or _label(r) in seen:
+            continue
+        seen.add(_label(r))
+        fig = figure(title=f"PSD: {_label(r)} (seed {r['seed']})", x_axis_label="radius (pixels)",
+                     y_axis_label="mean photons per pixel", y_axis_type="log", **_PLOT)
+        x = np.asarray(c["radius_px"], float)
+        for (name, colour, dash) in (("selected", "#d62728", "solid"), ("true targets", "#1f77b4", "dashed"),
+                                     ("all frames", "grey", "dotted")):
+            y = np.array([np.nan if v is None else v for v in c[name]], float)
+            ok = np.isfinite(y) & (y > 0) & np.isfinite(x)
+            if ok.any():
+                fig.line(x[ok], y[ok], color=colour, line_dash=dash, line_width=2, legend_label=name)
+        fig.legend.location = "top_right"
+        figs.append(fig)
+    return figs
+
+
+def _confusion_figure(title: str, labels: list[str], counts) -> object:
+    from bokeh.models import ColumnDataSource, LinearColorMapper
+    from bokeh.plotting import figure
+
+    counts = np.asarray(counts, float)
+    labels = [str(v) for v in labels]
+    rows = counts.sum(axis=1, keepdims=True)
+    frac = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
+    t, p = np.meshgrid(labels, labels, indexing="ij")
+    src = ColumnDataSource(dict(truth=t.ravel(), pred=p.ravel(), count=counts.ravel().astype(int),
+                                frac=frac.ravel(), text=[f"{int(c)}" for c in counts.ravel()]))
+    fig = figure(title=title, x_range=labels, y_range=labels[::-1], x_axis_label="predicted",
+                 y_axis_label="truth", width=_PLOT["width"], height=_PLOT["height"], toolbar_location=None,
+                 tooltips=[("truth", "@truth"), ("predicted", "@pred"), ("count", "@count"), ("row fraction", "@frac{0.000}")])
+    mapper = LinearColorMapper(palette="Blues256", low=1, high=0)
+    fig.rect("pred", "truth", 1, 1, source=src, fill_color={"field": "frac", "transform": mapper}, line_color="white")
+    fig.text("pred", "truth", text="text", source=src, text_align="center", text_baseline="middle", text_font_size="11px")
+    fig.xaxis.major_label_orientation = 0.6
+    return fig
+
+
+def _confusion_figures(task_results: list[dict], runs: list[dict]):
+    figs = []
+    for r in task_results:  # multi-class: summed over seeds by aggregate()
+        if "confusion_matrix" in r:
+            m = r["confusion_matrix"]
+            figs.append(_confusion_figure(f"confusion: {_label(r)} (all seeds)", m["labels"], m["counts"]))
+    binary = {}
+    for r in runs:
+        if "confusion" in r:
+            c = binary.setdefault(_label(r), {"tp": 0, "fp": 0, "tn": 0, "fn": 0})
+            for k in c:
+                c[k] += r["confusion"][k]
+    for label, c in binary.items():
+        figs.append(_confusion_figure(f"confusion: {label} (all seeds)", ["target", "other"],
+                                      [[c["tp"], c["fn"]], [c["fp"], c["tn"]]]))
+    return figs
+
+
+def _size_figures(runs: list[dict]):
+    from bokeh.plotting import figure
+
+    totals = {}
+    for r in runs:
+        h = r.get("curves", {}).get("size_hist")
+        if h is None:
+            continue
+        t = totals.setdefault(_label(r), [])
+        t.append(h)
+    figs = []
+    for label, hs in totals.items():
+        fig = figure(title=f"sizes: {label} (seed {runs[0]['seed']} binning, all seeds)", x_axis_label="diameter (nm)",
+                     y_axis_label="patterns", **_PLOT)
+        edges = np.asarray(hs[0]["edges_nm"])
+        same = [h for h in hs if h["edges_nm"] == hs[0]["edges_nm"]]
+        pred = np.sum([h["predicted"] for h in same], axis=0)
+        truth = np.sum([h["truth"] for h in same], axis=0)
+        fig.quad(left=edges[:-1], right=edges[1:], top=truth, bottom=0, fill_color="#1f77b4", fill_alpha=0.4,
+                 line_color=None, legend_label="truth")
+        fig.step(np.r_[edges[:-1], edges[-1]], np.r_[pred, pred[-1]], mode="after", color="#d62728", line_width=2,
+                 legend_label="fitted")
+        figs.append(fig)
+    return figs
+
+
+def build_report(card: dict, descriptions: dict[str, str] | None = None):
+    """The Bokeh layout of a scorecard: one section per task."""
+    from bokeh.layouts import column, gridplot
+    from bokeh.models import Div
+
+    descriptions = descriptions or {}
+    parts = [Div(text=f"<h1>diffbench benchmark report</h1><p>{card['tier']} tier, diffbench "
+                      f"{card['diffbench_version']}, {card['created']}, {card['machine']['cpus']} CPUs. Values are "
+                      "mean ± std over seeds; Wilson 95 % intervals from the pooled confusion counts. Paper numbers "
+                      "are for the papers' own (real) data: context, not targets.</p>", width=1300)]
+    for task in dict.fromkeys(r["task"] for r in card["results"]):
+        results = [r for r in card["results"] if r["task"] == task]
+        runs = [r for r in card.get("runs", []) if r["task"] == task]
+        desc = html.escape(descriptions.get(task, ""))
+        parts.append(Div(text=f"<h2>{html.escape(task)}</h2><p>{desc}</p>" + _results_table(results), width=1300))
+        figs = [f for f in [_roc_figure(runs)] if f is not None]
+        figs += _psd_figures(runs) + _confusion_figures(results, runs) + _size_figures(runs)
+        if figs:
+            parts.append(gridplot(figs, ncols=3, toolbar_location=None))
+    return column(*parts)
+
+
+def write_report(card: dict, out, descriptions: dict[str, str] | None = None) -> Path:
+    """Write the report as one HTML file (atomically); returns its path."""
+    from bokeh.embed import file_html
+    from bokeh.resources import INLINE
+
+    out = Path(out)
+    text = file_html(build_report(card, descriptions), INLINE, title="diffbench benchmark report")
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
