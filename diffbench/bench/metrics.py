@@ -29,12 +29,15 @@ def confusion(y_true, y_pred) -> dict:
 
 
 def binary_scores(y_true, y_pred) -> dict:
-    """precision, recall (= sensitivity), specificity, accuracy with Wilson 95 % intervals; F1; counts."""
+    """precision, recall (= sensitivity), specificity, accuracy with Wilson 95 % intervals; F1; counts.
+
+    For the other class (e.g. the outliers an envelope flags): ``precision_other`` = tn/(tn + fn) (the
+    negative predictive value) and its recall is ``specificity``."""
     c = confusion(y_true, y_pred)
     tp, fp, tn, fn = c["tp"], c["fp"], c["tn"], c["fn"]
     out = dict(c, n_predicted=tp + fp, n_true=tp + fn)
     for name, k, n in (("precision", tp, tp + fp), ("recall", tp, tp + fn), ("specificity", tn, tn + fp),
-                       ("accuracy", tp + tn, tp + fp + tn + fn)):
+                       ("precision_other", tn, tn + fn), ("accuracy", tp + tn, tp + fp + tn + fn)):
         out[name] = k / n if n else math.nan
         out[name + "_ci"] = wilson_interval(k, n)
     p, r = out["precision"], out["recall"]

@@ -182,7 +182,7 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> 
         out["confusion_matrix"] = {"labels": mc["labels"], "counts": mc["confusion_matrix"]}
         return out
     b = M.binary_scores(y[sel], pred[sel])
-    for m in ("precision", "recall", "f1", "specificity", "accuracy", "n_predicted"):
+    for m in ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted"):
         if m in metrics:
             out[m] = b[m]
             if m + "_ci" in b:
@@ -376,10 +376,10 @@ def aggregate(rows: list[dict], tasks: dict[str, Task]) -> list[dict]:
                      "predict_s": float(np.mean([r["predict_s"] for r in rs])),
                      "datasets": [r["dataset_sha256"] for r in rs]}
             conf = [r.get("confusion") for r in rs if r.get("confusion")]
-            if conf and metric in ("precision", "recall", "specificity", "accuracy"):
+            if conf and metric in ("precision", "recall", "specificity", "precision_other", "accuracy"):
                 c = {k: sum(x[k] for x in conf) for k in ("tp", "fp", "tn", "fn")}
                 k, n = {"precision": (c["tp"], c["tp"] + c["fp"]), "recall": (c["tp"], c["tp"] + c["fn"]),
-                        "specificity": (c["tn"], c["tn"] + c["fp"]),
+                        "specificity": (c["tn"], c["tn"] + c["fp"]), "precision_other": (c["tn"], c["tn"] + c["fn"]),
                         "accuracy": (c["tp"] + c["tn"], sum(c.values()))}[metric]
                 entry["ci95_pooled"] = list(M.wilson_interval(k, n))
             elif metric == "accuracy" and all("correct" in r for r in rs):

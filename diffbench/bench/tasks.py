@@ -45,7 +45,7 @@ from diffbench.simulate.catalogue import RecipeError, load_catalogue
 from diffbench.simulate.config import format_validation_error
 
 TIERS = ("quick", "paper")
-METRICS = ("precision", "recall", "f1", "specificity", "accuracy", "roc_auc", "n_predicted",
+METRICS = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "roc_auc", "n_predicted",
            "size_error_nm", "psd_contrast",
            # multi-class (sklearn's support-weighted averages) and clustering scores
            "precision_weighted", "recall_weighted", "f1_weighted", "ari", "nmi")

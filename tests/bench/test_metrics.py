@@ -22,6 +22,7 @@ def test_binary_scores_from_a_known_confusion():
     s = binary_scores(y, p)
     assert (s["tp"], s["fn"], s["fp"], s["tn"]) == (8, 2, 4, 86)
     assert_allclose([s["precision"], s["recall"], s["specificity"]], [8 / 12, 0.8, 86 / 90])
+    assert_allclose(s["precision_other"], 86 / 88)  # of the 88 flagged as other, 86 are
     assert_allclose(s["f1"], 2 * (8 / 12) * 0.8 / (8 / 12 + 0.8))
 
 
