@@ -75,10 +75,15 @@ def psd_contrast(profile, n_pairs: int = 3, smooth: int = 3) -> float:
     the following local minimum of a PSD (paper 000 eq. 5; Assalauova et al. 2022).
 
     The profile (NaNs dropped) is smoothed by a running mean of ``smooth`` bins before the extrema
-    are found; nan if fewer than ``n_pairs`` pairs exist.
+    are found. A pair that is missing counts as contrast 0: a selection whose averaged PSD has lost
+    its fringes (mixed sizes, multiple hits) has no fringe contrast, and γ says so instead of being
+    undefined. The profile must be long enough to hold N fringes of the particles in question: a
+    truncated PSD also scores low. nan only for an empty profile.
     """
     p = np.asarray(profile, dtype=float)
     p = p[np.isfinite(p)]
+    if p.size < 3:
+        return math.nan
     if smooth > 1 and p.size > smooth:
         p = np.convolve(p, np.ones(smooth) / smooth, mode="valid")
     d = np.diff(p)
@@ -93,7 +98,7 @@ def psd_contrast(profile, n_pairs: int = 3, smooth: int = 3) -> float:
         terms.append((hi - lo) / (hi + lo))
         if len(terms) == n_pairs:
             break
-    return float(np.mean(terms)) if len(terms) == n_pairs else math.nan
+    return float(np.sum(terms) / n_pairs)
 
 
 def multiclass_scores(y_true, y_pred) -> dict:

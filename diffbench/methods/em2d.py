@@ -313,12 +313,14 @@ class EM2DClassification:
 
 
 def symmetry_scores(models: np.ndarray, order: int = 6, r_min: float = 2.0, r_max: float | None = None,
-                    n_radii: int = 16, n_angles: int = 96, weights=None) -> np.ndarray:
+                    n_radii: int = 16, n_angles: int = 96) -> np.ndarray:
     """How strongly each class average (n, G, G) shows ``order``-fold rotational symmetry about its
-    centre: the power-weighted mean over rings of |c_order|² / Σ_{m≥1} |c_m|², with c_m the angular
-    Fourier coefficients of the ring (values in [0, 1]; a ring with exact p-fold symmetry and no
-    other anisotropy gives 1 at order p). Rings are weighted by their anisotropic power so that the
-    faint outer rings do not dominate.
+    centre: the mean over rings of |c_order|² / Σ_{m≥1} |c_m|², c_m the angular Fourier coefficients
+    of the ring — the fraction of the ring's anisotropy that is ``order``-fold (in [0, 1]; exact
+    p-fold symmetry and no other anisotropy gives 1 at order p). Every ring with any anisotropy
+    counts equally: weighting by power would let the bright low-q speckle of aggregates drown the
+    faint outer rings where an icosahedron's facets show (on the quick PR772 sets, power weighting
+    ranked classes without a single hit first; equal weights ranked the single-rich classes first).
     """
     models = np.asarray(models, float)
     g = models.shape[-1]
@@ -327,9 +329,10 @@ def symmetry_scores(models: np.ndarray, order: int = 6, r_min: float = 2.0, r_ma
     polar, _ = _polar(models, c, n_radii, n_angles, r_min, r_max)
     coef = np.abs(np.fft.rfft(polar, axis=-1)) ** 2
     aniso = coef[..., 1:].sum(axis=-1)
-    ratio = np.divide(coef[..., order], aniso, out=np.zeros_like(aniso), where=aniso > 0)
-    w = aniso if weights is None else aniso * weights
-    return np.divide((ratio * w).sum(axis=-1), w.sum(axis=-1), out=np.zeros(len(models)), where=w.sum(axis=-1) > 0)
+    has = aniso > 1e-12 * np.maximum(coef[..., 0], 1e-300)
+    ratio = np.divide(coef[..., order], aniso, out=np.zeros_like(aniso), where=has)
+    n = has.sum(axis=-1)
+    return np.divide(ratio.sum(axis=-1), n, out=np.zeros(len(models)), where=n > 0)
 
 
 def _polar(models, c, n_radii, n_angles, r_min, r_max):

@@ -48,7 +48,11 @@ def test_psd_contrast_of_a_damped_oscillation():
     """I = A + B cos(x): every max is A + B, every min A − B, so γ = B/A exactly (no smoothing)."""
     x = np.linspace(0.1, 8 * np.pi, 4000)
     assert_allclose(psd_contrast(5.0 + 2.0 * np.cos(x), smooth=1), 0.4, rtol=1e-4)
-    assert math.isnan(psd_contrast(np.linspace(1, 0, 50)))  # no extrema
+    assert psd_contrast(np.linspace(1, 0, 50)) == 0.0  # no fringes: no contrast
+    # one fringe of contrast 0.5 and nothing more: the two missing pairs count 0 → γ = 0.5/3
+    one = np.r_[np.linspace(1, 3, 20), np.linspace(3, 1, 20), np.full(20, 1.0)]
+    assert_allclose(psd_contrast(one, smooth=1), 0.5 / 3, rtol=1e-12)
+    assert math.isnan(psd_contrast([np.nan, 1.0]))
 
 
 def test_selection_psd_leaves_masked_rings_out():
