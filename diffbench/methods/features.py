@@ -24,7 +24,7 @@ class RadialBinning:
         ny, nx = shape
         y, x = np.mgrid[0:ny, 0:nx]
         r = np.hypot(x - center_xy_px[0], y - center_xy_px[1]).ravel()
-        ok = np.ones(r.size, bool) if valid is None else np.asarray(valid, bool).ravel()
+        ok = np.ones(r.size, bool) if valid is None else np.array(valid, bool).ravel()  # a copy: never edit the caller's mask
         if max_radius_px is not None:
             ok &= r < max_radius_px
         b = (r / bin_width_px).astype(np.int64)

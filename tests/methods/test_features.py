@@ -96,3 +96,13 @@ def test_angular_fourier_features_are_rotation_invariant_and_see_symmetry():
     assert np.all(np.delete(f[0, ring], [0, 6, 12]) < 0.01)
     # rotation by 37° (cubic interpolation of the image) changes the features by < 0.01
     np.testing.assert_allclose(f[1, 4:14], f[0, 4:14], atol=0.01)
+
+
+def test_radial_binning_leaves_the_callers_mask_alone():
+    # regression: the max-radius cut was applied in place to the caller's valid map, so one
+    # method's binning (the size fit's) truncated every later PSD of the same frames
+    from diffbench.methods.features import RadialBinning
+
+    valid = np.ones((20, 20), bool)
+    RadialBinning((20, 20), (9.5, 9.5), valid, max_radius_px=4.0)
+    assert valid.all()
