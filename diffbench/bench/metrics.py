@@ -60,6 +60,10 @@ def roc_auc(y_true, score) -> float:
 
 def iou(selection_a, selection_b) -> float:
     """Intersection over union of two selections (boolean masks or index arrays), paper 000 eq. 4."""
+    sa, sb = np.asarray(selection_a), np.asarray(selection_b)
+    if sa.dtype == bool and sb.dtype == bool and sa.shape == sb.shape:
+        union = int((sa | sb).sum())
+        return int((sa & sb).sum()) / union if union else math.nan
     a, b = set(_indices(selection_a)), set(_indices(selection_b))
     union = len(a | b)
     return len(a & b) / union if union else math.nan

@@ -49,6 +49,23 @@ def _results_table(results: list[dict]) -> str:
             + head + "".join(rows) + "</table>")
 
 
+def _iou_table(runs: list[dict]) -> str:
+    """Mean IoU between the methods' selections over seeds (paper 000 eq. 4), as an HTML table."""
+    pairs = {}
+    for r in runs:
+        for other, v in r.get("iou_with", {}).items():
+            pairs.setdefault((r["method"], other), []).append(v)
+    if not pairs:
+        return ""
+    names = sorted({a for a, _ in pairs} | {b for _, b in pairs})
+    cell = lambda a, b: "1" if a == b else _fmt(float(np.nanmean(pairs[(a, b)]))) if (a, b) in pairs else ""  # noqa: E731
+    head = "<tr><th>IoU of selections</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
+    body = "".join("<tr><th>" + html.escape(a) + "</th>" + "".join(f"<td>{cell(a, b)}</td>" for b in names) + "</tr>"
+                   for a in names)
+    return ("<p>IoU between the methods' selections, mean over seeds (paper 000 eq. 4):</p>"
+            "<table style='border-collapse:collapse;font-size:12px' border='1' cellpadding='3'>" + head + body + "</table>")
+
+
 def _roc_figure(runs: list[dict]):
     from bokeh.plotting import figure
 
@@ -170,7 +187,8 @@ def build_report(card: dict, descriptions: dict[str, str] | None = None):
         results = [r for r in card["results"] if r["task"] == task]
         runs = [r for r in card.get("runs", []) if r["task"] == task]
         desc = html.escape(descriptions.get(task, ""))
-        parts.append(Div(text=f"<h2>{html.escape(task)}</h2><p>{desc}</p>" + _results_table(results), width=1300))
+        parts.append(Div(text=f"<h2>{html.escape(task)}</h2><p>{desc}</p>" + _results_table(results) + _iou_table(runs),
+                         width=1300))
         figs = [f for f in [_roc_figure(runs)] if f is not None]
         figs += _psd_figures(runs) + _confusion_figures(results, runs) + _size_figures(runs)
         if figs:

@@ -187,6 +187,8 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> 
             out[m] = b[m]
             if m + "_ci" in b:
                 out[m + "_ci"] = b[m + "_ci"]
+    if "iou" in metrics:  # the selection against the true target set (paper 000 eq. 4)
+        out["iou"] = M.iou(np.asarray(pred[sel], bool), np.asarray(y[sel], bool))
     out["confusion"] = {k: b[k] for k in ("tp", "fp", "tn", "fn")}
     curves = {}
     if "roc_auc" in metrics and hasattr(est, "score_samples"):
@@ -221,7 +223,18 @@ def score_method(est, frames, y, metrics: list[str], select=None) -> dict:
     n = len(frames)
     out = {"fit_s": fit_s, "predict_s": predict_s, "n": n, "predict_per_s": n / predict_s if predict_s else math.nan}
     out.update(score_predictions(est, frames, y, pred, metrics, select))
+    if is_binary(y) and "iou" in metrics:
+        out["_selection"] = np.asarray(pred).astype(bool)  # for the IoU between methods; not stored
     return out
+
+
+def selection_overlaps(results: list[tuple[str, dict]]) -> None:
+    """IoU between every two methods' selections of the same frames (paper 000 eq. 4), added to
+    each result as ``iou_with`` {other method: IoU}; the selections themselves are dropped."""
+    sels = {label: res.pop("_selection") for label, res in results if "_selection" in res}
+    for label, res in results:
+        if label in sels:
+            res["iou_with"] = {other: M.iou(sels[label], s) for other, s in sels.items() if other != label}
 
 
 def group_positions(values: np.ndarray, positions: list[int], field: str) -> np.ndarray:
@@ -336,6 +349,7 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
     task = task.for_tier(tier)
     rows = []
     for seed in seeds:
+        seed_results = []
         path = ensure_dataset(dataset_path(folder, task, n, seed), task, n, seed, shard_size, log, config)
         digest = dataset_digest(path)
         with _open_any(path) as ds:
@@ -353,8 +367,11 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
                 for test, res in results:
                     log(f"  {name} / {label} / {test} / seed {seed}: " + ", ".join(
                         f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
-                    rows.append({"task": name, "method": label, "test": test, "seed": seed, "dataset": path.name,
-                                 "dataset_sha256": digest, **res})
+                    row = {"task": name, "method": label, "test": test, "seed": seed, "dataset": path.name,
+                           "dataset_sha256": digest, **res}
+                    seed_results.append((label, row))
+                    rows.append(row)
+        selection_overlaps(seed_results)
     return rows
 
 

@@ -46,7 +46,7 @@ from diffbench.simulate.config import format_validation_error
 
 TIERS = ("quick", "paper")
 METRICS = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "roc_auc", "n_predicted",
-           "size_error_nm", "psd_contrast",
+           "size_error_nm", "psd_contrast", "iou",
            # multi-class (sklearn's support-weighted averages) and clustering scores
            "precision_weighted", "recall_weighted", "f1_weighted", "ari", "nmi")
 

@@ -32,7 +32,7 @@ benchmarks:
     methods:
       ipca-envelope: {downsample: null, batch_size: 20}
       ipca-envelope@true-fraction: {method: ipca-envelope, downsample: null, batch_size: 20, contamination: true-fraction}
-    metrics: [precision, recall, f1, specificity, roc_auc]
+    metrics: [precision, recall, f1, specificity, roc_auc, iou]
   tiny-size:
     description: "test task"
     recipe: tiny-spheres-v1
@@ -72,6 +72,10 @@ def test_bench_writes_scorecards_and_compares(tmp_path, config, capsys):
     runs = {(r["task"], r["method"], r["seed"]): r for r in card["runs"]}
     roc = runs[("tiny-outliers", "ipca-envelope", 1)]["curves"]["roc"]
     assert roc["fpr"][0] == 0 and roc["tpr"][-1] == 1 and np.all(np.diff(roc["fpr"]) >= 0)
+    # IoU of each selection with the truth, and between the two methods' selections (symmetric)
+    a, b = runs[("tiny-outliers", "ipca-envelope", 1)], runs[("tiny-outliers", "ipca-envelope@true-fraction", 1)]
+    assert 0 <= a["iou"] <= 1 and a["iou_with"]["ipca-envelope@true-fraction"] == b["iou_with"]["ipca-envelope"]
+    assert "_selection" not in a and "IoU of selections" in page
     hist = runs[("tiny-size", "sphere-size", 1)]["curves"]["size_hist"]
     assert sum(hist["truth"]) == sum(hist["predicted"]) > 0  # the same sized frames in both histograms
     # same datasets again (reused, not re-simulated) → identical scores → no regression
