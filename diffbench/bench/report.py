@@ -58,7 +58,12 @@ def _iou_table(runs: list[dict]) -> str:
     if not pairs:
         return ""
     names = sorted({a for a, _ in pairs} | {b for _, b in pairs})
-    cell = lambda a, b: "1" if a == b else _fmt(float(np.nanmean(pairs[(a, b)]))) if (a, b) in pairs else ""  # noqa: E731
+
+    def cell(a, b):
+        if a == b:
+            return "1"
+        return _fmt(float(np.nanmean(pairs[(a, b)]))) if (a, b) in pairs else ""
+
     head = "<tr><th>IoU of selections</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
     body = "".join("<tr><th>" + html.escape(a) + "</th>" + "".join(f"<td>{cell(a, b)}</td>" for b in names) + "</tr>"
                    for a in names)
@@ -148,25 +153,29 @@ def _confusion_figures(task_results: list[dict], runs: list[dict]):
 
 
 def _size_figures(runs: list[dict]):
+    """Per method, histograms of fitted and true diameters summed over seeds. Each seed's histogram
+    has its own bins (its data's range), so counts are re-binned by bin centre onto common bins."""
     from bokeh.plotting import figure
 
-    totals = {}
+    per_method = {}
     for r in runs:
         h = r.get("curves", {}).get("size_hist")
-        if h is None:
-            continue
-        t = totals.setdefault(_label(r), [])
-        t.append(h)
+        if h is not None:
+            per_method.setdefault(_label(r), []).append(h)
     figs = []
-    for label, hs in totals.items():
-        fig = figure(title=f"sizes: {label} (seed {runs[0]['seed']} binning, all seeds)", x_axis_label="diameter (nm)",
+    for label, hs in per_method.items():
+        lo = min(h["edges_nm"][0] for h in hs)
+        hi = max(h["edges_nm"][-1] for h in hs)
+        edges = np.linspace(lo, hi, len(hs[0]["edges_nm"]))
+        sums = {}
+        for key in ("predicted", "truth"):
+            sums[key] = sum(np.histogram(0.5 * (np.asarray(h["edges_nm"][:-1]) + np.asarray(h["edges_nm"][1:])),
+                                         edges, weights=h[key])[0] for h in hs)
+        fig = figure(title=f"sizes: {label} ({len(hs)} seeds)", x_axis_label="diameter (nm)",
                      y_axis_label="patterns", **_PLOT)
-        edges = np.asarray(hs[0]["edges_nm"])
-        same = [h for h in hs if h["edges_nm"] == hs[0]["edges_nm"]]
-        pred = np.sum([h["predicted"] for h in same], axis=0)
-        truth = np.sum([h["truth"] for h in same], axis=0)
-        fig.quad(left=edges[:-1], right=edges[1:], top=truth, bottom=0, fill_color="#1f77b4", fill_alpha=0.4,
+        fig.quad(left=edges[:-1], right=edges[1:], top=sums["truth"], bottom=0, fill_color="#1f77b4", fill_alpha=0.4,
                  line_color=None, legend_label="truth")
+        pred = sums["predicted"]
         fig.step(np.r_[edges[:-1], edges[-1]], np.r_[pred, pred[-1]], mode="after", color="#d62728", line_width=2,
                  legend_label="fitted")
         figs.append(fig)

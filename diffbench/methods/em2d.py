@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from diffbench.methods.features import polar_resample
 from diffbench.methods.frames import as_frames
 
 _TINY = 1e-300  # Dragonfly clamps model values <= 0 to DBL_MIN before the log
@@ -265,7 +266,6 @@ class EM2DClassification:
                 progress(it, self.n_iter)
         reach = np.asarray(self.slicer_.T @ np.ones(self.slicer_.shape[0])).reshape(self.grid_size_, self.grid_size_)
         self.coverage_ = (reach + reach[::-1, ::-1] if self.friedel else reach) > 0  # grid points any cell reads
-        self._flat_models = models
         self.models_ = models.reshape(self.n_classes, self.grid_size_, self.grid_size_)
         self.beta_final_factor_ = self._beta_factor(self.n_iter)
         P, phi = self._assign(K)
@@ -275,7 +275,7 @@ class EM2DClassification:
     # ---- answers ---------------------------------------------------------------------------
     def _assign(self, K, n_scale_iter: int = 3):
         """Memberships of frames (counts K) under the fitted classes, with φ refined a few times."""
-        W = self._tomograms(self._flat_models)
+        W = self._tomograms(self.models_.reshape(self.n_classes, -1))
         sumw = W.sum(axis=1)
         photons = K.sum(axis=1)
         phi = np.maximum(photons, _TINY) / sumw.mean()
@@ -326,19 +326,13 @@ def symmetry_scores(models: np.ndarray, order: int = 6, r_min: float = 2.0, r_ma
     g = models.shape[-1]
     c = (g - 1) / 2.0
     r_max = (g - 3) / 2.0 if r_max is None else r_max
-    polar, _ = _polar(models, c, n_radii, n_angles, r_min, r_max)
+    polar, _ = polar_resample(models, (c, c), n_radii, n_angles, r_max, r_min_px=r_min)
     coef = np.abs(np.fft.rfft(polar, axis=-1)) ** 2
     aniso = coef[..., 1:].sum(axis=-1)
     has = aniso > 1e-12 * np.maximum(coef[..., 0], 1e-300)
     ratio = np.divide(coef[..., order], aniso, out=np.zeros_like(aniso), where=has)
     n = has.sum(axis=-1)
     return np.divide(ratio.sum(axis=-1), n, out=np.zeros(len(models)), where=n > 0)
-
-
-def _polar(models, c, n_radii, n_angles, r_min, r_max):
-    from diffbench.methods.features import polar_resample
-
-    return polar_resample(models, (c, c), n_radii, n_angles, r_max, r_min_px=r_min)
 
 
 class EMSelection:
@@ -379,8 +373,9 @@ class EMSelection:
             raise ValueError(f"EMSelection: select must be 'symmetry' or 'oracle', got {self.select!r}")
         if self.select == "oracle" and y is None:
             raise ValueError("EMSelection(select='oracle') needs the truth y (it is an upper bound, not a method)")
-        self.em_ = EM2DClassification(self.n_classes, self.n_angles, self.n_iter, self.grid_radius, self.bin_px,
-                                      self.r_min_px, random_state=self.random_state).fit(X)
+        self.em_ = EM2DClassification(n_classes=self.n_classes, n_angles=self.n_angles, n_iter=self.n_iter,
+                                      grid_radius=self.grid_radius, bin_px=self.bin_px, r_min_px=self.r_min_px,
+                                      random_state=self.random_state).fit(X)
         em = self.em_
         self.class_scores_ = symmetry_scores(em.models_, self.symmetry_order,
                                              r_min=max(2.0, self.r_min_px / em.bin_px_), r_max=self.grid_radius)
