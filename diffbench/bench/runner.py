@@ -118,10 +118,9 @@ def _selection_psds(frames, selections: dict[str, np.ndarray]) -> tuple[np.ndarr
     ny, nx = frames.frame_shape
     binning = RadialBinning((ny, nx), frames.center(), frames.valid)
     totals = {k: np.zeros(binning.n_bins) for k in selections}
-    for s, block in frames.batches(256):
-        prof = binning(block)
+    for s, prof in binning.batches(frames):
         for k, sel in selections.items():
-            keep = sel[s:s + len(block)]
+            keep = sel[s:s + len(prof)]
             if keep.any():
                 totals[k] += np.nansum(prof[keep], axis=0)
     empty = binning.counts == 0  # rings with no valid pixel (beam stop): NaN, not 0

@@ -26,6 +26,7 @@ import hdf5plugin  # noqa: F401
 import numpy as np
 
 from diffbench.io.cxi import DET, PARTICLES, SRC, TRUTH, publish
+from diffbench.io.rows import read_rows
 
 MANIFEST_ATTR = "diffbench_shard_manifest"
 
@@ -189,7 +190,7 @@ class ShardFrames:
         for k, e in enumerate(self.shards):
             a, b = max(start, e["start"]), min(stop, e["stop"])
             if a < b:
-                parts.append(self._dataset(k)[a - e["start"]:b - e["start"]])
+                parts.append(read_rows(self._dataset(k), a - e["start"], b - e["start"]))
         if not parts:
             return np.zeros((0,) + self.shape[1:], dtype=self.dtype)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from diffbench.io.rows import read_rows
+
 
 @dataclass
 class Frames:
@@ -38,9 +40,11 @@ class Frames:
         return tuple(self.data.shape[1:])
 
     def batches(self, batch_size: int = 256, dtype=np.float32):
-        """Yield (start, block) with block of shape (b, *frame_shape), as ``dtype``."""
+        """Yield (start, block) with block of shape (b, *frame_shape), as ``dtype`` (None: as stored,
+        which saves a cast when the consumer takes counts as they are)."""
         for s in range(0, len(self), batch_size):
-            yield s, np.asarray(self.data[s:s + batch_size], dtype=dtype)
+            block = read_rows(self.data, s, s + batch_size)
+            yield s, block if dtype is None else block.astype(dtype, copy=False)
 
     def take(self, indices) -> "Frames":
         """The frames at ``indices`` (increasing), same geometry, still read lazily."""
@@ -78,7 +82,7 @@ class _Rows:
             return np.zeros((0,) + self.shape[1:], dtype=self.dtype)
         breaks = np.flatnonzero(np.diff(sub) != 1) + 1
         runs = np.split(sub, breaks)
-        parts = [np.asarray(self.data[r[0]:r[-1] + 1]) for r in runs]
+        parts = [read_rows(self.data, r[0], r[-1] + 1) for r in runs]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 

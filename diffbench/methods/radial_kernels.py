@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import numba as nb
+import numpy as np
 
 
 @nb.njit(parallel=True, cache=True)
@@ -27,3 +28,23 @@ def radial_sums(frames, centres, valid, n_bins, bin_width_px, sums, counts):
                 if k < n_bins:
                     sums[b, k] += frames[b, y, x]
                     counts[b, k] += 1.0
+
+
+@nb.njit(parallel=True, nogil=True, cache=True)
+def binned_means(frames, bin_index, inv_counts, out):
+    """out[b, k] = inv_counts[k] · Σ frames[b, p] over the pixels p with bin_index[p] = k.
+
+    ``frames`` is (B, n_pixels) of any numeric dtype (photon counts are summed without a cast),
+    ``bin_index`` (n_pixels,) int with −1 for pixels left out; sums are accumulated in float64.
+    Parallel over frames; releases the GIL, so reading the next batch can overlap.
+    """
+    n, n_pix = frames.shape
+    n_bins = inv_counts.shape[0]
+    for b in nb.prange(n):
+        acc = np.zeros(n_bins)
+        for p in range(n_pix):
+            k = bin_index[p]
+            if k >= 0:
+                acc[k] += frames[b, p]
+        for k in range(n_bins):
+            out[b, k] = acc[k] * inv_counts[k]

@@ -75,13 +75,13 @@ class SphereSizeFit:
         model -= model.mean(axis=1, keepdims=True)
         model /= np.linalg.norm(model, axis=1, keepdims=True)
         out = np.empty(len(frames))
-        for s, block in frames.batches(self.batch_size):
-            prof = binning(block)[:, use] * w
+        for s, prof in binning.batches(frames, self.batch_size):
+            prof = prof[:, use] * w
             prof -= prof.mean(axis=1, keepdims=True)
             norm = np.linalg.norm(prof, axis=1, keepdims=True)
             prof /= np.where(norm > 0, norm, 1.0)
             corr = prof @ model.T  # (B, D) Pearson correlations
-            out[s:s + len(block)] = self._refine(corr)
+            out[s:s + len(prof)] = self._refine(corr)
         return out
 
     def _refine(self, corr: np.ndarray) -> np.ndarray:

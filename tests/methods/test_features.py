@@ -106,3 +106,43 @@ def test_radial_binning_leaves_the_callers_mask_alone():
     valid = np.ones((20, 20), bool)
     RadialBinning((20, 20), (9.5, 9.5), valid, max_radius_px=4.0)
     assert valid.all()
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.float32, bool])
+def test_counts_are_binned_as_stored_with_the_same_result_as_float64(dtype):
+    # the kernel sums each stored dtype without a cast (bool is cast first); the float64 sums of
+    # integer counts are exact, so every dtype gives the float64 profile to rounding
+    rng = np.random.default_rng(1)
+    frames = rng.poisson(0.7, size=(7, 23, 31))
+    frames = (frames > 0) if dtype is bool else frames.astype(dtype)
+    valid = rng.random((23, 31)) > 0.1
+    b = RadialBinning((23, 31), (12.4, 10.1), valid, bin_width_px=1.5)
+    want = b(frames.astype(np.float64))
+    assert_allclose(b(frames), want, rtol=1e-12, equal_nan=True)
+    # and against a plain per-ring mean, written out
+    r = np.hypot(np.arange(31)[None, :] - 12.4, np.arange(23)[:, None] - 10.1)
+    k = (r / 1.5).astype(int)
+    for ring in (0, 3, 9):
+        sel = valid & (k == ring)
+        assert_allclose(want[:, ring], frames.astype(float)[:, sel].mean(axis=1), rtol=1e-12)
+
+
+def test_radial_binning_rejects_frames_of_another_shape():
+    with pytest.raises(ValueError, match=r"\(20, 20\) do not match the binning's \(20, 21\)"):
+        RadialBinning((20, 21), (9.5, 9.5))(np.zeros((2, 20, 20)))
+
+
+def test_binning_streams_a_dataset_in_blocks(tmp_path):
+    import h5py
+
+    from diffbench.methods.frames import Frames
+
+    rng = np.random.default_rng(2)
+    data = rng.poisson(2.0, size=(150, 16, 18)).astype(np.uint16)
+    with h5py.File(tmp_path / "f.h5", "w") as f:
+        f.create_dataset("d", data=data, chunks=(1, 16, 18))
+    b = RadialBinning((16, 18), (8.0, 7.5))
+    with h5py.File(tmp_path / "f.h5", "r") as f:
+        parts = list(b.batches(Frames(f["d"]), batch_size=64))
+    assert [s for s, _ in parts] == [0, 64, 128]
+    assert_allclose(np.concatenate([p for _, p in parts]), b(data.astype(float)), rtol=1e-12)
