@@ -72,7 +72,7 @@ def refine_beam_centres(frames, guess_xy, search_px: int = 16, valid=None, centr
 def radial_average(frames, centres_xy, valid=None, n_bins: int | None = None, bin_width_px: float = 1.0) -> np.ndarray:
     """Mean intensity in rings of ``bin_width_px`` about each frame's own centre, (B, n_bins);
     rings with no valid pixel give 0. ``n_bins`` defaults to the frame's half-diagonal."""
-    from diffbench.methods.radial_kernels import radial_sums
+    from diffbench.methods.binning_kernels import radial_sums
 
     frames = np.ascontiguousarray(frames, dtype=np.float32)
     b, ny, nx = frames.shape

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from diffbench.methods.features import polar_resample
+from diffbench.methods.features import pixel_rows, polar_resample
 from diffbench.methods.frames import as_frames
 
 _TINY = 1e-300  # Dragonfly clamps model values <= 0 to DBL_MIN before the log
@@ -41,12 +41,10 @@ def beam_cells(shape, center_xy_px, valid, bin_px: int, r_min_px: float, r_max_p
     """Square cells of ``bin_px`` × ``bin_px`` pixels centred on the beam, for the pixels with
     ``r_min_px <= r <= r_max_px`` that are valid. A cell is kept when at least half its pixels are.
 
-    Returns (binner, uv, n_pix): a sparse (ny·nx, n_cells) 0/1 matrix summing pixels into cells,
-    each cell's mean pixel position relative to the beam centre in cell units (n_cells, 2) as (u, v)
-    along (x, y), and its number of pixels.
+    Returns (cell_index, uv, n_pix): the cell of each pixel, (ny·nx,) int32, −1 for pixels in no
+    cell; each cell's mean pixel position relative to the beam centre in cell units (n_cells, 2) as
+    (u, v) along (x, y); and its number of pixels.
     """
-    from scipy import sparse
-
     ny, nx = shape
     y, x = np.mgrid[0:ny, 0:nx]
     dx, dy = (x - center_xy_px[0]).ravel(), (y - center_xy_px[1]).ravel()
@@ -62,10 +60,11 @@ def beam_cells(shape, center_xy_px, valid, bin_px: int, r_min_px: float, r_max_p
     pix = np.flatnonzero(ok)[keep[inverse]]
     col = remap[inverse[keep[inverse]]]
     n_cells = int(keep.sum())
-    binner = sparse.csr_matrix((np.ones(pix.size), (pix, col)), shape=(ny * nx, n_cells))
+    cell_index = np.full(ny * nx, -1, dtype=np.int32)
+    cell_index[pix] = col
     n_pix = np.bincount(col, minlength=n_cells).astype(float)
     uv = np.stack([np.bincount(col, dx[pix], n_cells), np.bincount(col, dy[pix], n_cells)], axis=1)
-    return binner, uv / n_pix[:, None] / bin_px, n_pix
+    return cell_index, uv / n_pix[:, None] / bin_px, n_pix
 
 
 def rotation_slicer(uv: np.ndarray, angles_rad: np.ndarray, grid_size: int):
@@ -155,17 +154,21 @@ class EM2DClassification:
             if r_max < half / 2:  # beam centre near an edge (paper 000's half detector): half rings
                 r_max = half
         bin_px = self.bin_px or max(1, math.ceil(r_max / self.grid_radius))
-        binner, uv, n_pix = beam_cells((ny, nx), (cx, cy), frames.valid, bin_px, self.r_min_px,
-                                       min(r_max, self.grid_radius * bin_px))
+        cells, uv, n_pix = beam_cells((ny, nx), (cx, cy), frames.valid, bin_px, self.r_min_px,
+                                      min(r_max, self.grid_radius * bin_px))
         if uv.shape[0] == 0:
             raise ValueError(f"{type(self).__name__}: no valid detector cells between r_min_px={self.r_min_px} "
                              f"and r_max_px={r_max}")
-        return binner, uv, n_pix, bin_px
+        return cells, uv, n_pix, bin_px
 
-    def _counts(self, frames, binner) -> np.ndarray:
-        out = np.empty((len(frames), binner.shape[1]))
-        for s, block in frames.batches(512, dtype=np.float64):
-            out[s:s + len(block)] = np.asarray(binner.T @ block.reshape(len(block), -1).T).T
+    def _counts(self, frames) -> np.ndarray:
+        """Photons per cell, (N, n_cells), summed from the frames as stored (no cast)."""
+        from diffbench.methods.binning_kernels import scaled_bin_sums
+
+        ones = np.ones(len(self.n_pix_))
+        out = np.empty((len(frames), len(ones)))
+        for s, block in frames.batches(64, dtype=None):
+            scaled_bin_sums(pixel_rows(block), self.cell_index_, ones, out[s:s + len(block)])
         return out
 
     def _angles(self) -> np.ndarray:
@@ -225,12 +228,12 @@ class EM2DClassification:
         """Run ``n_iter`` EM iterations on the frames (``progress``: a callable(iteration, n_iter))."""
         self._check()
         frames = as_frames(X)
-        binner, uv, n_pix, bin_px = self._geometry(frames)
-        self.binner_, self.n_pix_, self.cell_uv_, self.bin_px_ = binner, n_pix, uv, bin_px
+        cells, uv, n_pix, bin_px = self._geometry(frames)
+        self.cell_index_, self.n_pix_, self.cell_uv_, self.bin_px_ = cells, n_pix, uv, bin_px
         self.grid_size_ = 2 * self.grid_radius + 3
         self.angles_ = self._angles()
         self.slicer_ = rotation_slicer(uv, self.angles_, self.grid_size_)
-        K = self._counts(frames, binner)
+        K = self._counts(frames)
         n = len(K)
         photons = K.sum(axis=1)
         if not (photons > 0).any():
@@ -302,7 +305,7 @@ class EM2DClassification:
 
     def predict_proba(self, X) -> np.ndarray:
         """Class memberships (N, n_classes) of new frames under the fitted class averages."""
-        P, _ = self._assign(self._counts(as_frames(X), self.binner_))
+        P, _ = self._assign(self._counts(as_frames(X)))
         return P.reshape(len(P), self.n_classes, self.n_angles).sum(axis=2)
 
     def predict(self, X) -> np.ndarray:

@@ -9,6 +9,19 @@ from __future__ import annotations
 import numpy as np
 
 
+#: dtypes the binning kernels sum as stored; anything else (bool, float16, …) is cast to float64 first
+KERNEL_DTYPES = tuple(np.dtype(t) for t in ("u1", "u2", "u4", "i1", "i2", "i4", "i8", "f4", "f8"))
+
+
+def pixel_rows(frames) -> np.ndarray:
+    """(B, ny, nx) frames → C-contiguous (B, ny·nx), in their own dtype when the binning kernels
+    sum it as stored (photon counts are not cast), else as float64."""
+    frames = np.asarray(frames)
+    if frames.dtype not in KERNEL_DTYPES:
+        frames = frames.astype(np.float64)
+    return np.ascontiguousarray(frames.reshape(len(frames), -1))
+
+
 class RadialBinning:
     """Azimuthal averaging of frames in rings around the beam centre, masked pixels left out.
 
@@ -18,9 +31,6 @@ class RadialBinning:
     over the pixels). ``radius_px`` holds the bins' mean radius and, with ``q_m`` (|q| per pixel,
     1/m) given, ``q_bin_m`` their mean |q|. Rings with no valid pixel give NaN.
     """
-
-    #: dtypes summed as stored; anything else (bool, float16, …) is cast to float64 first
-    NATIVE = tuple(np.dtype(t) for t in ("u1", "u2", "u4", "i1", "i2", "i4", "i8", "f4", "f8"))
 
     def __init__(self, shape, center_xy_px, valid=None, bin_width_px: float = 1.0, max_radius_px=None, q_m=None):
         ny, nx = shape
@@ -45,17 +55,15 @@ class RadialBinning:
 
     def __call__(self, frames: np.ndarray) -> np.ndarray:
         """(B, ny, nx) → (B, n_bins) mean intensity per ring (NaN for empty rings), float64."""
-        from diffbench.methods.radial_kernels import binned_means
+        from diffbench.methods.binning_kernels import scaled_bin_sums
 
         frames = np.asarray(frames)
         if frames.shape[-2:] != self.shape:
             raise ValueError(f"frames of shape {frames.shape[-2:]} do not match the binning's {self.shape}")
-        if frames.dtype not in self.NATIVE:
-            frames = frames.astype(np.float64)
-        flat = np.ascontiguousarray(frames.reshape(len(frames), -1))
+        flat = pixel_rows(frames)
         out = np.empty((len(flat), self.n_bins))
         if len(flat) and self.n_bins:
-            binned_means(flat, self.bin_index, self._inv_counts, out)
+            scaled_bin_sums(flat, self.bin_index, self._inv_counts, out)
         return out
 
     def batches(self, frames, batch_size: int = 64):

@@ -56,14 +56,16 @@ def test_slicer_reads_a_linear_image_exactly_at_rotated_positions():
 def test_cells_sum_pixels_and_sit_at_their_mean_position():
     valid = np.ones((12, 12), bool)
     valid[5, 5] = False
-    binner, uv, n_pix = beam_cells((12, 12), (5.5, 5.5), valid, 2, 0.0, 100.0)
+    cells, uv, n_pix = beam_cells((12, 12), (5.5, 5.5), valid, 2, 0.0, 100.0)
     frame = np.arange(144.0).reshape(12, 12)
     # beam at 5.5: cell i holds the pixel pair x = 5.5 + 2i ± 0.5, so the 5x5 inner cells are whole
     # 2x2 blocks centred exactly on integer cell positions; the outermost pixel columns and rows
     # (x or y = 0 or 11) form 1-pixel-wide cells, kept with 2 pixels (half a cell) and dropped at the
     # four 1-pixel corners; the masked pixel is left out of its (central) cell, which keeps 3
     corners = frame[0, 0] + frame[0, 11] + frame[11, 0] + frame[11, 11]
-    assert_allclose((binner.T @ frame.ravel()).sum(), frame.sum() - corners - frame[5, 5], rtol=1e-12)
+    inside = cells >= 0
+    assert_allclose(frame.ravel()[inside].sum(), frame.sum() - corners - frame[5, 5], rtol=1e-12)
+    assert_allclose(np.bincount(cells[inside]), n_pix, rtol=0)
     whole = n_pix == 4
     assert whole.sum() == 24 and n_pix.sum() == 144 - 4 - 1
     assert_allclose(uv[whole], np.rint(uv[whole]), atol=1e-12)

@@ -1,4 +1,5 @@
-"""Numba kernel for radial averages about a different centre in every frame (ED beam drift).
+"""Numba kernels that sum detector pixels into bins: rings about a per-frame centre (ED beam
+drift), and rings or cells given as a bin index per pixel (radial profiles, EM cells).
 
 Kept apart so that importing :mod:`diffbench.methods` does not import numba.
 """
@@ -31,15 +32,16 @@ def radial_sums(frames, centres, valid, n_bins, bin_width_px, sums, counts):
 
 
 @nb.njit(parallel=True, nogil=True, cache=True)
-def binned_means(frames, bin_index, inv_counts, out):
-    """out[b, k] = inv_counts[k] · Σ frames[b, p] over the pixels p with bin_index[p] = k.
+def scaled_bin_sums(frames, bin_index, scale, out):
+    """out[b, k] = scale[k] · Σ frames[b, p] over the pixels p with bin_index[p] = k (scale 1 / count:
+    bin means; scale 1: sums).
 
     ``frames`` is (B, n_pixels) of any numeric dtype (photon counts are summed without a cast),
     ``bin_index`` (n_pixels,) int with −1 for pixels left out; sums are accumulated in float64.
     Parallel over frames; releases the GIL, so reading the next batch can overlap.
     """
     n, n_pix = frames.shape
-    n_bins = inv_counts.shape[0]
+    n_bins = scale.shape[0]
     for b in nb.prange(n):
         acc = np.zeros(n_bins)
         for p in range(n_pix):
@@ -47,4 +49,4 @@ def binned_means(frames, bin_index, inv_counts, out):
             if k >= 0:
                 acc[k] += frames[b, p]
         for k in range(n_bins):
-            out[b, k] = acc[k] * inv_counts[k]
+            out[b, k] = acc[k] * scale[k]
