@@ -4,12 +4,21 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 SEED = int(os.environ.get("DIFFBENCH_TEST_SEED", "42"))
 
+# Property tests draw the same examples on every run ("ci", the default), so a red run can be
+# reproduced and CI never fails by chance; HYPOTHESIS_PROFILE=explore searches afresh each run
+# (how the γ pairing bug in bench.metrics.psd_contrast was found).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, max_examples=500, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 
 def pytest_report_header(config):
-    return f"diffbench test seed: {SEED} (set DIFFBENCH_TEST_SEED to change)"
+    return (f"diffbench test seed: {SEED} (set DIFFBENCH_TEST_SEED to change); hypothesis profile "
+            f"{settings.get_current_profile_name()} (HYPOTHESIS_PROFILE=explore to search afresh)")
 
 
 @pytest.fixture

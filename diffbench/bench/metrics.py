@@ -93,12 +93,17 @@ def psd_contrast(profile, n_pairs: int = 3, smooth: int = 3) -> float:
     d = np.diff(p)
     maxima = np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)) + 1
     minima = np.flatnonzero((d[:-1] < 0) & (d[1:] >= 0)) + 1
+    # one pair per minimum that has a maximum before it (since the previous minimum); the pair's
+    # maximum is the highest point from that first maximum to the minimum, so a flat-topped or
+    # double-topped fringe (two maxima, no minimum between) counts once and never below its minimum
     terms = []
-    for m in maxima:
-        after = minima[minima > m]
-        if after.size == 0:
-            break
-        hi, lo = p[m], p[after[0]]
+    prev = -1
+    for n in minima:
+        peaks = maxima[(maxima > prev) & (maxima < n)]
+        prev = n
+        if peaks.size == 0:
+            continue
+        hi, lo = p[peaks[0]:n].max(), p[n]
         terms.append((hi - lo) / (hi + lo))
         if len(terms) == n_pairs:
             break

@@ -55,6 +55,16 @@ def test_psd_contrast_of_a_damped_oscillation():
     assert math.isnan(psd_contrast([np.nan, 1.0]))
 
 
+def test_psd_contrast_counts_a_double_topped_fringe_once():
+    # regression (found by hypothesis): after smoothing, [1, 1, 1, 2, 1, 3, 1, 1] rises, stays flat,
+    # rises to 2 and falls to a minimum of 5/3: the flat step made a first "maximum" of 4/3 *below*
+    # that minimum, and both maxima were paired with it (γ = −0.0067). One fringe, max 2, min 5/3:
+    g = psd_contrast([1.0, 1.0, 1.0, 2.0, 1.0, 3.0, 1.0, 1.0])
+    assert_allclose(g, (2 - 5 / 3) / (2 + 5 / 3) / 3, rtol=1e-12)
+    # a flat-topped fringe without smoothing: max 3 held over 3 bins, min 1 → one pair of contrast 0.5
+    assert_allclose(psd_contrast([1.0, 2.0, 3.0, 3.0, 3.0, 2.0, 1.0, 2.0], smooth=1), 0.5 / 3, rtol=1e-12)
+
+
 def test_selection_psd_leaves_masked_rings_out():
     # a beam stop masks the inner rings: their PSD must be NaN (no data), not 0, or the rise from
     # 0 to the first valid ring would count as a fringe in γ
