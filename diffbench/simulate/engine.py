@@ -121,7 +121,7 @@ class Simulator:
         self.table = SpeciesTable()
         self.species = {
             name: build_species(name, cfg, self.table, self.q_max * 1.02, beam.photon_energy_ev,
-                                recipe.anomalous, recipe.volume.samples_per_fringe, use_cache)
+                                recipe.anomalous, recipe.volume, use_cache)
             for name, cfg in recipe.species.items()
         }
         self._tables = None

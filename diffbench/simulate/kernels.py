@@ -21,7 +21,7 @@ import numpy as np
 
 BLOCK = 4096  # pixels per work item
 
-from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME  # noqa: F401
+from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -101,7 +101,46 @@ def _sinc(x):
 
 
 @nb.njit(inline="always")
-def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
+def _bspline_weights(t, w, j):
+    """w[j:j+4] = cubic B-spline weights of the grid points floor(u) − 1 … floor(u) + 2, t = u − floor(u)."""
+    s = 1.0 - t
+    t2 = t * t
+    t3 = t2 * t
+    w[j] = s * s * s / 6.0
+    w[j + 1] = (3.0 * t3 - 6.0 * t2 + 4.0) / 6.0
+    w[j + 2] = (-3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0) / 6.0
+    w[j + 3] = t3 / 6.0
+
+
+@nb.njit(inline="always")
+def _bspline_lookup(px, py, pz, off, n, dq, vol, w):
+    """Σ_j β₃(u − j) G_j over the 4×4×4 stencil of a centred complex grid (u = q/Δq + (n − 1)/2);
+    0 outside. ``w`` is scratch for the 12 weights."""
+    c = (n - 1) / 2.0
+    ux = px / dq + c
+    uy = py / dq + c
+    uz = pz / dq + c
+    if ux < 1.0 or uy < 1.0 or uz < 1.0 or ux >= n - 2 or uy >= n - 2 or uz >= n - 2:
+        return 0.0, 0.0
+    ix = int(ux)
+    iy = int(uy)
+    iz = int(uz)
+    _bspline_weights(ux - ix, w, 0)
+    _bspline_weights(uy - iy, w, 4)
+    _bspline_weights(uz - iz, w, 8)
+    re = 0.0
+    im = 0.0
+    for a in range(4):
+        for b in range(4):
+            wzy = w[8 + a] * w[4 + b]
+            base = off + (((iz - 1 + a) * n + (iy - 1 + b)) * n + ix - 1) * 2
+            re += wzy * (w[0] * vol[base] + w[1] * vol[base + 2] + w[2] * vol[base + 4] + w[3] * vol[base + 6])
+            im += wzy * (w[0] * vol[base + 1] + w[1] * vol[base + 3] + w[2] * vol[base + 5] + w[3] * vol[base + 7])
+    return re, im
+
+
+@nb.njit(inline="always")
+def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol, w):
     """Amplitude (re, im) of one species at particle-frame q = (px, py, pz), 1/m."""
     if kind == KIND_SPHERE:
         r = size / 2.0
@@ -114,6 +153,8 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
     if kind == KIND_CUBE:
         h = size / 2.0
         return size * size * size * _sinc(px * h) * _sinc(py * h) * _sinc(pz * h), 0.0
+    if kind == KIND_VOLUME_BSPLINE:
+        return _bspline_lookup(px, py, pz, off, n, dq, vol, w)
     if fold:
         ux = abs(px) / dq
         uy = abs(py) / dq
@@ -150,7 +191,7 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
 
 @nb.njit(inline="always")
 def _add_particle(qvec, valid, i0, i1, m, a_re, a_im, phase, rx, ry, rz,
-                  kind, off, n, nc, dq, fold, size, vol, acc_re, acc_im):
+                  kind, off, n, nc, dq, fold, size, vol, acc_re, acc_im, w):
     """acc[i - i0] += amp · F(m q_i) · e^{i q_i·r} for the valid pixels i in [i0, i1)."""
     m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
     m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
@@ -162,7 +203,7 @@ def _add_particle(qvec, valid, i0, i1, m, a_re, a_im, phase, rx, ry, rz,
         qy = qvec[i, 1]
         qz = qvec[i, 2]
         fre, fim = _lookup(m00 * qx + m01 * qy + m02 * qz, m10 * qx + m11 * qy + m12 * qz,
-                           m20 * qx + m21 * qy + m22 * qz, kind, off, n, nc, dq, fold, size, vol)
+                           m20 * qx + m21 * qy + m22 * qz, kind, off, n, nc, dq, fold, size, vol, w)
         ar = a_re * fre - a_im * fim
         ai = a_re * fim + a_im * fre
         if phase:
@@ -208,6 +249,7 @@ def render(
         inten = np.zeros(i1 - i0)
         acc_re = np.zeros(i1 - i0)
         acc_im = np.zeros(i1 - i0)
+        weights_scratch = np.empty(12)  # B-spline weights of one lookup
         for k in range(p0, p1):
             first = k == p0 or cluster[k - 1] != cluster[k]
             last = k == p1 - 1 or cluster[k + 1] != cluster[k]
@@ -215,7 +257,7 @@ def render(
             # a phase ramp only matters relative to other particles of the same coherent group
             _add_particle(qvec, valid, i0, i1, mat[k], amp[k, 0], amp[k, 1], not (first and last),
                           pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
-                          sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, acc_re, acc_im)
+                          sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, acc_re, acc_im, weights_scratch)
             if last:
                 for j in range(i1 - i0):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]

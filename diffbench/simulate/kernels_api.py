@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-KIND_VOLUME = 0
+KIND_VOLUME = 0  # trilinear interpolation of sampled amplitudes
 KIND_SPHERE = 1
 KIND_CUBE = 2
+KIND_VOLUME_BSPLINE = 3  # cubic B-spline interpolation of deconvolved coefficients (atomic models)
 
 
 class SpeciesTable:
@@ -32,7 +33,10 @@ class SpeciesTable:
         n = vol.data.shape[0]
         if vol.data.shape[:3] != (n, n, n):
             raise ValueError("volumes must be cubic")
-        self.kind.append(KIND_VOLUME)
+        bspline = getattr(vol, "interpolation", "trilinear") == "bspline3"
+        if bspline and vol.fold:
+            raise ValueError("B-spline volumes are stored whole (fold=False)")
+        self.kind.append(KIND_VOLUME_BSPLINE if bspline else KIND_VOLUME)
         self.offset.append(self._offset)
         self.n.append(n)
         self.nc.append(vol.data.shape[3])

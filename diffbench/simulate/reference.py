@@ -1,7 +1,7 @@
 """Plain-numpy reference of the rendering kernel (expected photons, no noise).
 
 Independent of :mod:`diffbench.simulate.kernels`: volumes are interpolated with
-``scipy.ndimage.map_coordinates(order=1)``, analytic shapes use :mod:`form_factors`. Slow; for
+``scipy.ndimage.map_coordinates`` (order 1, or order 3 without prefilter for B-spline coefficients), analytic shapes use :mod:`form_factors`. Slow; for
 tests only.
 """
 
@@ -21,6 +21,16 @@ def amplitude(p: np.ndarray, kind: int, size: float, volume) -> np.ndarray:
     if kind == KIND_CUBE:
         return cube_amplitude(p, size).astype(complex)
     n = volume.data.shape[0]
+    if getattr(volume, "interpolation", "trilinear") == "bspline3":
+        # the data are cubic B-spline coefficients: map_coordinates(order=3, prefilter=False)
+        # evaluates exactly Σ_j β₃(u − j) G_j
+        u = p / volume.dq_m + (n - 1) / 2
+        coords = u[:, ::-1].T
+        inside = np.all((u >= 1) & (u < n - 2), axis=1)
+        data = np.asarray(volume.data, dtype=np.float64)
+        re = map_coordinates(data[..., 0], coords, order=3, prefilter=False, mode="constant")
+        im = map_coordinates(data[..., 1], coords, order=3, prefilter=False, mode="constant")
+        return np.where(inside, re + 1j * im, 0.0)
     if volume.fold:
         u = np.abs(p) / volume.dq_m
     else:

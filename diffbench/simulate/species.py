@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from diffbench.simulate import kernels_api as K
-from diffbench.simulate.config import SpeciesConfig
+from diffbench.simulate.config import SpeciesConfig, VolumeConfig
 from diffbench.simulate.materials import get_material
 from diffbench.simulate.shapes import IcosahedralShell, Superball, superball_exponent, superball_volume
 from diffbench.simulate.volume import cached, choose_dq, shape_volume
@@ -78,12 +78,13 @@ class RuntimeSpecies:
 
 
 def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_m: float,
-                  photon_energy_ev: float, anomalous: bool, samples_per_fringe: float,
+                  photon_energy_ev: float, anomalous: bool, volume_cfg: VolumeConfig,
                   use_cache: bool = True) -> RuntimeSpecies:
     """Prepare a species' amplitude source (volumes are built or loaded from the cache here)."""
     mat = get_material(cfg.material)
     density = mat.scattering_density(photon_energy_ev, anomalous)
     pg = cfg.point_group or POINT_GROUPS[cfg.shape]
+    samples_per_fringe = volume_cfg.samples_per_fringe
     common = dict(photon_energy_ev=photon_energy_ev, anomalous=anomalous, spf=samples_per_fringe,
                   q_max_m=q_max_m)
 
@@ -161,11 +162,13 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         path = resolve_structure_path(cfg.structure)
         model = load_structure(path, cfg.assembly)
         diameter = 2 * model.max_radius_m
-        dq = choose_dq(diameter, samples_per_fringe)
+        interp = volume_cfg.atomic_interpolation
+        # B-spline coefficients: Δq = 2π/(σ D); trilinear samples: samples_per_fringe per fringe
+        dq = choose_dq(diameter, volume_cfg.atomic_oversampling if interp == "bspline3" else samples_per_fringe)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        params = dict(kind="atomic", sha256=digest, assembly=cfg.assembly, dq=dq, **common)
+        params = dict(kind="atomic", sha256=digest, assembly=cfg.assembly, dq=dq, interpolation=interp, **common)
         energy = photon_energy_ev if anomalous else None
-        vol = cached(params, lambda: atomic_volume(model, q_max_m, dq, energy), use_cache)
+        vol = cached(params, lambda: atomic_volume(model, q_max_m, dq, energy, interpolation=interp), use_cache)
         idx = table.add_volume(vol)
         w = np.array([gemmi.Element(e).atomic_number for e in model.elements]) * model.occupancy
         rg = math.sqrt(float((w * (model.positions_m**2).sum(1)).sum() / w.sum()))

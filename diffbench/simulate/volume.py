@@ -16,6 +16,14 @@ non-uniform FFT (finufft, tolerance 1e-6) per element, times f0(|q|) + f' + i f'
 Δq is chosen per species from its largest diameter D: Δq = 2π / (D · samples_per_fringe). The
 trilinear slicing error then scales as (π/samples_per_fringe)²/8 of the local amplitude
 (≈ 1.9 % at the default 8; measured in tests/simulate/test_volume.py).
+
+Atomic models are by default stored the other way (``interpolation="bspline3"``): not samples of F
+but coefficients G on a coarse grid, Δq = 2π / (σ D) with σ ≈ 2, such that the cubic B-spline sum
+Σ_j β₃(q/Δq − j) G_j reproduces F. The coefficients are the transform of the density divided by
+the B-spline's Fourier transform φ̂(x) = Π_a sinc⁴(x_a Δq / 2), the deconvolution step of a
+non-uniform FFT (Dutt & Rokhlin 1993; Greengard & Lee 2004); for atoms it is one weight 1/φ̂(r_j)
+per atom. At σ = 2 the grid of a 20 nm particle is 55× smaller than the trilinear one at 8
+samples per fringe (it stays in cache) and 3× more accurate; see :func:`atomic.atomic_volume`.
 """
 
 from __future__ import annotations
@@ -42,6 +50,8 @@ class ReciprocalVolume:
     fold: bool
     reference_size_m: float
     meta: dict = field(default_factory=dict)
+    #: "trilinear" (data are samples of F) or "bspline3" (data are B-spline coefficients of F)
+    interpolation: str = "trilinear"
 
     @property
     def n_channels(self) -> int:
@@ -85,7 +95,8 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
     if path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
         data = np.load(path, mmap_mode="r")
-        return ReciprocalVolume(data, meta["dq_m"], meta["fold"], meta["reference_size_m"], meta["meta"])
+        return ReciprocalVolume(data, meta["dq_m"], meta["fold"], meta["reference_size_m"], meta["meta"],
+                                meta.get("interpolation", "trilinear"))
     vol = build()
     d.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=d, suffix=".npy.tmp", delete=False) as f:
@@ -93,7 +104,7 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
         tmp = f.name
     os.replace(tmp, path)
     meta = {"dq_m": vol.dq_m, "fold": vol.fold, "reference_size_m": vol.reference_size_m, "meta": vol.meta,
-            "params": params}
+            "interpolation": vol.interpolation, "params": params}
     tmpm = meta_path.with_suffix(".json.tmp")
     tmpm.write_text(json.dumps(meta, default=str))
     os.replace(tmpm, meta_path)
