@@ -148,6 +148,10 @@ def test_far_apart_particles_add_incoherently():
                              melt={"distribution": "uniform", "low": 0, "high": 1}, melt_levels=5)}, target="m"),
     dict(species={"s": dict(shape="sphere", size_m=20e-9)}, target="s",
          hits={"classes": {"aggregate": 1}, "aggregate": {"min": 3, "max": 3}}),
+    # atomic model: cubic B-spline coefficients (kernel) against scipy's order-3 spline evaluation,
+    # two coherent particles
+    dict(species={"g": dict(shape="atomic", structure="package:1SS8.pdb.gz", assembly="first")}, target="g",
+         hits={"classes": {"multiple": 1}, "multiple": {"min": 2, "max": 2}, "separation_m": [20e-9, 50e-9]}),
 ])
 def test_numba_kernel_matches_numpy_reference(recipe_over):
     sim = _sim(random_orientation=True, **recipe_over)
