@@ -49,12 +49,17 @@ def test_pr772_full_recipe_mix(benchmark, tmp_path, warm, timed):
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 1024 * 512, n=n)
 
 
-def test_groel_128(benchmark, tmp_path, warm, timed):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_groel_128(benchmark, tmp_path, warm, timed, workers):
+    """One process with 2 numba threads, or 2 processes of one thread each (`--workers 2`: the
+    per-pattern Python planning then runs on both cores too)."""
+    if workers > 1 and not timed:
+        pytest.skip("worker processes are exercised by tests/simulate; timed runs only")
     ov = ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"]
     warm("chaperonin-90-v2", ov)
     n = 10000 if timed else 16
-    rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v2", n, ov), rounds=3 if timed else 1)
-    benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 128 * 128, n=n)
+    rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v2", n, ov, workers), rounds=3 if timed else 1)
+    benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 128 * 128, n=n, workers=workers)
 
 
 def test_groel_volume_precomputation(benchmark):
