@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from diffbench.methods.features import pixel_rows, polar_resample
+from diffbench.methods.features import pixel_rows, polar_resample, ring_radius_px
 from diffbench.methods.frames import as_frames
 
 _TINY = 1e-300  # Dragonfly clamps model values <= 0 to DBL_MIN before the log
@@ -147,12 +147,7 @@ class EM2DClassification:
     def _geometry(self, frames):
         ny, nx = frames.frame_shape[-2:]
         cx, cy = frames.center()
-        r_max = self.r_max_px
-        if r_max is None:
-            r_max = min(cx, cy, nx - 1 - cx, ny - 1 - cy)
-            half = max(min(cx, nx - 1 - cx), min(cy, ny - 1 - cy))
-            if r_max < half / 2:  # beam centre near an edge (paper 000's half detector): half rings
-                r_max = half
+        r_max = self.r_max_px if self.r_max_px is not None else ring_radius_px((ny, nx), (cx, cy))
         bin_px = self.bin_px or max(1, math.ceil(r_max / self.grid_radius))
         cells, uv, n_pix = beam_cells((ny, nx), (cx, cy), frames.valid, bin_px, self.r_min_px,
                                       min(r_max, self.grid_radius * bin_px))

@@ -73,6 +73,17 @@ class RadialBinning:
             yield s, self(block)
 
 
+def ring_radius_px(shape, center_xy_px) -> float:
+    """Outer radius (px) for rings about the beam centre: the largest whole ring inside the frame,
+    or, when the centre sits near an edge (paper 000's half detector: whole rings shorter than half
+    the longest half ring), the longest half ring."""
+    ny, nx = shape
+    cx, cy = center_xy_px
+    whole = min(cx, cy, nx - 1 - cx, ny - 1 - cy)
+    half = max(min(cx, nx - 1 - cx), min(cy, ny - 1 - cy))
+    return half if whole < half / 2 else whole
+
+
 def radial_profile(frames, center_xy_px, valid=None, bin_width_px: float = 1.0) -> np.ndarray:
     """Azimuthal average of each frame, (B, n_bins); see :class:`RadialBinning`."""
     frames = np.asarray(frames)

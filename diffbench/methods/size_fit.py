@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffbench.methods.features import RadialBinning
+from diffbench.methods.features import RadialBinning, ring_radius_px
 from diffbench.methods.frames import as_frames
 
 
@@ -54,10 +54,7 @@ class SphereSizeFit:
     def _binning(self, frames):
         ny, nx = frames.frame_shape
         cx, cy = frames.center()
-        r_full = min(cx, cy, nx - 1 - cx, ny - 1 - cy)
-        if r_full < 8:  # beam centre at an edge (half-detector): use the longest half-ring radius
-            r_full = max(min(cx, nx - 1 - cx), min(cy, ny - 1 - cy), 8)
-        binning = RadialBinning((ny, nx), (cx, cy), frames.valid, 1.0, r_full, frames.q_m)
+        binning = RadialBinning((ny, nx), (cx, cy), frames.valid, 1.0, ring_radius_px((ny, nx), (cx, cy)), frames.q_m)
         q = binning.q_bin_m
         q_min = self.q_min_m if self.q_min_m is not None else np.nanmin(q[binning.radius_px >= 3]) if (
             binning.radius_px >= 3).any() else 0.0

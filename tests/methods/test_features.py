@@ -146,3 +146,12 @@ def test_binning_streams_a_dataset_in_blocks(tmp_path):
         parts = list(b.batches(Frames(f["d"]), batch_size=64))
     assert [s for s, _ in parts] == [0, 64, 128]
     assert_allclose(np.concatenate([p for _, p in parts]), b(data.astype(float)), rtol=1e-12)
+
+
+def test_ring_radius_is_the_whole_ring_or_the_half_ring_at_an_edge():
+    from diffbench.methods.features import ring_radius_px
+
+    assert ring_radius_px((64, 64), (31.5, 31.5)) == 31.5  # centred: largest whole ring
+    assert ring_radius_px((64, 80), (30.0, 31.5)) == 30.0  # off-centre: the nearest edge limits it
+    # paper 000's crop, beam 6 px from the bottom edge: whole rings reach 6 px, half rings 95.5 px
+    assert ring_radius_px((96, 192), (95.5, 6.0)) == 95.5
