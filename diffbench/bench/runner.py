@@ -77,9 +77,9 @@ def _open_any(path):
 def dataset_digest(path: Path) -> str:
     """SHA-256 of the file, of the shard hashes for a sharded index, or of an MX index and its MTZ files."""
     from diffbench.io.cxi import open_dataset
+    from diffbench.io.index import file_sha256
 
     if _is_mx(path):
-        from diffbench.io.index import file_sha256
         from diffbench.methods.mx_data import MXCollection
 
         files = [Path(path)] + MXCollection(path).files
@@ -88,8 +88,6 @@ def dataset_digest(path: Path) -> str:
     with open_dataset(path, verify="none") as d:
         if d.manifest is not None:
             return hashlib.sha256("".join(e["sha256"] for e in d.manifest["shards"]).encode()).hexdigest()
-    from diffbench.io.index import file_sha256
-
     return file_sha256(path)
 
 

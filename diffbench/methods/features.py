@@ -46,9 +46,8 @@ class RadialBinning:
         self.bin_index = np.where(ok, b, -1).astype(np.int32)
         self.counts = counts
         self.n_bins = n_bins
-        self._empty = counts == 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            self._inv_counts = np.where(self._empty, np.nan, 1.0 / counts)
+            self._inv_counts = np.where(counts == 0, np.nan, 1.0 / counts)  # empty rings come out NaN
             self.radius_px = np.bincount(b[ok], weights=r[ok], minlength=n_bins) / counts
             self.q_bin_m = (None if q_m is None else
                             np.bincount(b[ok], weights=np.asarray(q_m).ravel()[ok], minlength=n_bins) / counts)
@@ -57,9 +56,9 @@ class RadialBinning:
         """(B, ny, nx) → (B, n_bins) mean intensity per ring (NaN for empty rings), float64."""
         from diffbench.methods.binning_kernels import scaled_bin_sums
 
-        frames = np.asarray(frames)
-        if frames.shape[-2:] != self.shape:
-            raise ValueError(f"frames of shape {frames.shape[-2:]} do not match the binning's {self.shape}")
+        shape = np.shape(frames)[-2:]
+        if shape != self.shape:
+            raise ValueError(f"frames of shape {shape} do not match the binning's {self.shape}")
         flat = pixel_rows(frames)
         out = np.empty((len(flat), self.n_bins))
         if len(flat) and self.n_bins:

@@ -33,7 +33,7 @@ class SpeciesTable:
         n = vol.data.shape[0]
         if vol.data.shape[:3] != (n, n, n):
             raise ValueError("volumes must be cubic")
-        bspline = getattr(vol, "interpolation", "trilinear") == "bspline3"
+        bspline = vol.interpolation == "bspline3"
         if bspline and vol.fold:
             raise ValueError("B-spline volumes are stored whole (fold=False)")
         self.kind.append(KIND_VOLUME_BSPLINE if bspline else KIND_VOLUME)

@@ -21,7 +21,7 @@ def amplitude(p: np.ndarray, kind: int, size: float, volume) -> np.ndarray:
     if kind == KIND_CUBE:
         return cube_amplitude(p, size).astype(complex)
     n = volume.data.shape[0]
-    if getattr(volume, "interpolation", "trilinear") == "bspline3":
+    if volume.interpolation == "bspline3":
         # the data are cubic B-spline coefficients: map_coordinates(order=3, prefilter=False)
         # evaluates exactly Σ_j β₃(u − j) G_j
         u = p / volume.dq_m + (n - 1) / 2

@@ -61,7 +61,10 @@ class ReciprocalVolume:
     def q_max_m(self) -> float:
         """Largest |q_a| covered along each axis (1/m)."""
         n = self.data.shape[0]
-        return (n - 1) * self.dq_m if self.fold else (n - 1) / 2 * self.dq_m
+        if self.fold:
+            return (n - 1) * self.dq_m
+        # the B-spline stencil needs one grid point beyond the lookup on either side
+        return ((n - 1) / 2 - (1 if self.interpolation == "bspline3" else 0)) * self.dq_m
 
     def grid_q(self) -> np.ndarray:
         n = self.data.shape[0]
