@@ -335,6 +335,25 @@ def _resolve_params(params: dict, y: np.ndarray) -> dict:
     return out
 
 
+def method_plan(task: Task, methods=None) -> list[tuple[str, str, dict]]:
+    """(label, method name, parameters) to run on ``task``: all its methods, or those of ``methods``
+    (labels or names). A user's ``package.module:Class`` in ``methods`` that the task does not list
+    runs too, with its default parameters, labelled by its path (a registered name the task does
+    not list is skipped: not every method fits every task)."""
+    from diffbench.methods.registry import get_method
+
+    specs = task.method_specs()
+    if not methods:
+        return specs
+    listed = {label for label, _, _ in specs} | {name for _, name, _ in specs}
+    extra = []
+    for m in methods:
+        if ":" in m and m not in listed:
+            get_method(m)  # a bad import path fails here, naming it
+            extra.append((m, m, {}))
+    return [s for s in specs if s[0] in methods or s[1] in methods] + extra
+
+
 def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
              shard_size=None, log=print, config=None) -> list[dict]:
     """Every (method, seed) of one task → per-seed result rows."""
@@ -354,9 +373,7 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
             y = None if ranges else target_values(ds, task.target)
             select = np.asarray(ds.truth[task.select], bool) if task.select else None
             frames = ds if hasattr(ds, "ranges") else as_frames(ds)
-            for label, mname, params in task.method_specs():
-                if methods and label not in methods and mname not in methods:
-                    continue
+            for label, mname, params in method_plan(task, methods):
                 resolved = _resolve_params(params, y) if y is not None else params
                 factory = lambda: make_method(mname, **resolved)  # noqa: E731
                 results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics) if ranges

@@ -103,3 +103,17 @@ def test_bad_task_config_names_the_field(tmp_path, capsys):
     p.write_text(CONFIG.replace("metrics: [size_error_nm]", "metrics: [size_eror]"))
     assert main(["bench", "--config", str(p), "--list"]) == 2
     assert "benchmarks.tiny-size.metrics" in capsys.readouterr().err
+
+
+def test_a_users_method_by_import_path_runs_on_a_shipped_task(tmp_path, config, capsys):
+    # a method the task does not list, given as package.module:Class, is scored under its path;
+    # registered names the task does not list are skipped, and a bad path is a one-line error
+    path = "diffbench.methods.size_fit:SphereSizeFit"
+    out = tmp_path / "user"
+    assert main(["bench", "tiny-size", "--config", str(config), "-o", str(out), "--methods", path, "ipca-envelope"]) == 0
+    rows = json.loads((out / "scorecard.json").read_text())["results"]
+    assert {r["method"] for r in rows} == {path}
+    assert rows[0]["metric"] == "size_error_nm" and np.isfinite(rows[0]["value"])
+    capsys.readouterr()
+    assert main(["bench", "tiny-size", "--config", str(config), "-o", str(out), "--methods", "nope.mod:Cls"]) == 2
+    assert "cannot import method 'nope.mod:Cls'" in capsys.readouterr().err
