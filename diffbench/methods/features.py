@@ -124,6 +124,21 @@ def log_transform(frames, offset: float = 1.0) -> np.ndarray:
     return np.log(offset + np.asarray(frames, dtype=np.float32))
 
 
+def standardise_frames(frames, valid=None) -> np.ndarray:
+    """Each frame to zero mean and unit variance over its valid pixels (float32; masked pixels and
+    frames without any variance become 0) — a per-pattern scaling, so that brightness (fluence,
+    particle size) does not dominate distances; feature-wise scaling is scikit-learn's
+    ``StandardScaler``."""
+    x = np.array(frames, dtype=np.float32)
+    ok = np.ones(x.shape[-2:], bool) if valid is None else np.asarray(valid, bool)
+    v = x[..., ok]
+    mean = v.mean(axis=-1, keepdims=True)
+    std = v.std(axis=-1, keepdims=True)
+    x[..., ok] = np.divide(v - mean, std, out=np.zeros_like(v), where=std > 0)
+    x[..., ~ok] = 0.0
+    return x
+
+
 def polar_resample(frames, center_xy_px, n_radii: int, n_angles: int, r_max_px: float, valid=None,
                    r_min_px: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Frames on a polar grid about the beam centre: (B, n_radii, n_angles) by bilinear

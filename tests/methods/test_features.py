@@ -155,3 +155,22 @@ def test_ring_radius_is_the_whole_ring_or_the_half_ring_at_an_edge():
     assert ring_radius_px((64, 80), (30.0, 31.5)) == 30.0  # off-centre: the nearest edge limits it
     # paper 000's crop, beam 6 px from the bottom edge: whole rings reach 6 px, half rings 95.5 px
     assert ring_radius_px((96, 192), (95.5, 6.0)) == 95.5
+
+
+def test_log_transform_and_per_frame_standardisation():
+    from diffbench.methods.features import log_transform, standardise_frames
+
+    counts = np.array([[[0.0, 1.0], [np.e - 1, 9.0]]])
+    assert_allclose(log_transform(counts), [[[0.0, np.log(2.0)], [1.0, np.log(10.0)]]], rtol=1e-6)
+    rng = np.random.default_rng(4)
+    frames = rng.poisson(5.0, size=(3, 8, 9)).astype(float) * np.array([1.0, 10.0, 100.0])[:, None, None]
+    frames[2] = 7.0  # a flat frame has no variance: all 0, not NaN
+    valid = np.ones((8, 9), bool)
+    valid[0] = False
+    frames[:, 0] = 1e9  # garbage behind the mask
+    z = standardise_frames(frames, valid)
+    assert_allclose(z[:2][:, valid].mean(axis=1), 0.0, atol=1e-5)
+    assert_allclose(z[:2][:, valid].std(axis=1), 1.0, rtol=1e-5)
+    assert (z[:, ~valid] == 0).all() and (z[2] == 0).all()
+    # brightness drops out: a frame and 10× the frame standardise alike
+    assert_allclose(standardise_frames(frames[:1] * 10, valid), z[:1], atol=1e-5)
