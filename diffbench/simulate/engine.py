@@ -26,6 +26,7 @@ from diffbench.simulate.detector import polarisation_factor, q_vectors
 from diffbench.simulate.detector_presets import make_detector
 from diffbench.simulate.kernels_api import SpeciesTable
 from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
+from diffbench.simulate.seeding import PatternStreams, choice_cdf, choose
 from diffbench.simulate.species import build_species
 from diffbench.simulate.spi_rings import RingDraw, RingModel
 
@@ -128,11 +129,12 @@ class Simulator:
         classes = recipe.hits.classes
         self._class_names = [c for c in HIT_CLASSES if classes.get(c, 0) > 0]
         w = np.array([classes[c] for c in self._class_names], dtype=float)
-        self._class_p = w / w.sum()
+        self._class_cdf = choice_cdf(w / w.sum())
         cont = recipe.hits.contaminants
         self._cont_names = list(cont)
         cw = np.array([cont[c] for c in self._cont_names], dtype=float)
-        self._cont_p = cw / cw.sum() if len(cw) else cw
+        self._cont_cdf = choice_cdf(cw / cw.sum()) if len(cw) else cw
+        self._streams = PatternStreams(self.seed)
         self.saturation = int(det.saturation_photons) if det.saturation_photons else 2**32 - 1
         self.count_dtype = np.uint16 if self.saturation <= 65535 else np.uint32
 
@@ -161,10 +163,24 @@ class Simulator:
     # ------------------------------------------------------------------ planning
     def plan(self, index: int) -> Shot:
         """Draw everything random about pattern ``index`` (deterministic in seed and index)."""
+        return self.plan_batch([index])[0]
+
+    def plan_batch(self, indices) -> list[Shot]:
+        """:meth:`plan_shot` for each index, with the batch's random streams seeded together."""
+        idx = np.asarray(list(indices), dtype=np.int64)
+        shot_words = self._streams.states(idx, 0)
+        keys = self._streams.keys(idx, 1)
+        ring_words = self._streams.states(idx, 2) if self.rings.active else None
+        return [self.plan_shot(int(i), self._streams.generator(shot_words[j]), keys[j],
+                               None if ring_words is None else ring_words[j])
+                for j, i in enumerate(idx)]
+
+    def plan_shot(self, index: int, rng: np.random.Generator, key: np.uint64, ring_words=None) -> Shot:
+        """One pattern's draws from its streams: ``rng`` is ``default_rng(SeedSequence(seed,
+        spawn_key=(index, 0)))``, ``key`` the photon-noise key (stream 1) and ``ring_words`` the
+        seeding words of stream 2 (see :mod:`diffbench.simulate.seeding`)."""
         rec = self.recipe
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(int(index), 0)))
-        key = np.random.SeedSequence(self.seed, spawn_key=(int(index), 1)).generate_state(1, np.uint64)[0]
-        cls = self._class_names[rng.choice(len(self._class_names), p=self._class_p)]
+        cls = self._class_names[choose(rng, self._class_cdf)]
         pulse = self.beam.sample_pulse_energy(rng)
         h = rec.hits
         n_target = {"empty": 0, "single": 1, "mixed": 1}.get(cls, 0)
@@ -174,7 +190,7 @@ class Simulator:
             n_target = int(rng.integers(h.aggregate.min, h.aggregate.max + 1))
         n_cont = int(rng.integers(h.contaminant.min, h.contaminant.max + 1)) if cls in ("contaminant", "mixed") else 0
         names = [rec.target] * n_target
-        names += [self._cont_names[rng.choice(len(self._cont_names), p=self._cont_p)] for _ in range(n_cont)]
+        names += [self._cont_names[choose(rng, self._cont_cdf)] for _ in range(n_cont)]
         draws = [self.species[n].draw(rng) for n in names]
         if rec.random_orientation:
             quats = random_quaternions(len(names), rng)
@@ -187,8 +203,8 @@ class Simulator:
         # kernel wants particles sorted by coherent group
         parts.sort(key=lambda p: p[5])
         rings = RingDraw()
-        if self.rings.active:
-            rings = self.rings.draw(np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(int(index), 2))))
+        if ring_words is not None:
+            rings = self.rings.draw(self._streams.generator(ring_words))
         return Shot(int(index), cls, float(pulse), key, parts, rings)
 
     def _random_point(self, rng) -> np.ndarray:
@@ -365,7 +381,7 @@ class Simulator:
 
     def simulate(self, indices, noise: bool | None = None):
         """Plan and render the given pattern indices in one batch."""
-        return self.render([self.plan(i) for i in indices], noise=noise)
+        return self.render(self.plan_batch(indices), noise=noise)
 
     def point_groups(self) -> dict[str, str]:
         return {n: s.point_group for n, s in self.species.items()}

@@ -16,15 +16,20 @@ def random_quaternions(n: int, rng: np.random.Generator) -> np.ndarray:
     u1, u2, u3 = rng.random((3, n))
     a, b = np.sqrt(1.0 - u1), np.sqrt(u1)
     t2, t3 = 2.0 * np.pi * u2, 2.0 * np.pi * u3
-    q = np.stack([b * np.cos(t3), a * np.sin(t2), a * np.cos(t2), b * np.sin(t3)], axis=-1)
+    q = np.empty((n, 4))
+    q[:, 0] = b * np.cos(t3)
+    q[:, 1] = a * np.sin(t2)
+    q[:, 2] = a * np.cos(t2)
+    q[:, 3] = b * np.sin(t3)
     return canonical(q)
 
 
 def canonical(q: np.ndarray) -> np.ndarray:
     """Normalise and flip sign so that w ≥ 0."""
     q = np.asarray(q, dtype=np.float64)
-    q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    return np.where(q[..., :1] < 0, -q, q)
+    q = q / np.sqrt(np.add.reduce(q * q, axis=-1, keepdims=True))  # np.linalg.norm's own sum
+    np.negative(q, out=q, where=q[..., :1] < 0)
+    return q
 
 
 def quaternion_to_matrix(q: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ from diffbench.simulate.rings import (
     ring_sigma_q,
     xray,
 )
+from diffbench.simulate.seeding import choice_cdf, choose
 from diffbench.simulate.species import sample_distribution
 
 #: the order of the ring templates after the background template in the engine's template stack
@@ -103,7 +104,7 @@ class RingModel:
             self.lines["phase"], self.lines["d_m"], self.lines["photons_per_m"] = zip(*lines)
         self._ice_types = list(ice.ice_types) if ice is not None else []
         w = np.array([ice.ice_types[t] for t in self._ice_types], dtype=float) if ice is not None else None
-        self._ice_p = w / w.sum() if w is not None else None
+        self._ice_cdf = choice_cdf(w / w.sum()) if w is not None else None
 
     def _lines(self, phase, d_min, scale, n_photons, q_max):
         """(phase, d, expected photons per m of pure phase) of each line on the detector, with the
@@ -129,7 +130,7 @@ class RingModel:
         ice, amo = self.cfg.ice, self.cfg.amorphous
         kw = {}
         if ice is not None and rng.random() < ice.probability:
-            kw["ice_type"] = self._ice_types[rng.choice(len(self._ice_types), p=self._ice_p)]
+            kw["ice_type"] = self._ice_types[choose(rng, self._ice_cdf)]
             kw["ice_thickness_m"] = sample_distribution(ice.thickness_m, rng)
             kw["cubicity"] = ice.cubicity if kw["ice_type"] == "Isd" else float(kw["ice_type"] == "Ic")
         if amo is not None and rng.random() < amo.probability:
