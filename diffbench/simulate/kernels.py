@@ -23,6 +23,7 @@ BLOCK = 4096  # pixels per work item
 TILE = 8  # detector columns per strip when slicing volumes (cache locality)
 
 from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
+from diffbench.simulate.vector_kernels import bspline_stencil_f32, bspline_weights_f32
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -32,7 +33,8 @@ _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _DRAWS = np.uint64(1024)
-_U1, _U2, _U3, _U4, _U5, _U6, _U7 = (np.uint64(k) for k in range(1, 8))
+_U1 = np.uint64(1)
+_U3 = np.uint64(3)
 
 
 @nb.njit(inline="always")
@@ -103,27 +105,9 @@ def _sinc(x):
 
 
 @nb.njit(inline="always")
-def _bspline_weights(t):
-    """Cubic B-spline weights of the grid points floor(u) − 1 … floor(u) + 2, t = u − floor(u)."""
-    s = 1.0 - t
-    t2 = t * t
-    t3 = t2 * t
-    return s * s * s / 6.0, (3.0 * t3 - 6.0 * t2 + 4.0) / 6.0, (-3.0 * t3 + 3.0 * t2 + 3.0 * t + 1.0) / 6.0, t3 / 6.0
-
-
-@nb.njit(inline="always")
-def _bspline_row(vol, i, w0, w1, w2, w3):
-    """Σ_k w_k G at the four complex coefficients starting at flat float index ``i`` (unsigned:
-    numba then emits no negative-index wraparound, which keeps these loads cheap)."""
-    re = w0 * vol[i] + w1 * vol[i + _U2] + w2 * vol[i + _U4] + w3 * vol[i + _U6]
-    im = w0 * vol[i + _U1] + w1 * vol[i + _U3] + w2 * vol[i + _U5] + w3 * vol[i + _U7]
-    return re, im
-
-
-@nb.njit(inline="always")
 def _bspline_lookup(px, py, pz, off, n, dq, vol):
     """Σ_j β₃(u − j) G_j over the 4×4×4 stencil of a centred complex grid (u = q/Δq + (n − 1)/2);
-    0 outside."""
+    0 outside. The stencil sum is vectorised (:mod:`diffbench.simulate.vector_kernels`)."""
     c = (n - 1) / 2.0
     ux = px / dq + c
     uy = py / dq + c
@@ -133,22 +117,12 @@ def _bspline_lookup(px, py, pz, off, n, dq, vol):
     ix = int(ux)
     iy = int(uy)
     iz = int(uz)
-    x0, x1, x2, x3 = _bspline_weights(ux - ix)
-    y0, y1, y2, y3 = _bspline_weights(uy - iy)
-    z0, z1, z2, z3 = _bspline_weights(uz - iz)
-    row = np.uint64(2 * n)  # floats per grid row (complex)
-    re = 0.0
-    im = 0.0
-    for a in range(4):
-        wz = z0 if a == 0 else (z1 if a == 1 else (z2 if a == 2 else z3))
-        i = np.uint64(off + (((iz - 1 + a) * n + (iy - 1)) * n + ix - 1) * 2)
-        for b in range(4):
-            wzy = wz * (y0 if b == 0 else (y1 if b == 1 else (y2 if b == 2 else y3)))
-            r, m = _bspline_row(vol, i, x0, x1, x2, x3)
-            re += wzy * r
-            im += wzy * m
-            i += row
-    return re, im
+    wx = bspline_weights_f32(np.float32(ux - ix))
+    wy = bspline_weights_f32(np.float32(uy - iy))
+    wz = bspline_weights_f32(np.float32(uz - iz))
+    first = np.uint64(off + (((iz - 1) * n + (iy - 1)) * n + ix - 1) * 2)  # unsigned: no wraparound code
+    re, im = bspline_stencil_f32(vol, first, np.uint64(2 * n), np.uint64(2 * n * n), wx, wy, wz)
+    return float(re), float(im)
 
 
 @nb.njit(inline="always")
