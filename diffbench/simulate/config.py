@@ -335,16 +335,21 @@ class RingsConfig(Strict):
 class VolumeConfig(Strict):
     """Sampling of the precomputed amplitude volumes.
 
-    samples_per_fringe : grid steps per fringe 2π/D of trilinear volumes (shapes; atomic models with
-        ``atomic_interpolation: trilinear``); slicing error ≈ (π/s)²/8 of the amplitude.
+    samples_per_fringe : grid steps per fringe 2π/D of trilinear volumes (``*_interpolation:
+        trilinear``); slicing error ≈ (π/s)²/8 of the amplitude.
     atomic_interpolation : "bspline3" (default) stores atomic models as deconvolved cubic B-spline
         coefficients on a grid of Δq = 2π/(σ D), σ = ``atomic_oversampling``: 0.3 % rms amplitude
         error at σ = 2 against 0.9 % for trilinear at 8 samples per fringe, in a 55× smaller grid.
+    shape_interpolation, shape_oversampling : the same choice for the voxelised shapes (icosahedral
+        virus, melting cube); B-spline octants at σ = 2 are 64× smaller than trilinear ones at 8
+        samples per fringe (PR772: 10 MB instead of 584 MB) and more accurate (tests/simulate/test_volume.py).
     """
 
     samples_per_fringe: Annotated[float, Field(ge=2, le=32)] = 8.0
     atomic_interpolation: Literal["bspline3", "trilinear"] = "bspline3"
     atomic_oversampling: Annotated[float, Field(ge=2, le=8)] = 2.0
+    shape_interpolation: Literal["bspline3", "trilinear"] = "bspline3"
+    shape_oversampling: Annotated[float, Field(ge=2, le=8)] = 2.0
 
 
 class Recipe(Strict):

@@ -105,13 +105,21 @@ def _sinc(x):
 
 
 @nb.njit(inline="always")
-def _bspline_lookup(px, py, pz, off, n, dq, vol):
-    """Σ_j β₃(u − j) G_j over the 4×4×4 stencil of a centred complex grid (u = q/Δq + (n − 1)/2);
-    0 outside. The stencil sum is vectorised (:mod:`diffbench.simulate.vector_kernels`)."""
-    c = (n - 1) / 2.0
-    ux = px / dq + c
-    uy = py / dq + c
-    uz = pz / dq + c
+def _bspline_lookup(px, py, pz, off, n, dq, fold, vol):
+    """Σ_j β₃(u − j) G_j over the 4×4×4 stencil of a complex coefficient grid; 0 outside.
+
+    Whole grids are centred, u = q/Δq + (n − 1)/2; octants (``fold``) hold k = −1, 0, 1, … at
+    stored index k + 1, u = |q|/Δq + 1. The stencil sum is vectorised
+    (:mod:`diffbench.simulate.vector_kernels`)."""
+    if fold:
+        ux = abs(px) / dq + 1.0
+        uy = abs(py) / dq + 1.0
+        uz = abs(pz) / dq + 1.0
+    else:
+        c = (n - 1) / 2.0
+        ux = px / dq + c
+        uy = py / dq + c
+        uz = pz / dq + c
     if ux < 1.0 or uy < 1.0 or uz < 1.0 or ux >= n - 2 or uy >= n - 2 or uz >= n - 2:
         return 0.0, 0.0
     ix = int(ux)
@@ -140,7 +148,7 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
         h = size / 2.0
         return size * size * size * _sinc(px * h) * _sinc(py * h) * _sinc(pz * h), 0.0
     if kind == KIND_VOLUME_BSPLINE:
-        return _bspline_lookup(px, py, pz, off, n, dq, vol)
+        return _bspline_lookup(px, py, pz, off, n, dq, fold, vol)
     if fold:
         ux = abs(px) / dq
         uy = abs(py) / dq

@@ -7,7 +7,7 @@ import numpy as np
 KIND_VOLUME = 0  # trilinear interpolation of sampled amplitudes
 KIND_SPHERE = 1
 KIND_CUBE = 2
-KIND_VOLUME_BSPLINE = 3  # cubic B-spline interpolation of deconvolved coefficients (atomic models)
+KIND_VOLUME_BSPLINE = 3  # cubic B-spline interpolation of deconvolved coefficients (whole or octant)
 
 
 class SpeciesTable:
@@ -34,8 +34,8 @@ class SpeciesTable:
         if vol.data.shape[:3] != (n, n, n):
             raise ValueError("volumes must be cubic")
         bspline = vol.interpolation == "bspline3"
-        if bspline and vol.fold:
-            raise ValueError("B-spline volumes are stored whole (fold=False)")
+        if bspline and vol.data.shape[3] != 2:
+            raise ValueError("B-spline volumes store interleaved (real, imaginary) coefficients")
         self.kind.append(KIND_VOLUME_BSPLINE if bspline else KIND_VOLUME)
         self.offset.append(self._offset)
         self.n.append(n)

@@ -24,7 +24,7 @@ def amplitude(p: np.ndarray, kind: int, size: float, volume) -> np.ndarray:
     if volume.interpolation == "bspline3":
         # the data are cubic B-spline coefficients: map_coordinates(order=3, prefilter=False)
         # evaluates exactly Σ_j β₃(u − j) G_j
-        u = p / volume.dq_m + (n - 1) / 2
+        u = np.abs(p) / volume.dq_m + 1 if volume.fold else p / volume.dq_m + (n - 1) / 2
         coords = u[:, ::-1].T
         inside = np.all((u >= 1) & (u < n - 2), axis=1)
         data = np.asarray(volume.data, dtype=np.float64)

@@ -87,6 +87,16 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
     samples_per_fringe = volume_cfg.samples_per_fringe
     common = dict(photon_energy_ev=photon_energy_ev, anomalous=anomalous, spf=samples_per_fringe,
                   q_max_m=q_max_m)
+    shape_interp = volume_cfg.shape_interpolation
+    # shape volumes' cache keys name their interpolation (trilinear keys stay as they were)
+    shape_common = dict(common, interpolation=shape_interp, oversampling=volume_cfg.shape_oversampling) \
+        if shape_interp == "bspline3" else common
+
+    def shape_dq(diameter_m: float) -> float:
+        """Grid step of a shape volume: 2π/(σ D) for B-spline coefficients, else per samples_per_fringe."""
+        if shape_interp == "bspline3":
+            return 2.0 * math.pi / (volume_cfg.shape_oversampling * diameter_m)
+        return choose_dq(diameter_m, samples_per_fringe)
 
     if cfg.shape in ("sphere", "cube"):
         ref = cfg.size_m.upper
@@ -109,7 +119,7 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         levels = np.linspace(0.0, 1.0, cfg.melt_levels)
         g = cfg.volume_growth
         bound_ref = ref * math.sqrt(3) / 2  # the cube's half-diagonal bounds every level
-        dq = choose_dq(2 * bound_ref, samples_per_fringe)
+        dq = shape_dq(2 * bound_ref)
         entries = []
         for m in levels:
             p = superball_exponent(float(m))
@@ -117,8 +127,8 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
             a = (v / superball_volume(1.0, p)) ** (1 / 3)
             shape = Superball(a, float(m), density=density / (1 + g * m))  # mass conserved
             params = dict(kind="superball", half_size_m=a, melt=float(m), density=[density.real / (1 + g * m),
-                          density.imag / (1 + g * m)], dq=dq, **common)
-            vol = cached(params, lambda: shape_volume(shape, q_max_m, dq), use_cache)
+                          density.imag / (1 + g * m)], dq=dq, **shape_common)
+            vol = cached(params, lambda: shape_volume(shape, q_max_m, dq, interpolation=shape_interp), use_cache)
             entries.append(table.add_volume(vol))
         melt_dist = cfg.melt
 
@@ -138,10 +148,10 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         ref = cfg.size_m.upper
         inner = get_material(cfg.inner_material or cfg.material).scattering_density(photon_energy_ev, anomalous)
         shape = IcosahedralShell(ref / 2, cfg.shell_thickness_m, shell_density=density, inner_density=inner)
-        dq = choose_dq(ref, samples_per_fringe)
+        dq = shape_dq(ref)
         params = dict(kind="icosahedral-shell", circumradius_m=ref / 2, shell_m=cfg.shell_thickness_m,
-                      shell=[density.real, density.imag], inner=[inner.real, inner.imag], dq=dq, **common)
-        vol = cached(params, lambda: shape_volume(shape, q_max_m, dq), use_cache)
+                      shell=[density.real, density.imag], inner=[inner.real, inner.imag], dq=dq, **shape_common)
+        vol = cached(params, lambda: shape_volume(shape, q_max_m, dq, interpolation=shape_interp), use_cache)
         idx = table.add_volume(vol)
         v_ref = shape.volume_m3()
 

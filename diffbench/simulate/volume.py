@@ -61,15 +61,22 @@ class ReciprocalVolume:
     def q_max_m(self) -> float:
         """Largest |q_a| covered along each axis (1/m)."""
         n = self.data.shape[0]
+        bspline = self.interpolation == "bspline3"
         if self.fold:
-            return (n - 1) * self.dq_m
+            # B-spline octants: stored index s = k + 1, and the stencil reaches two points beyond
+            return (n - 3 if bspline else n - 1) * self.dq_m
         # the B-spline stencil needs one grid point beyond the lookup on either side
-        return ((n - 1) / 2 - (1 if self.interpolation == "bspline3" else 0)) * self.dq_m
+        return ((n - 1) / 2 - (1 if bspline else 0)) * self.dq_m
+
+    @property
+    def fold_offset(self) -> int:
+        """Stored index of q = 0 in a folded volume (1 for B-spline octants, which keep k = −1)."""
+        return 1 if self.fold and self.interpolation == "bspline3" else 0
 
     def grid_q(self) -> np.ndarray:
         n = self.data.shape[0]
         i = np.arange(n)
-        return i * self.dq_m if self.fold else (i - (n - 1) / 2) * self.dq_m
+        return (i - self.fold_offset) * self.dq_m if self.fold else (i - (n - 1) / 2) * self.dq_m
 
 
 def cache_dir() -> Path:
@@ -122,27 +129,44 @@ def choose_dq(diameter_m: float, samples_per_fringe: float) -> float:
 
 
 def shape_volume(shape, q_max_m: float, dq_m: float, dx_m: float | None = None,
-                 supersample: int = 4) -> ReciprocalVolume:
+                 supersample: int = 4, interpolation: str = "trilinear") -> ReciprocalVolume:
     """Octant amplitude of an mmm-symmetric :class:`~diffbench.simulate.shapes.Shape`.
 
     ``dx_m`` defaults to π/(4 q_max) (real space oversampled 4× relative to the Nyquist limit of the
     q range) and at most a 48th of the shape's half-extent. The partial-volume voxelisation error of a
     curved surface falls as Δx²: for a sphere on [0, q_max] it was 5.5 % of the amplitude envelope at
     Δx = 0.83 q_max⁻¹, 1.6 % at 0.40 and 0.7 % at 0.20 (99th percentile, tests/simulate/test_volume.py).
+
+    ``interpolation="trilinear"`` stores samples F(k Δq), k = 0 … (one channel per non-zero part of
+    the density). ``"bspline3"`` stores cubic B-spline coefficients G (see the module docstring):
+    each voxel's density is divided by φ̂(x) = Π_a sinc⁴(x_a Δq / 2) at its centre before the
+    transform, exactly as atomic models divide each atom. G is even in each axis like F, so the
+    octant is kept with one mirrored plane in front (stored index s = k + 1, G₋₁ = G₁) and the
+    four-tap stencil never leaves the array; the channels are always (real, imaginary).
     """
+    if interpolation not in ("trilinear", "bspline3"):
+        raise ValueError(f"interpolation must be 'trilinear' or 'bspline3', got {interpolation!r}")
+    bspline = interpolation == "bspline3"
     if dx_m is None:
         dx_m = min(math.pi / (4.0 * q_max_m), shape.extent_m / 48.0)
     rho = shape.voxelise_octant(dx_m, supersample=supersample)
     n = rho.shape[0]
     x = (np.arange(n) + 0.5) * dx_m
-    nq = int(math.ceil(q_max_m / dq_m)) + 2
+    nq = int(math.ceil(q_max_m / dq_m)) + (4 if bspline else 2)
     q = np.arange(nq) * dq_m
     c = 2.0 * dx_m * np.cos(np.outer(q, x)) * np.sinc(q * dx_m / 2.0 / np.pi)[:, None]  # (nq, n)
-    channels = [rho.real] + ([rho.imag] if np.any(rho.imag != 0) else [])
+    if bspline:
+        if shape.extent_m * dq_m >= math.pi:
+            raise ValueError("dq too coarse for this shape: need extent · dq < π")
+        c = c / np.sinc(x * dq_m / 2.0 / np.pi)[None, :] ** 4  # 1/φ̂, one axis at a time
+    channels = [rho.real, rho.imag] if bspline else [rho.real] + ([rho.imag] if np.any(rho.imag != 0) else [])
     out = np.empty((nq, nq, nq, len(channels)), dtype=np.float32)
     for ci, r in enumerate(channels):
         t = np.tensordot(r, c, axes=([2], [1]))  # (z, y, qx)
         t = np.einsum("bj,kjc->kbc", c, t, optimize=True)  # (z, qy, qx)
         out[..., ci] = (c @ t.reshape(n, -1)).reshape(nq, nq, nq)
+    if bspline:
+        for axis in range(3):  # the mirrored plane k = −1 in front of k = 0
+            out = np.concatenate([np.take(out, [1], axis=axis), out], axis=axis)
     return ReciprocalVolume(np.ascontiguousarray(out), dq_m, True, 2.0 * shape.extent_m,
-                            {"dx_m": dx_m, "n_real": n})
+                            {"dx_m": dx_m, "n_real": n}, interpolation)
