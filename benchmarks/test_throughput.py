@@ -63,7 +63,7 @@ def test_groel_128(benchmark, tmp_path, warm, timed, workers):
 
 
 def test_groel_volume_precomputation(benchmark):
-    """GroEL's B-spline coefficient volume from scratch (target < 30 s; ~1.3 s, 107³ complex)."""
+    """GroEL's B-spline coefficient volume from scratch (target < 30 s; ~1 s, 109³ complex at the full pnCCD)."""
     recipe, _ = resolve("chaperonin-90-v3")
     sim = benchmark.pedantic(lambda: Simulator(recipe, 0, use_cache=False), rounds=1)
     vol = sim.table.volumes[0]

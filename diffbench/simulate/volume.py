@@ -3,8 +3,9 @@
 Two layouts, both float32 with the channel (real, imaginary) last, shape (nz, ny, nx, nc):
 
 - ``fold=True`` (shapes with mmm symmetry): the amplitude is real-valued for a real density and
-  even in q_x, q_y, q_z, so one octant is stored: index i ↔ |q_a| = i Δq. A complex density
-  (anomalous factors that differ between regions) gives nc = 2, still even in each component.
+  even in q_x, q_y, q_z, so one octant is stored: index i ↔ |q_a| = i Δq (B-spline octants keep one
+  mirrored plane in front: index i ↔ k = i − 1). A complex density (anomalous factors that differ
+  between regions) gives nc = 2, still even in each component.
 - ``fold=False`` (atomic models): the full complex amplitude on a centred grid, index
   i ↔ q_a = (i − (n − 1)/2) Δq, nc = 2.
 
@@ -13,17 +14,17 @@ cubes of side Δx centred at x_i = (i + ½)Δx, F(q) = Π_a [2 Σ_i cos(q_a x_i)
 evaluated by three matrix products (no FFT periodicity, any Δq). Atomic volumes use a type-1
 non-uniform FFT (finufft, tolerance 1e-6) per element, times f0(|q|) + f' + i f''.
 
-Δq is chosen per species from its largest diameter D: Δq = 2π / (D · samples_per_fringe). The
-trilinear slicing error then scales as (π/samples_per_fringe)²/8 of the local amplitude
-(≈ 1.9 % at the default 8; measured in tests/simulate/test_volume.py).
+Both are stored by default (``interpolation="bspline3"``) not as samples of F but as coefficients
+G on a coarse grid, Δq = 2π / (σ D) with σ ≈ 2 and D the particle's largest diameter, such that
+the cubic B-spline sum Σ_j β₃(q/Δq − j) G_j reproduces F. The coefficients are the transform of
+the density divided by the B-spline's Fourier transform φ̂(x) = Π_a sinc⁴(x_a Δq / 2), the
+deconvolution step of a non-uniform FFT (Dutt & Rokhlin 1993; Greengard & Lee 2004): one weight
+1/φ̂(r_j) per atom, or per voxel for shapes. At σ = 2 the grid is ~60× smaller than a trilinear
+one at 8 samples per fringe (it stays in cache) and 3–10× more accurate (tests/simulate/test_volume.py,
+test_atomic.py); see :func:`atomic.atomic_volume` and :func:`shape_volume`.
 
-Atomic models are by default stored the other way (``interpolation="bspline3"``): not samples of F
-but coefficients G on a coarse grid, Δq = 2π / (σ D) with σ ≈ 2, such that the cubic B-spline sum
-Σ_j β₃(q/Δq − j) G_j reproduces F. The coefficients are the transform of the density divided by
-the B-spline's Fourier transform φ̂(x) = Π_a sinc⁴(x_a Δq / 2), the deconvolution step of a
-non-uniform FFT (Dutt & Rokhlin 1993; Greengard & Lee 2004); for atoms it is one weight 1/φ̂(r_j)
-per atom. At σ = 2 the grid of a 20 nm particle is 55× smaller than the trilinear one at 8
-samples per fringe (it stays in cache) and 3× more accurate; see :func:`atomic.atomic_volume`.
+``interpolation="trilinear"`` stores samples with Δq = 2π / (D · samples_per_fringe); the slicing
+error then scales as (π/samples_per_fringe)²/8 of the local amplitude (≈ 1.9 % at the default 8).
 """
 
 from __future__ import annotations
