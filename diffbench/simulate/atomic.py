@@ -136,8 +136,9 @@ def form_factor_basis(elements, q_table_m: np.ndarray, photon_energy_ev: float |
 def bspline_deconvolution(positions_m: np.ndarray, dq_m: float) -> np.ndarray:
     """φ̂(r) = Π_a sinc⁴(r_a Δq / 2) at each position (N, 3) → (N,): the Fourier transform of the
     cubic B-spline β₃(q/Δq) over one grid step (normalised to 1 at r = 0)."""
-    x = np.asarray(positions_m, dtype=float) * dq_m / 2.0
-    return np.prod(np.sinc(x / np.pi) ** 4, axis=1)
+    from diffbench.simulate.volume import bspline_hat
+
+    return np.prod(bspline_hat(positions_m, dq_m), axis=1)
 
 
 def atomic_volume(model: AtomModel, q_max_m: float, dq_m: float, photon_energy_ev: float | None,
@@ -161,14 +162,15 @@ def atomic_volume(model: AtomModel, q_max_m: float, dq_m: float, photon_energy_e
 
     from diffbench.simulate.atomic_kernels import add_radial_product
 
-    if interpolation not in ("trilinear", "bspline3"):
-        raise ValueError(f"interpolation must be 'trilinear' or 'bspline3', got {interpolation!r}")
-    half = int(math.ceil(q_max_m / dq_m)) + (3 if interpolation == "bspline3" else 1)
+    from diffbench.simulate.volume import check_interpolation
+
+    bspline = check_interpolation(interpolation)
+    half = int(math.ceil(q_max_m / dq_m)) + (3 if bspline else 1)
     n = 2 * half + 1
     if model.max_radius_m * dq_m >= math.pi:
         raise ValueError("dq too coarse for this model: need max_radius · dq < π")
     weight = model.occupancy
-    if interpolation == "bspline3":
+    if bspline:
         weight = weight / bspline_deconvolution(model.positions_m, dq_m)
     # the corner of the grid is at √3 · half · dq; a fine |q| table covers it
     table_q = np.linspace(0.0, math.sqrt(3.0) * half * dq_m * 1.0001, 8192)

@@ -93,10 +93,8 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         if shape_interp == "bspline3" else common
 
     def shape_dq(diameter_m: float) -> float:
-        """Grid step of a shape volume: 2π/(σ D) for B-spline coefficients, else per samples_per_fringe."""
-        if shape_interp == "bspline3":
-            return 2.0 * math.pi / (volume_cfg.shape_oversampling * diameter_m)
-        return choose_dq(diameter_m, samples_per_fringe)
+        """Grid step of a shape volume: Δq = 2π/(σ D) for B-spline coefficients, else per samples_per_fringe."""
+        return choose_dq(diameter_m, volume_cfg.shape_oversampling if shape_interp == "bspline3" else samples_per_fringe)
 
     if cfg.shape in ("sphere", "cube"):
         ref = cfg.size_m.upper

@@ -122,6 +122,22 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
     return vol
 
 
+INTERPOLATIONS = ("trilinear", "bspline3")
+
+
+def check_interpolation(interpolation: str) -> bool:
+    """True for B-spline coefficients, False for trilinear samples; anything else is an error."""
+    if interpolation not in INTERPOLATIONS:
+        raise ValueError(f"interpolation must be 'trilinear' or 'bspline3', got {interpolation!r}")
+    return interpolation == "bspline3"
+
+
+def bspline_hat(x_m, dq_m: float) -> np.ndarray:
+    """sinc⁴(x Δq / 2) along one axis: the Fourier transform of the cubic B-spline β₃(q/Δq) over one
+    grid step (1 at x = 0). Coefficients are the transform of ρ(x) / Π_a bspline_hat(x_a)."""
+    return np.sinc(np.asarray(x_m, dtype=float) * dq_m / 2.0 / np.pi) ** 4
+
+
 def choose_dq(diameter_m: float, samples_per_fringe: float) -> float:
     """Δq = 2π / (D · samples_per_fringe), 1/m."""
     if samples_per_fringe < 2:
@@ -145,9 +161,7 @@ def shape_volume(shape, q_max_m: float, dq_m: float, dx_m: float | None = None,
     octant is kept with one mirrored plane in front (stored index s = k + 1, G₋₁ = G₁) and the
     four-tap stencil never leaves the array; the channels are always (real, imaginary).
     """
-    if interpolation not in ("trilinear", "bspline3"):
-        raise ValueError(f"interpolation must be 'trilinear' or 'bspline3', got {interpolation!r}")
-    bspline = interpolation == "bspline3"
+    bspline = check_interpolation(interpolation)
     if dx_m is None:
         dx_m = min(math.pi / (4.0 * q_max_m), shape.extent_m / 48.0)
     rho = shape.voxelise_octant(dx_m, supersample=supersample)
@@ -159,7 +173,7 @@ def shape_volume(shape, q_max_m: float, dq_m: float, dx_m: float | None = None,
     if bspline:
         if shape.extent_m * dq_m >= math.pi:
             raise ValueError("dq too coarse for this shape: need extent · dq < π")
-        c = c / np.sinc(x * dq_m / 2.0 / np.pi)[None, :] ** 4  # 1/φ̂, one axis at a time
+        c = c / bspline_hat(x, dq_m)[None, :]  # 1/φ̂, one axis at a time
     channels = [rho.real, rho.imag] if bspline else [rho.real] + ([rho.imag] if np.any(rho.imag != 0) else [])
     out = np.empty((nq, nq, nq, len(channels)), dtype=np.float32)
     for ci, r in enumerate(channels):
