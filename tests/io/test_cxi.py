@@ -68,6 +68,28 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
     monkeypatch.setattr(run_mod, "_write_range", real)
 
 
+def test_error_in_the_render_thread_reaches_the_caller_and_leaves_no_file(tmp_path, monkeypatch):
+    """Batches render in a background thread (the write pipeline): a failure there must surface
+    in the caller, after earlier batches were written, and the partial file must go."""
+    from diffbench.simulate.engine import Simulator
+
+    real = Simulator.render
+    calls = {"n": 0}
+
+    def failing(self, shots, noise=None):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("render failed on batch 3")
+        return real(self, shots, noise)
+
+    monkeypatch.setattr(Simulator, "render", failing)
+    with pytest.raises(RuntimeError, match="batch 3"):
+        simulate_to_file("sphere-calibration-v1", 6, tmp_path / "r.cxi", batch_size=1,
+                         overrides=["detector.preset=square-64"], progress=False)
+    assert calls["n"] >= 3
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_same_seed_same_bytes_different_seed_different(tmp_path):
     kw = dict(overrides=["detector.preset=square-64"], progress=False)
     a = simulate_to_file("pr772-spi-v2", 5, tmp_path / "a.cxi", seed=1, **kw)
