@@ -91,7 +91,8 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
     A two-stage pipeline: while one thread renders batch k (the numba kernel releases the GIL and
     uses all numba threads), this thread plans batch k + 1 and compresses and writes batch k − 1.
     Batches are written in order and each pattern depends only on its index, so the bytes are those
-    of a plain loop.
+    of a plain loop. ``Simulator.plan_batch`` (this thread) and ``Simulator.render`` (the other)
+    share no mutable state: planning owns the random streams, rendering only reads the tables.
     """
     from concurrent.futures import ThreadPoolExecutor
 
