@@ -13,6 +13,12 @@ weights takes the lookup alone from 0.35–0.47 to 0.29–0.40 ms (min of 7 runs
 Accumulation is float32 (the coefficients are float32): 64 terms, relative rounding ≲ 1e-6, far
 below the B-spline's own 0.1 % interpolation error; the numpy reference tests check it.
 
+Inside a ``fastmath=True`` caller (the render kernel) numba flags every floating-point instruction
+of the function as fast, these included, so LLVM may reassociate the sum: a tree-shaped variant of
+this stencil gave results bit-identical to this chain-shaped one inside ``render``, while the two
+differ in :func:`stencil_sum` (compiled without fastmath). The order of the sum inside the kernel is
+therefore LLVM's choice, fixed for a given numba/LLVM version.
+
 Importing this module imports numba and llvmlite; :mod:`diffbench.simulate.kernels` does so lazily.
 """
 
