@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import numpy as np
-import pytest
 from numpy.testing import assert_allclose
 
 from diffbench.simulate.atomic import (
@@ -16,8 +15,15 @@ from diffbench.simulate.atomic import (
 from diffbench.simulate.reference import amplitude
 from diffbench.simulate.volume import choose_dq
 
-PDB = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pdb"
-needs_shared = pytest.mark.skipif(not PDB.is_dir(), reason="../shared/data/pdb not present")
+CEX = Path(__file__).resolve().parents[1] / "data" / "2cex.pdb.gz"  # PDB 2CEX, shipped with the tests
+CEX_SHA256 = "cac1fd7eb06cb9f600dfc011ddabb705aede78213199172293db9b8bfe3c6e30"
+
+
+def test_the_2cex_fixture_is_the_pdb_entry():
+    import gzip
+    import hashlib
+
+    assert hashlib.sha256(gzip.decompress(CEX.read_bytes())).hexdigest() == CEX_SHA256
 
 
 def test_biomt_first_assembly_of_1ss8_has_14_chains():
@@ -32,12 +38,11 @@ def test_biomt_first_assembly_of_1ss8_has_14_chains():
     assert np.abs(m.positions_m.mean(axis=0)).max() < 1e-10
 
 
-@needs_shared
 def test_every_element_of_2cex_is_kept():
     import gemmi
 
-    m = load_structure(PDB / "2cex.pdb")
-    st = gemmi.read_structure(str(PDB / "2cex.pdb"))
+    m = load_structure(CEX)
+    st = gemmi.read_structure(str(CEX))
     ref = {}
     for ch in st[0]:
         for res in ch:
@@ -53,9 +58,8 @@ def test_forward_scattering_factor_is_z_plus_anomalous():
     assert_allclose(element_factor("Zn", np.array([0.0]), None).real, 30.0, rtol=2e-3)
 
 
-@needs_shared
 def test_atomic_volume_matches_direct_sum():
-    m = load_structure(PDB / "2cex.pdb")
+    m = load_structure(CEX)
     qmax = 2e9
     # full-rank form-factor basis: on grid points only the NUFFT tolerance and float32 remain
     vol = atomic_volume(m, qmax, choose_dq(2 * m.max_radius_m, 8), 1700.0, form_factor_rtol=1e-9)
@@ -88,11 +92,10 @@ def test_form_factor_basis_reaches_its_tolerance():
     assert len(form_factor_basis(np.array(["C", "N", "O", "S"]), q, 4600.0, 1e-3)[2]) < 4
 
 
-@needs_shared
 def test_low_rank_atomic_volume_error_is_bounded():
     """Default basis (1e-3 of max f) vs the direct sum on grid points: the amplitude error is at most
     1e-3 of Σ_j max f_j = F(0), the bound for fully coherent errors; in practice much smaller."""
-    m = load_structure(PDB / "2cex.pdb")
+    m = load_structure(CEX)
     vol = atomic_volume(m, 2e9, choose_dq(2 * m.max_radius_m, 8), 1700.0)
     n = vol.data.shape[0]
     half = (n - 1) // 2
