@@ -117,8 +117,7 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
                 pending = (s, e, fut)
             finish(*pending)
         except BaseException:
-            if pending is not None:
-                pending[2].cancel()
+            pool.shutdown(cancel_futures=True)  # drop queued batches; the running one ends first
             raise
     return np.concatenate(pats), np.concatenate(parts)
 
