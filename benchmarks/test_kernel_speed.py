@@ -13,8 +13,8 @@ from diffbench.simulate.catalogue import resolve
 from diffbench.simulate.engine import Simulator
 
 CASES = {
-    "groel-128": ("chaperonin-90-v3", ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"], 244),
-    "pr772-full-panel": ("pr772-spi-v2", ["hits.classes={single: 1}"], 24),
+    "groel-128": ("chaperonin-90-v4", ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"], 244),
+    "pr772-full-panel": ("pr772-spi-v3", ["hits.classes={single: 1}"], 24),
 }
 
 

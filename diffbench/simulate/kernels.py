@@ -23,7 +23,7 @@ BLOCK = 4096  # pixels per work item
 TILE = 8  # detector columns per strip when slicing volumes (cache locality)
 
 from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
-from diffbench.simulate.vector_kernels import bspline_stencil_f32, bspline_weights_f32
+from diffbench.simulate.vector_kernels import bspline_stencil_f32
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -90,16 +90,38 @@ def poisson_draw(lam, key, pix):
             return int(lam + 0.5)
 
 
-@nb.njit(inline="always")
-def poisson_draw_inline(lam, key, pix):
-    """:func:`poisson_draw`, with its commonest answer (0 photons for λ < 10) decided inline.
+@nb.njit(parallel=True, cache=True)
+def _parallel_touch(x):
+    for i in nb.prange(x.size):
+        x[i] = i
 
-    Most pixels of a diffraction pattern expect far less than one photon; deciding k = 0 in the
-    caller's loop, without a function call, halves the cost of those draws (7 → 3 ns). Same
-    uniform, same test, so the same counts."""
-    if lam <= 0.0:
-        return 0
-    if lam < 10.0 and _uniform(key, np.uint64(pix) * _DRAWS) <= 1.0 - lam:
+
+def threading_layer() -> str:
+    """numba's threading layer ("omp", "tbb" or "workqueue"), launching a trivial parallel loop
+    first if none has run yet (numba picks the layer at the first launch)."""
+    try:
+        return nb.threading_layer()
+    except ValueError:
+        _parallel_touch(np.zeros(2))
+        return nb.threading_layer()
+
+
+@nb.njit(inline="always")
+def first_uniform(key, pix):
+    """The first uniform of pixel ``pix``'s draws: the one :func:`poisson_draw` tests k = 0 with."""
+    return _uniform(key, np.uint64(pix) * _DRAWS)
+
+
+@nb.njit(inline="always")
+def poisson_draw_given_first(lam, u, key, pix):
+    """:func:`poisson_draw`, with its commonest answer (0 photons for λ < 10) decided from the
+    pixel's first uniform ``u`` = :func:`first_uniform` (key, pix), computed beforehand.
+
+    Most pixels of a diffraction pattern expect far less than one photon. The render kernel
+    computes ``u`` for a whole pixel block in one vectorised loop and calls :func:`poisson_draw`
+    only where k = 0 is not decided here; that function recomputes the same ``u`` and goes on, so
+    the counts are those of :func:`poisson_draw` alone."""
+    if lam <= 0.0 or (lam < 10.0 and u <= 1.0 - lam):
         return 0
     return poisson_draw(lam, key, pix)
 
@@ -109,7 +131,10 @@ def poisson_fill(lam, key, out, inline=True):
     """Fill ``out`` with Poisson(lam[i]) draws, by the kernel's route (``inline``) or by
     :func:`poisson_draw` alone (test helper for the sampler)."""
     for i in range(lam.size):
-        out[i] = poisson_draw_inline(lam[i], key, i) if inline else poisson_draw(lam[i], key, i)
+        if inline:
+            out[i] = poisson_draw_given_first(lam[i], first_uniform(key, i), key, i)
+        else:
+            out[i] = poisson_draw(lam[i], key, i)
 
 
 @nb.njit(inline="always")
@@ -120,37 +145,9 @@ def _sinc(x):
 
 
 @nb.njit(inline="always")
-def _bspline_lookup(px, py, pz, off, n, dq, fold, vol):
-    """Σ_j β₃(u − j) G_j over the 4×4×4 stencil of a complex coefficient grid; 0 outside.
-
-    Whole grids are centred, u = q/Δq + (n − 1)/2; octants (``fold``) hold k = −1, 0, 1, … at
-    stored index k + 1, u = |q|/Δq + 1. The stencil sum is vectorised
-    (:mod:`diffbench.simulate.vector_kernels`)."""
-    if fold:
-        ux = abs(px) / dq + 1.0
-        uy = abs(py) / dq + 1.0
-        uz = abs(pz) / dq + 1.0
-    else:
-        c = (n - 1) / 2.0
-        ux = px / dq + c
-        uy = py / dq + c
-        uz = pz / dq + c
-    if ux < 1.0 or uy < 1.0 or uz < 1.0 or ux >= n - 2 or uy >= n - 2 or uz >= n - 2:
-        return 0.0, 0.0
-    ix = int(ux)
-    iy = int(uy)
-    iz = int(uz)
-    wx = bspline_weights_f32(np.float32(ux - ix))
-    wy = bspline_weights_f32(np.float32(uy - iy))
-    wz = bspline_weights_f32(np.float32(uz - iz))
-    first = np.uint64(off + (((iz - 1) * n + (iy - 1)) * n + ix - 1) * 2)  # unsigned: no wraparound code
-    re, im = bspline_stencil_f32(vol, first, np.uint64(2 * n), np.uint64(2 * n * n), wx, wy, wz)
-    return float(re), float(im)
-
-
-@nb.njit(inline="always")
 def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
-    """Amplitude (re, im) of one species at particle-frame q = (px, py, pz), 1/m."""
+    """Amplitude (re, im) of one species at particle-frame q = (px, py, pz), 1/m: analytic sphere
+    and cube, or trilinear interpolation of volume samples (B-spline volumes: :func:`_spline_coords`)."""
     if kind == KIND_SPHERE:
         r = size / 2.0
         x = math.sqrt(px * px + py * py + pz * pz) * r
@@ -162,8 +159,6 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
     if kind == KIND_CUBE:
         h = size / 2.0
         return size * size * size * _sinc(px * h) * _sinc(py * h) * _sinc(pz * h), 0.0
-    if kind == KIND_VOLUME_BSPLINE:
-        return _bspline_lookup(px, py, pz, off, n, dq, fold, vol)
     if fold:
         ux = abs(px) / dq
         uy = abs(py) / dq
@@ -199,39 +194,114 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
 
 
 @nb.njit(inline="always")
-def _add_particle(qvec, valid, i0, i1, nx, m, a_re, a_im, phase, rx, ry, rz,
-                  kind, off, n, nc, dq, fold, size, vol, acc_re, acc_im):
-    """acc[i - i0] += amp · F(m q_i) · e^{i q_i·r} for the valid pixels i in [i0, i1).
+def _spline_coords_loop(qt, valid, i0, i1, m, off, n, dq, fold, tx, ty, tz, first, ok):
+    """Stencil coordinates of pixels [i0, i1) in a B-spline coefficient grid (see
+    :func:`_spline_coords`); written branch-free so that LLVM vectorises it across pixels."""
+    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
+    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
+    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
+    c = 1.0 if fold else (n - 1) / 2.0
+    hi = n - 2.0
+    qxs = qt[0]
+    qys = qt[1]
+    qzs = qt[2]
+    n32 = np.int32(n)
+    one = np.int32(1)
+    for i in range(i0, i1):
+        qx = qxs[i]
+        qy = qys[i]
+        qz = qzs[i]
+        px = m00 * qx + m01 * qy + m02 * qz
+        py = m10 * qx + m11 * qy + m12 * qz
+        pz = m20 * qx + m21 * qy + m22 * qz
+        if fold:
+            px = abs(px)
+            py = abs(py)
+            pz = abs(pz)
+        ux = px / dq + c
+        uy = py / dq + c
+        uz = pz / dq + c
+        inside = valid[i] & (ux >= 1.0) & (uy >= 1.0) & (uz >= 1.0) & (ux < hi) & (uy < hi) & (uz < hi)
+        ux = ux if inside else 1.0  # a harmless in-grid point for pixels that are skipped
+        uy = uy if inside else 1.0
+        uz = uz if inside else 1.0
+        ix = np.int32(ux)  # int32, not int64: AVX2 converts doubles to int32 in vectors
+        iy = np.int32(uy)
+        iz = np.int32(uz)
+        j = i - i0
+        tx[j] = np.float32(ux - ix)
+        ty[j] = np.float32(uy - iy)
+        tz[j] = np.float32(uz - iz)
+        first[j] = ((iz - one) * n32 + (iy - one)) * n32 + ix - one
+        ok[j] = inside
 
-    The pixels are visited in strips of TILE columns down the block's rows rather than row by row:
-    neighbouring pixels then reuse the same volume cache lines while they are still in L1. Each
-    pixel's sum is the same whatever the order.
+
+@nb.njit(inline="always")
+def _spline_coords(qt, valid, i0, i1, m, off, n, dq, fold, tx, ty, tz, first, ok):
+    """For each pixel i of [i0, i1), j = i − i0: ``ok[j]`` whether its particle-frame q = m q_i has a
+    full 4×4×4 stencil in the grid (and the pixel is valid), ``first[j]`` the grid index (point,
+    not float) of the stencil's first point and ``tx, ty, tz[j]`` its fractional position.
+
+    Whole grids are centred, u = q/Δq + (n − 1)/2; octants (``fold``) hold k = −1, 0, 1, … at
+    stored index k + 1, u = |q|/Δq + 1. Two loops, so that ``fold`` is a constant in each."""
+    if fold:
+        _spline_coords_loop(qt, valid, i0, i1, m, off, n, dq, True, tx, ty, tz, first, ok)
+    else:
+        _spline_coords_loop(qt, valid, i0, i1, m, off, n, dq, False, tx, ty, tz, first, ok)
+
+
+@nb.njit(inline="always")
+def _add_particle(qvec, qt, valid, i0, i1, nx, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
+                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first, ok):
+    """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
+    e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
+    else its intensity straight into ``inten``.
+
+    B-spline volumes take two passes: :func:`_spline_coords` for the whole block (vectorised),
+    then the stencil sums. The pixels are visited in strips of TILE columns down the block's rows
+    rather than row by row: neighbouring pixels then reuse the same volume cache lines while they
+    are still in L1. Each pixel's sum is the same whatever the order.
     """
     m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
     m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
     m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
+    spline = kind == KIND_VOLUME_BSPLINE
+    if spline:
+        _spline_coords(qt, valid, i0, i1, m, off, n, dq, fold, tx, ty, tz, first, ok)
+    row = np.uint64(2 * n)  # float strides of the interleaved complex grid
+    plane = np.uint64(2 * n * n)
     r0 = i0 // nx
     r1 = (i1 - 1) // nx + 1
     for c0 in range(0, nx, TILE):
         c1 = min(nx, c0 + TILE)
         for r in range(r0, r1):
             for i in range(max(i0, r * nx + c0), min(i1, r * nx + c1)):
-                if not valid[i]:
-                    continue
-                qx = qvec[i, 0]
-                qy = qvec[i, 1]
-                qz = qvec[i, 2]
-                fre, fim = _lookup(m00 * qx + m01 * qy + m02 * qz, m10 * qx + m11 * qy + m12 * qz,
-                                   m20 * qx + m21 * qy + m22 * qz, kind, off, n, nc, dq, fold, size, vol)
+                j = i - i0
+                if spline:
+                    if not ok[j]:
+                        continue
+                    start = np.uint64(off + 2 * np.int64(first[j]))  # unsigned: no wraparound code
+                    re32, im32 = bspline_stencil_f32(vol, start, row, plane, tx[j], ty[j], tz[j])
+                    fre = float(re32)
+                    fim = float(im32)
+                else:
+                    if not valid[i]:
+                        continue
+                    qx = qvec[i, 0]
+                    qy = qvec[i, 1]
+                    qz = qvec[i, 2]
+                    fre, fim = _lookup(m00 * qx + m01 * qy + m02 * qz, m10 * qx + m11 * qy + m12 * qz,
+                                       m20 * qx + m21 * qy + m22 * qz, kind, off, n, nc, dq, fold, size, vol)
                 ar = a_re * fre - a_im * fim
                 ai = a_re * fim + a_im * fre
                 if phase:
-                    ph = qx * rx + qy * ry + qz * rz
+                    ph = qvec[i, 0] * rx + qvec[i, 1] * ry + qvec[i, 2] * rz
                     c = math.cos(ph)
                     s = math.sin(ph)
-                    ar, ai = ar * c - ai * s, ar * s + ai * c
-                acc_re[i - i0] += ar
-                acc_im[i - i0] += ai
+                    acc_re[j] += ar * c - ai * s
+                    acc_im[j] += ar * s + ai * c
+                else:
+                    inten[j] += ar * ar + ai * ai
 
 
 @nb.njit(parallel=True, cache=True, fastmath=True, nogil=True)
@@ -258,6 +328,7 @@ def render(
     n_pat = part_start.size - 1
     npix = qvec.shape[0]
     n_blocks = (npix + BLOCK - 1) // BLOCK
+    qt = np.ascontiguousarray(qvec.T)  # (3, npix): contiguous components for the vectorised pass
     for item in nb.prange(n_pat * n_blocks):
         t = item // n_blocks
         b = item % n_blocks
@@ -266,37 +337,55 @@ def render(
         key = keys[t]
         p0 = part_start[t]
         p1 = part_start[t + 1]
-        inten = np.zeros(i1 - i0)
-        acc_re = np.zeros(i1 - i0)
-        acc_im = np.zeros(i1 - i0)
+        m_pix = i1 - i0
+        inten = np.zeros(m_pix)
+        acc_re = np.zeros(m_pix)
+        acc_im = np.zeros(m_pix)
+        tx = np.empty(m_pix, dtype=np.float32)  # scratch of the B-spline coordinate pass
+        ty = np.empty(m_pix, dtype=np.float32)
+        tz = np.empty(m_pix, dtype=np.float32)
+        first_pt = np.empty(m_pix, dtype=np.int32)
+        ok = np.empty(m_pix, dtype=np.bool_)
+        lam_b = np.empty(m_pix)
+        u_b = np.empty(m_pix)
         for k in range(p0, p1):
             first = k == p0 or cluster[k - 1] != cluster[k]
             last = k == p1 - 1 or cluster[k + 1] != cluster[k]
+            lone = first and last  # a phase ramp only matters relative to others of the same coherent group
             sp = species[k]
-            # a phase ramp only matters relative to other particles of the same coherent group
-            _add_particle(qvec, valid, i0, i1, nx, mat[k], amp[k, 0], amp[k, 1], not (first and last),
+            _add_particle(qvec, qt, valid, i0, i1, nx, mat[k], amp[k, 0], amp[k, 1], not lone,
                           pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
-                          sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, acc_re, acc_im)
-            if last:
-                for j in range(i1 - i0):
+                          sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, inten, acc_re, acc_im,
+                          tx, ty, tz, first_pt, ok)
+            if last and not lone:
+                for j in range(m_pix):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]
                     acc_re[j] = 0.0
                     acc_im[j] = 0.0
+        # expected photons (templates, then the particles) and the first uniform of every pixel in
+        # branch-free loops that LLVM vectorises; then the draws, in pixel order
+        for j in range(m_pix):
+            lam_b[j] = 0.0
+        for c in range(templates.shape[0]):
+            w = weights[t, c]
+            for i in range(i0, i1):
+                lam_b[i - i0] += w * templates[c, i]
+        for i in range(i0, i1):
+            lam_b[i - i0] = factor[i] * inten[i - i0] + lam_b[i - i0]
+        if noise:
+            for i in range(i0, i1):
+                u_b[i - i0] = first_uniform(key, i)
         s_ph = 0
         s_ex = 0.0
         s_sat = 0
-        n_comp = templates.shape[0]
         for i in range(i0, i1):
             if not valid[i]:
                 out[t, i] = 0
                 continue
-            add = 0.0
-            for c in range(n_comp):
-                add += weights[t, c] * templates[c, i]
-            lam = factor[i] * inten[i - i0] + add
+            lam = lam_b[i - i0]
             s_ex += lam
             if noise:
-                c = poisson_draw_inline(lam, key, i)
+                c = poisson_draw_given_first(lam, u_b[i - i0], key, i)
                 if c >= saturation:
                     c = saturation
                     s_sat += 1

@@ -6,16 +6,40 @@ from numpy.testing import assert_allclose
 from diffbench.simulate.vector_kernels import stencil_sum
 
 
+def bspline_weights(t: float) -> np.ndarray:
+    """Cubic B-spline β₃ at the four grid points floor(u) − 1 … floor(u) + 2, t = u − floor(u)."""
+    return np.array([(1 - t) ** 3, 3 * t**3 - 6 * t**2 + 4, -3 * t**3 + 3 * t**2 + 3 * t + 1, t**3]) / 6
+
+
 def test_stencil_sum_equals_numpy_for_every_corner_of_a_small_grid():
     rng = np.random.default_rng(3)
     n = 7
     grid = rng.normal(size=(n, n, n, 2)).astype(np.float32)  # (z, y, x, re/im)
     vol = grid.ravel()
     for iz, iy, ix in [(0, 0, 0), (3, 2, 1), (n - 4, n - 4, n - 4), (1, 3, 2)]:
-        wx, wy, wz = (tuple(np.float32(v) for v in rng.random(4)) for _ in range(3))
+        tx, ty, tz = rng.random(3).astype(np.float32)
         first = ((iz * n + iy) * n + ix) * 2
-        re, im = stencil_sum(vol, first, n, wx, wy, wz)
+        re, im = stencil_sum(vol, first, n, tx, ty, tz)
         block = grid[iz:iz + 4, iy:iy + 4, ix:ix + 4].astype(np.float64)
-        ref = np.einsum("a,b,c,abck->k", np.array(wz, float), np.array(wy, float), np.array(wx, float), block)
-        # float32 accumulation of 64 terms of order one: a few 1e-7 relative to the largest term
+        ref = np.einsum("a,b,c,abck->k", bspline_weights(float(tz)), bspline_weights(float(ty)),
+                        bspline_weights(float(tx)), block)
+        # float32 weights and accumulation over 64 terms of order one: a few 1e-7 relative to the
+        # largest term each, so 2e-5 absolute is loose by ×10 yet far below any wrong weight or index
         assert_allclose([re, im], ref, rtol=0, atol=2e-5)
+
+
+def test_each_lane_weight_is_the_cubic_bspline():
+    """A grid holding 1 at one stencil point returns that point's weight product: the Horner
+    polynomials in the vector lanes are β₃ at each of the 4 × 4 × 4 offsets, including the ends
+    t = 0 (weights 1/6, 2/3, 1/6, 0) and t → 1."""
+    n = 4
+    for t in (0.0, 0.25, 0.5, 0.9999):
+        w = bspline_weights(t)
+        assert_allclose(w.sum(), 1.0, rtol=1e-12)
+        for a, b, c in [(0, 0, 0), (1, 2, 3), (3, 3, 3), (2, 0, 1), (0, 3, 2)]:
+            grid = np.zeros((n, n, n, 2), dtype=np.float32)
+            grid[a, b, c] = (1.0, -2.0)
+            re, im = stencil_sum(grid.ravel(), 0, n, t, 1.0 - t, t / 2)
+            expect = w[c] * bspline_weights(1.0 - t)[b] * bspline_weights(t / 2)[a]
+            # float32 Horner: a few ulp of weights ≤ 2/3
+            assert_allclose([re, im], [expect, -2 * expect], rtol=0, atol=3e-7)
