@@ -85,18 +85,40 @@ def run_attrs(name, raw, recipe: Recipe, seed, n, noise, sim) -> dict:
     }
 
 
+def render_threads() -> int:
+    """Render threads for :func:`_write_range`: numba's thread count where the threading layer lets
+    several threads launch kernels at once (omp, tbb), else 1 (workqueue)."""
+    import numba
+
+    from diffbench.simulate.kernels import threading_layer
+
+    n = numba.get_num_threads()
+    return n if n > 1 and threading_layer() in ("omp", "tbb") else 1
+
+
 def _write_range(sim, writer, start, stop, noise, batch, advance=None):
     """Simulate [start, stop) in batches into ``writer``; returns the pattern and particle truth.
 
-    A two-stage pipeline: while one thread renders batch k (the numba kernel releases the GIL and
-    uses all numba threads), this thread plans batch k + 1 and compresses and writes batch k − 1.
-    Batches are written in order and each pattern depends only on its index, so the bytes are those
-    of a plain loop. ``Simulator.plan_batch`` (this thread) and ``Simulator.render`` (the other)
-    share no mutable state: planning owns the random streams, rendering only reads the tables.
+    A pipeline over whole batches: K render threads (K = numba's thread count) each render one
+    batch with a single numba thread (the kernel releases the GIL), while this thread plans the
+    next batches and compresses and writes finished ones. Whole batches per thread, rather than
+    every thread on one batch, leave no thread waiting at the end of a kernel for a slower one (on
+    2 cores the planning thread takes turns with the render threads). Batches are written in
+    order and each pattern depends only on its index, so the bytes are those of a plain loop.
+    ``Simulator.plan_batch`` (this thread) and ``Simulator.render`` (the others) share no mutable
+    state: planning owns the random streams, rendering only reads the tables.
     """
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
+    import numba
+
+    n_threads = render_threads()
     pats, parts = [], []
+
+    def render(shots):
+        numba.set_num_threads(1)  # per thread: this batch is one thread's work
+        return sim.render(shots, noise)
 
     def finish(s, e, fut):
         imgs, t, p = fut.result()
@@ -106,18 +128,18 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
         if advance:
             advance(e - s)
 
-    with ThreadPoolExecutor(1, thread_name_prefix="diffbench-render") as pool:
-        pending = None
+    with ThreadPoolExecutor(n_threads, thread_name_prefix="diffbench-render") as pool:
+        pending = deque()
         try:
             for s in range(start, stop, batch):
                 e = min(stop, s + batch)
-                fut = pool.submit(sim.render, sim.plan_batch(range(s, e)), noise)
-                if pending is not None:
-                    finish(*pending)
-                pending = (s, e, fut)
-            finish(*pending)
+                pending.append((s, e, pool.submit(render, sim.plan_batch(range(s, e)))))
+                if len(pending) > n_threads:  # one planned batch queued behind the running ones
+                    finish(*pending.popleft())
+            while pending:
+                finish(*pending.popleft())
         except BaseException:
-            pool.shutdown(cancel_futures=True)  # drop queued batches; the running one ends first
+            pool.shutdown(cancel_futures=True)  # drop queued batches; the running ones end first
             raise
     return np.concatenate(pats), np.concatenate(parts)
 

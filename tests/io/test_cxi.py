@@ -90,6 +90,30 @@ def test_error_in_the_render_thread_reaches_the_caller_and_leaves_no_file(tmp_pa
     assert list(tmp_path.iterdir()) == []
 
 
+def test_render_threads_do_not_change_the_bytes(tmp_path):
+    """Batches render on K threads at once (K = numba's thread count) and are written in order:
+    one render thread and two, with many small batches in flight, give the same frames and truth."""
+    import numba
+
+    from diffbench.simulate.run import render_threads
+
+    kw = dict(overrides=["detector.preset=square-64"], progress=False, batch_size=2, seed=5)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert render_threads() == 1
+        one = simulate_to_file("chaperonin-90-v4", 13, tmp_path / "one.cxi", **kw)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        many = simulate_to_file("chaperonin-90-v4", 13, tmp_path / "many.cxi", **kw)
+    finally:
+        numba.set_num_threads(before)
+    with diffbench.open_dataset(one) as a, diffbench.open_dataset(many) as b:
+        assert_array_equal(a.patterns[:], b.patterns[:])
+        for field in ("photons_total", "expected_photons_total", "multiplicity"):
+            assert_array_equal(a.truth[field], b.truth[field])
+        assert_array_equal(a.particles["orientation_wxyz"], b.particles["orientation_wxyz"])
+
+
 def test_same_seed_same_bytes_different_seed_different(tmp_path):
     kw = dict(overrides=["detector.preset=square-64"], progress=False)
     a = simulate_to_file("pr772-spi-v3", 5, tmp_path / "a.cxi", seed=1, **kw)
