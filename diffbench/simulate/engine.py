@@ -25,7 +25,7 @@ from diffbench.simulate.constants import R_E_M
 from diffbench.simulate.detector import polarisation_factor, q_vectors
 from diffbench.simulate.detector_presets import make_detector
 from diffbench.simulate.kernels_api import SpeciesTable
-from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
+from diffbench.simulate.orientation import quaternion_to_matrix, quaternions_from_uniforms
 from diffbench.simulate.seeding import PatternStreams, choice_cdf, choose
 from diffbench.simulate.species import build_species
 from diffbench.simulate.spi_rings import RingDraw, RingModel
@@ -88,6 +88,22 @@ class Shot:
     key: np.uint64
     particles: list  # of (species_name, Draw, quaternion, position, fluence, group)
     rings: RingDraw = RingDraw()
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A pattern's random draws, before the batch-wide arithmetic of :meth:`Simulator._complete`."""
+
+    index: int
+    hit_class: str
+    pulse: float
+    key: np.uint64
+    names: list
+    draws: list
+    uniforms: np.ndarray | None  # (3, n) Shoemake uniforms, None for fixed orientations
+    positions: np.ndarray
+    groups: np.ndarray
+    rings: RingDraw
 
 
 class Simulator:
@@ -166,19 +182,29 @@ class Simulator:
         return self.plan_batch([index])[0]
 
     def plan_batch(self, indices) -> list[Shot]:
-        """:meth:`plan_shot` for each index, with the batch's random streams seeded together."""
+        """:meth:`plan_shot` for each index, with the batch's random streams seeded together.
+
+        Each pattern draws from its own streams, one after the other (:meth:`_draw_shot`); the
+        arithmetic on those draws that needs no further randomness (orientations from their
+        uniforms, fluence at the particles' positions) is then done once for the whole batch
+        (:meth:`_complete`), with the same numpy functions, so the plans are those of one pattern
+        at a time."""
         idx = np.asarray(list(indices), dtype=np.int64)
         shot_words = self._streams.states(idx, 0)
         keys = self._streams.keys(idx, 1)
         ring_words = self._streams.states(idx, 2) if self.rings.active else None
-        return [self.plan_shot(int(i), self._streams.generator(shot_words[j]), keys[j],
-                               None if ring_words is None else ring_words[j])
-                for j, i in enumerate(idx)]
+        return self._complete([self._draw_shot(int(i), self._streams.generator(shot_words[j]), keys[j],
+                                               None if ring_words is None else ring_words[j])
+                               for j, i in enumerate(idx)])
 
     def plan_shot(self, index: int, rng: np.random.Generator, key: np.uint64, ring_words=None) -> Shot:
         """One pattern's draws from its streams: ``rng`` is ``default_rng(SeedSequence(seed,
         spawn_key=(index, 0)))``, ``key`` the photon-noise key (stream 1) and ``ring_words`` the
         seeding words of stream 2 (see :mod:`diffbench.simulate.seeding`)."""
+        return self._complete([self._draw_shot(index, rng, key, ring_words)])[0]
+
+    def _draw_shot(self, index: int, rng: np.random.Generator, key: np.uint64, ring_words) -> _Draft:
+        """Every random draw of one pattern, in stream order."""
         rec = self.recipe
         cls = self._class_names[choose(rng, self._class_cdf)]
         pulse = self.beam.sample_pulse_energy(rng)
@@ -192,20 +218,35 @@ class Simulator:
         names = [rec.target] * n_target
         names += [self._cont_names[choose(rng, self._cont_cdf)] for _ in range(n_cont)]
         draws = [self.species[n].draw(rng) for n in names]
-        if rec.random_orientation:
-            quats = random_quaternions(len(names), rng)
-        else:
-            quats = np.tile([1.0, 0.0, 0.0, 0.0], (len(names), 1))
+        # Shoemake's three uniforms per particle (random_quaternions' draw), turned into
+        # quaternions in _complete
+        uniforms = rng.random((3, len(names))) if rec.random_orientation else None
         positions = self._positions(cls, draws, rng)
         groups = self._coherent_groups(cls, positions)
-        flu = self.beam.fluence_at(positions[:, 0], positions[:, 1], pulse) if len(names) else np.zeros(0)
-        parts = list(zip(names, draws, quats, positions, flu, groups))
-        # kernel wants particles sorted by coherent group
-        parts.sort(key=lambda p: p[5])
         rings = RingDraw()
         if ring_words is not None:
             rings = self.rings.draw(self._streams.generator(ring_words))
-        return Shot(int(index), cls, float(pulse), key, parts, rings)
+        return _Draft(int(index), cls, float(pulse), key, names, draws, uniforms, positions, groups, rings)
+
+    def _complete(self, drafts: list[_Draft]) -> list[Shot]:
+        """Shots from drafts: orientations and fluences of all their particles in one pass each."""
+        counts = [len(d.names) for d in drafts]
+        total = sum(counts)
+        if self.recipe.random_orientation:
+            quats = quaternions_from_uniforms(np.concatenate([d.uniforms for d in drafts], axis=1))
+        else:
+            quats = np.tile([1.0, 0.0, 0.0, 0.0], (total, 1))
+        positions = np.concatenate([d.positions for d in drafts]) if total else np.zeros((0, 3))
+        pulses = np.repeat([d.pulse for d in drafts], counts)
+        flu = self.beam.fluence_at(positions[:, 0], positions[:, 1], pulses) if total else np.zeros(0)
+        shots = []
+        start = 0
+        for d, n in zip(drafts, counts):
+            parts = list(zip(d.names, d.draws, quats[start:start + n], d.positions, flu[start:start + n], d.groups))
+            parts.sort(key=lambda p: p[5])  # the kernel wants particles sorted by coherent group
+            shots.append(Shot(d.index, d.hit_class, d.pulse, d.key, parts, d.rings))
+            start += n
+        return shots
 
     def _random_point(self, rng) -> np.ndarray:
         inj = self.recipe.injection

@@ -13,7 +13,14 @@ import numpy as np
 
 def random_quaternions(n: int, rng: np.random.Generator) -> np.ndarray:
     """n rotations uniform on SO(3) (Shoemake 1992, "Uniform random rotations"), shape (n, 4)."""
-    u1, u2, u3 = rng.random((3, n))
+    return quaternions_from_uniforms(rng.random((3, n)))
+
+
+def quaternions_from_uniforms(u: np.ndarray) -> np.ndarray:
+    """Shoemake's map from three uniforms in [0, 1) per rotation, ``u`` of shape (3, n), to unit
+    quaternions (n, 4) with w ≥ 0; uniform on SO(3) when the u are."""
+    u1, u2, u3 = np.asarray(u, dtype=np.float64)
+    n = u1.size
     a, b = np.sqrt(1.0 - u1), np.sqrt(u1)
     t2, t3 = 2.0 * np.pi * u2, 2.0 * np.pi * u3
     q = np.empty((n, 4))
