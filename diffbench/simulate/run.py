@@ -23,7 +23,7 @@ from diffbench.simulate.config import Recipe
 
 
 def batch_size_for(npix: int) -> int:
-    """Frames per kernel call: about 2 M pixels, at least 2 (so both threads have work)."""
+    """Frames per batch (one render thread's kernel call): about 2 M pixels, at least 2."""
     return int(max(2, min(4096, 2_000_000 // max(npix, 1))))
 
 
