@@ -403,6 +403,8 @@ def render(
         if noise:
             for i in range(i0, i1):
                 u_b[i - i0] = first_uniform(key, i)
+        # the block sums stay in this branchy scalar loop: in a branch-free one, fastmath would let
+        # LLVM vectorise (reorder) the expected-photon sum and change the truth's last bits
         s_ph = 0
         s_ex = 0.0
         s_sat = 0
