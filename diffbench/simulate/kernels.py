@@ -367,8 +367,11 @@ def render(
         p1 = part_start[t + 1]
         m_pix = i1 - i0
         inten = np.zeros(m_pix)
-        acc_re = np.zeros(m_pix)
-        acc_im = np.zeros(m_pix)
+        grouped = False  # a coherent group of several particles needs the amplitude accumulators
+        for k in range(p0, p1 - 1):
+            grouped = grouped or cluster[k] == cluster[k + 1]
+        acc_re = np.zeros(m_pix if grouped else 0)  # not zeroing 2 × 32 kB per block for single hits
+        acc_im = np.zeros(m_pix if grouped else 0)
         tx = np.empty(m_pix, dtype=np.float32)  # scratch of the B-spline coordinate pass
         ty = np.empty(m_pix, dtype=np.float32)
         tz = np.empty(m_pix, dtype=np.float32)
@@ -392,12 +395,18 @@ def render(
                     acc_im[j] = 0.0
         # expected photons (templates, then the particles) and the first uniform of every pixel in
         # branch-free loops that LLVM vectorises; then the draws, in pixel order
-        for j in range(m_pix):
-            lam_b[j] = 0.0
-        for c in range(templates.shape[0]):
-            w = weights[t, c]
+        n_comp = templates.shape[0]
+        if n_comp == 1:  # the usual case (background only): one pass, the same sum 0 + w T
+            w = weights[t, 0]
             for i in range(i0, i1):
-                lam_b[i - i0] += w * templates[c, i]
+                lam_b[i - i0] = 0.0 + w * templates[0, i]
+        else:
+            for j in range(m_pix):
+                lam_b[j] = 0.0
+            for c in range(n_comp):
+                w = weights[t, c]
+                for i in range(i0, i1):
+                    lam_b[i - i0] += w * templates[c, i]
         for i in range(i0, i1):
             lam_b[i - i0] = factor[i] * inten[i - i0] + lam_b[i - i0]
         if noise:
