@@ -114,6 +114,7 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
     import numba
 
     n_threads = render_threads()
+    sim.kernel_tables()  # built here once, so the render threads only read it
     pats, parts = [], []
 
     def render(shots):
