@@ -36,6 +36,8 @@ class SpeciesTable:
         bspline = vol.interpolation == "bspline3"
         if bspline and vol.data.shape[3] != 2:
             raise ValueError("B-spline volumes store interleaved (real, imaginary) coefficients")
+        if bspline and n**3 >= 2**31:  # the kernel's stencil point index is int32 (vectorised pass)
+            raise ValueError(f"B-spline volume of {n}^3 points is too large (the kernel indexes < 2^31 points)")
         self.kind.append(KIND_VOLUME_BSPLINE if bspline else KIND_VOLUME)
         self.offset.append(self._offset)
         self.n.append(n)
