@@ -194,7 +194,7 @@ def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
 
 
 @nb.njit(inline="always")
-def _spline_coords_loop(qt, valid, i0, i1, m, off, n, dq, fold, tx, ty, tz, first, ok):
+def _spline_coords_loop(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
     """Stencil coordinates of pixels [i0, i1) in a B-spline coefficient grid (see
     :func:`_spline_coords`); written branch-free so that LLVM vectorises it across pixels."""
     m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
@@ -232,27 +232,27 @@ def _spline_coords_loop(qt, valid, i0, i1, m, off, n, dq, fold, tx, ty, tz, firs
         tx[j] = np.float32(ux - ix)
         ty[j] = np.float32(uy - iy)
         tz[j] = np.float32(uz - iz)
-        first[j] = ((iz - one) * n32 + (iy - one)) * n32 + ix - one
+        first_pt[j] = ((iz - one) * n32 + (iy - one)) * n32 + ix - one
         ok[j] = inside
 
 
 @nb.njit(inline="always")
-def _spline_coords(qt, valid, i0, i1, m, off, n, dq, fold, tx, ty, tz, first, ok):
+def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
     """For each pixel i of [i0, i1), j = i − i0: ``ok[j]`` whether its particle-frame q = m q_i has a
-    full 4×4×4 stencil in the grid (and the pixel is valid), ``first[j]`` the grid index (point,
+    full 4×4×4 stencil in the grid (and the pixel is valid), ``first_pt[j]`` the grid index (point,
     not float) of the stencil's first point and ``tx, ty, tz[j]`` its fractional position.
 
     Whole grids are centred, u = q/Δq + (n − 1)/2; octants (``fold``) hold k = −1, 0, 1, … at
     stored index k + 1, u = |q|/Δq + 1. Two loops, so that ``fold`` is a constant in each."""
     if fold:
-        _spline_coords_loop(qt, valid, i0, i1, m, off, n, dq, True, tx, ty, tz, first, ok)
+        _spline_coords_loop(qt, valid, i0, i1, m, n, dq, True, tx, ty, tz, first_pt, ok)
     else:
-        _spline_coords_loop(qt, valid, i0, i1, m, off, n, dq, False, tx, ty, tz, first, ok)
+        _spline_coords_loop(qt, valid, i0, i1, m, n, dq, False, tx, ty, tz, first_pt, ok)
 
 
 @nb.njit(inline="always")
 def _add_particle(qvec, qt, valid, i0, i1, nx, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
-                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first, ok):
+                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok):
     """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
     e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
     else its intensity straight into ``inten``.
@@ -266,7 +266,7 @@ def _add_particle(qvec, qt, valid, i0, i1, nx, m, a_re, a_im, phase, rx, ry, rz,
     r0 = i0 // nx
     r1 = (i1 - 1) // nx + 1
     if kind == KIND_VOLUME_BSPLINE:
-        _spline_coords(qt, valid, i0, i1, m, off, n, dq, fold, tx, ty, tz, first, ok)
+        _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)
         row = np.uint64(2 * n)  # float strides of the interleaved complex grid
         plane = np.uint64(2 * n * n)
         for c0 in range(0, nx, TILE):
@@ -277,7 +277,7 @@ def _add_particle(qvec, qt, valid, i0, i1, nx, m, a_re, a_im, phase, rx, ry, rz,
                     re32 = np.float32(0.0)
                     im32 = np.float32(0.0)
                     if ok[j]:
-                        start = np.uint64(off + 2 * np.int64(first[j]))  # unsigned: no wraparound code
+                        start = np.uint64(off + 2 * np.int64(first_pt[j]))  # unsigned: no wraparound code
                         re32, im32 = bspline_stencil_f32(vol, start, row, plane, tx[j], ty[j], tz[j])
                     tx[j] = re32  # the amplitude replaces the coordinates it was computed from
                     ty[j] = im32
