@@ -20,10 +20,10 @@ import numba as nb
 import numpy as np
 
 BLOCK = 4096  # pixels per work item
-TILE = 8  # detector columns per strip when slicing volumes (cache locality)
+CHUNK = 128  # pixels per weight-record pass of the B-spline stencil (8 kB of records, stays in L1)
 
 from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
-from diffbench.simulate.vector_kernels import bspline_stencil_f32
+from diffbench.simulate.vector_kernels import RECORD, bspline_stencil_f32, bspline_weights_f32
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -251,36 +251,34 @@ def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
 
 
 @nb.njit(inline="always")
-def _add_particle(qvec, qt, valid, i0, i1, nx, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
-                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok):
+def _add_particle(qvec, qt, valid, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
+                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, rec):
     """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
     e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
     else its intensity straight into ``inten``.
 
     B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
-    the stencil sums alone (pixels in strips of TILE columns down the block's rows, so that
-    neighbouring pixels reuse the volume's cache lines while they are in L1), then
-    :func:`_accumulate` (vectorised). Short loop bodies let the CPU overlap more stencils.
-    Each pixel's sum is the same whatever the order.
+    the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
+    first each pixel's weight record, then the sums alone. Short loop bodies let the CPU overlap
+    more stencils. Pixels go in row order: strips of 4–16 columns, tiles and a Hilbert curve were
+    all within noise of it (GroEL 128×128).
     """
-    r0 = i0 // nx
-    r1 = (i1 - 1) // nx + 1
     if kind == KIND_VOLUME_BSPLINE:
         _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)
         row = np.uint64(2 * n)  # float strides of the interleaved complex grid
         plane = np.uint64(2 * n * n)
-        for c0 in range(0, nx, TILE):
-            c1 = min(nx, c0 + TILE)
-            for r in range(r0, r1):
-                for i in range(max(i0, r * nx + c0), min(i1, r * nx + c1)):
-                    j = i - i0
-                    re32 = np.float32(0.0)
-                    im32 = np.float32(0.0)
-                    if ok[j]:
-                        start = np.uint64(off + 2 * np.int64(first_pt[j]))  # unsigned: no wraparound code
-                        re32, im32 = bspline_stencil_f32(vol, start, row, plane, tx[j], ty[j], tz[j])
-                    tx[j] = re32  # the amplitude replaces the coordinates it was computed from
-                    ty[j] = im32
+        for j0 in range(0, i1 - i0, CHUNK):
+            j1 = min(i1 - i0, j0 + CHUNK)
+            for j in range(j0, j1):
+                bspline_weights_f32(tx[j], ty[j], tz[j], rec, np.int64(j - j0))
+            for j in range(j0, j1):
+                re32 = np.float32(0.0)
+                im32 = np.float32(0.0)
+                if ok[j]:
+                    start = np.uint64(off + 2 * np.int64(first_pt[j]))  # unsigned: no wraparound code
+                    re32, im32 = bspline_stencil_f32(vol, start, row, plane, rec, np.int64(j - j0))
+                tx[j] = re32  # the amplitude replaces the coordinates it was computed from
+                ty[j] = im32
         _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, tx, ty, inten, acc_re, acc_im)
         return
     m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
@@ -334,7 +332,7 @@ def _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, f_re, f_im, inten, 
 
 @nb.njit(parallel=True, cache=True, fastmath=True, nogil=True)
 def render(
-    qvec, nx, factor, valid, templates,
+    qvec, factor, valid, templates,
     part_start, weights, keys,
     mat, amp, pos, cluster, species,
     sp_kind, sp_offset, sp_n, sp_nc, sp_dq, sp_fold, sp_size, vol,
@@ -342,7 +340,7 @@ def render(
 ):
     """Render a batch of patterns.
 
-    qvec (npix, 3) lab q (1/m) of the row-major (ny, nx) detector; factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
+    qvec (npix, 3) lab q (1/m) of the detector's pixels (row-major); factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
     templates (n_comp, npix) additive expected-photon images (background, rings) and weights
     (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64;
     per particle: mat (3, 3) = s Rᵀ, amp (2,) complex multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
@@ -377,6 +375,7 @@ def render(
         tz = np.empty(m_pix, dtype=np.float32)
         first_pt = np.empty(m_pix, dtype=np.int32)
         ok = np.empty(m_pix, dtype=np.bool_)
+        rec = np.empty(CHUNK * RECORD, dtype=np.float32)  # weight records of the stencil pass
         lam_b = np.empty(m_pix)
         u_b = np.empty(m_pix)
         for k in range(p0, p1):
@@ -384,10 +383,10 @@ def render(
             last = k == p1 - 1 or cluster[k + 1] != cluster[k]
             lone = first and last  # a phase ramp only matters relative to others of the same coherent group
             sp = species[k]
-            _add_particle(qvec, qt, valid, i0, i1, nx, mat[k], amp[k, 0], amp[k, 1], not lone,
+            _add_particle(qvec, qt, valid, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone,
                           pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
                           sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, inten, acc_re, acc_im,
-                          tx, ty, tz, first_pt, ok)
+                          tx, ty, tz, first_pt, ok, rec)
             if last and not lone:
                 for j in range(m_pix):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]
