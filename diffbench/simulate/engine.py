@@ -353,7 +353,7 @@ class Simulator:
         bs = np.zeros((b, nblocks), dtype=np.int64)
         pa = self.particle_arrays(shots)
         tab = self.kernel_tables()
-        kernels.render(self.qvec, self.factor, self.valid, self.templates,
+        kernels.render(self.qvec, self.q_step, self.factor, self.valid, self.templates,
                        pa["part_start"], pa["weights"], pa["keys"], pa["mat"], pa["amp"], pa["pos"],
                        pa["cluster"], pa["species"], tab["sp_kind"], tab["sp_offset"], tab["sp_n"],
                        tab["sp_nc"], tab["sp_dq"], tab["sp_fold"], tab["sp_size"], tab["vol"],

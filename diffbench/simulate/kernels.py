@@ -21,9 +21,11 @@ import numpy as np
 
 BLOCK = 4096  # pixels per work item
 CHUNK = 128  # pixels per weight-record pass of the B-spline stencil (8 kB of records, stays in L1)
+PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
+PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart
 
 from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
-from diffbench.simulate.vector_kernels import RECORD, bspline_stencil_f32, bspline_weights_f32
+from diffbench.simulate.vector_kernels import RECORD, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -251,7 +253,7 @@ def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
 
 
 @nb.njit(inline="always")
-def _add_particle(qvec, qt, valid, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
+def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
                   size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, rec):
     """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
     e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
@@ -262,16 +264,26 @@ def _add_particle(qvec, qt, valid, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kin
     first each pixel's weight record, then the sums alone. Short loop bodies let the CPU overlap
     more stencils. Pixels go in row order: strips of 4–16 columns, tiles and a Hilbert curve were
     all within noise of it (GroEL 128×128).
+
+    Where neighbouring pixels are ≥ PREFETCH_MIN_STEP grid steps apart in the particle's volume
+    (``q_step`` s / Δq; GroEL at 128×128: 0.57), most pixels' stencils need rows that are not in
+    L1 yet, and the CPU waits for them: prefetching the rows of the pixel PREFETCH_AHEAD further on
+    made the kernel ≈ 10 % faster (median of 21 paired runs). On finely sampled volumes (PR772
+    panel: 0.15) neighbours share their rows, and the prefetches only cost (≈ 12 % slower).
     """
     if kind == KIND_VOLUME_BSPLINE:
         _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)
         row = np.uint64(2 * n)  # float strides of the interleaved complex grid
         plane = np.uint64(2 * n * n)
+        scale = math.sqrt(m[0, 0] * m[0, 0] + m[1, 0] * m[1, 0] + m[2, 0] * m[2, 0])  # m = s Rᵀ
+        prefetch = q_step * scale / dq >= PREFETCH_MIN_STEP
         for j0 in range(0, i1 - i0, CHUNK):
             j1 = min(i1 - i0, j0 + CHUNK)
             for j in range(j0, j1):
                 bspline_weights_f32(tx[j], ty[j], tz[j], rec, np.int64(j - j0))
             for j in range(j0, j1):
+                if prefetch and j + PREFETCH_AHEAD < i1 - i0:
+                    prefetch_stencil(vol, np.uint64(off + 2 * np.int64(first_pt[j + PREFETCH_AHEAD])), row, plane)
                 re32 = np.float32(0.0)
                 im32 = np.float32(0.0)
                 if ok[j]:
@@ -332,7 +344,7 @@ def _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, f_re, f_im, inten, 
 
 @nb.njit(parallel=True, cache=True, fastmath=True, nogil=True)
 def render(
-    qvec, factor, valid, templates,
+    qvec, q_step, factor, valid, templates,
     part_start, weights, keys,
     mat, amp, pos, cluster, species,
     sp_kind, sp_offset, sp_n, sp_nc, sp_dq, sp_fold, sp_size, vol,
@@ -340,7 +352,8 @@ def render(
 ):
     """Render a batch of patterns.
 
-    qvec (npix, 3) lab q (1/m) of the detector's pixels (row-major); factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
+    qvec (npix, 3) lab q (1/m) of the detector's pixels (row-major); q_step (1/m) the q
+    difference between neighbouring pixels near the beam centre (only decides whether to prefetch); factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
     templates (n_comp, npix) additive expected-photon images (background, rings) and weights
     (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64;
     per particle: mat (3, 3) = s Rᵀ, amp (2,) complex multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
@@ -383,7 +396,7 @@ def render(
             last = k == p1 - 1 or cluster[k + 1] != cluster[k]
             lone = first and last  # a phase ramp only matters relative to others of the same coherent group
             sp = species[k]
-            _add_particle(qvec, qt, valid, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone,
+            _add_particle(qvec, qt, valid, q_step, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone,
                           pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
                           sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, inten, acc_re, acc_im,
                           tx, ty, tz, first_pt, ok, rec)
