@@ -163,22 +163,20 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         return _V(name, cfg, pg, [idx])
 
     if cfg.shape == "atomic":
-        import gemmi
-
-        from diffbench.simulate.atomic import atomic_volume, load_structure
+        from diffbench.simulate.atomic import atomic_numbers, atomic_volume, load_structure_cached
 
         path = resolve_structure_path(cfg.structure)
-        model = load_structure(path, cfg.assembly)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        model = load_structure_cached(path, cfg.assembly, digest, use_cache)
         diameter = 2 * model.max_radius_m
         interp = volume_cfg.atomic_interpolation
         # B-spline coefficients: Δq = 2π/(σ D); trilinear samples: samples_per_fringe per fringe
         dq = choose_dq(diameter, volume_cfg.atomic_oversampling if interp == "bspline3" else samples_per_fringe)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         params = dict(kind="atomic", sha256=digest, assembly=cfg.assembly, dq=dq, interpolation=interp, **common)
         energy = photon_energy_ev if anomalous else None
         vol = cached(params, lambda: atomic_volume(model, q_max_m, dq, energy, interpolation=interp), use_cache)
         idx = table.add_volume(vol)
-        w = np.array([gemmi.Element(e).atomic_number for e in model.elements]) * model.occupancy
+        w = atomic_numbers(model.elements) * model.occupancy
         rg = math.sqrt(float((w * (model.positions_m**2).sum(1)).sum() / w.sum()))
         d_eq = 2 * math.sqrt(5 / 3) * rg  # sphere of the same radius of gyration
 

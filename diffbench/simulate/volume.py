@@ -87,9 +87,24 @@ def cache_dir() -> Path:
     return base / "volumes"
 
 
-def _key(params: dict) -> str:
+def cache_key(params: dict) -> str:
     blob = json.dumps({**params, "algorithm": VOLUME_ALGORITHM_VERSION}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def atomic_save(path: Path, write) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``: readers
+    see the whole file or none (concurrent workers, interrupted runs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=path.suffix + ".tmp", delete=False) as f:
+        try:
+            write(f)
+        except BaseException:
+            f.close()
+            os.unlink(f.name)
+            raise
+        tmp = f.name
+    os.replace(tmp, path)
 
 
 def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
@@ -100,7 +115,7 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
     if not use_cache:
         return build()
     d = cache_dir()
-    key = _key(params)
+    key = cache_key(params)
     path = d / f"{key}.npy"
     meta_path = d / f"{key}.json"
     if path.exists() and meta_path.exists():
@@ -109,11 +124,7 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
         return ReciprocalVolume(data, meta["dq_m"], meta["fold"], meta["reference_size_m"], meta["meta"],
                                 meta.get("interpolation", "trilinear"))
     vol = build()
-    d.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=d, suffix=".npy.tmp", delete=False) as f:
-        np.save(f, vol.data)
-        tmp = f.name
-    os.replace(tmp, path)
+    atomic_save(path, lambda f: np.save(f, vol.data))
     meta = {"dq_m": vol.dq_m, "fold": vol.fold, "reference_size_m": vol.reference_size_m, "meta": vol.meta,
             "interpolation": vol.interpolation, "params": params}
     tmpm = meta_path.with_suffix(".json.tmp")

@@ -11,6 +11,7 @@ from diffbench.simulate.atomic import (
     element_factor,
     form_factor_basis,
     load_structure,
+    load_structure_cached,
 )
 from diffbench.simulate.reference import amplitude
 from diffbench.simulate.volume import choose_dq
@@ -50,6 +51,32 @@ def test_every_element_of_2cex_is_kept():
                 ref[at.element.name] = ref.get(at.element.name, 0) + 1
     assert m.element_counts() == ref
     assert m.element_counts()["Zn"] == 1
+
+
+def test_cached_structure_is_the_parsed_structure(tmp_path, monkeypatch):
+    """The .npz kept in the cache gives back the same atoms, bit for bit, without parsing the file
+    again; a different assembly is a different entry."""
+    import hashlib
+
+    from diffbench.simulate import atomic
+
+    monkeypatch.setenv("DIFFBENCH_CACHE_DIR", str(tmp_path))
+    sha = hashlib.sha256(CEX.read_bytes()).hexdigest()
+    ref = load_structure(CEX)
+    first = load_structure_cached(CEX, "first", sha)
+    assert len(list(tmp_path.rglob("atoms-*.npz"))) == 1
+    monkeypatch.setattr(atomic, "load_structure", lambda *a: (_ for _ in ()).throw(AssertionError("parsed again")))
+    again = load_structure_cached(CEX, "first", sha)
+    for m in (first, again):
+        np.testing.assert_array_equal(m.positions_m, ref.positions_m)
+        np.testing.assert_array_equal(m.elements, ref.elements)
+        np.testing.assert_array_equal(m.occupancy, ref.occupancy)
+        assert (m.source, m.n_chains) == (ref.source, ref.n_chains)
+    monkeypatch.undo()
+    monkeypatch.setenv("DIFFBENCH_CACHE_DIR", str(tmp_path))
+    load_structure_cached(CEX, None, sha)
+    assert len(list(tmp_path.rglob("atoms-*.npz"))) == 2
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def test_forward_scattering_factor_is_z_plus_anomalous():
