@@ -28,7 +28,7 @@ from diffbench.simulate.kernels_api import SpeciesTable
 from diffbench.simulate.orientation import quaternion_to_matrix, quaternions_from_uniforms
 from diffbench.simulate.seeding import PatternStreams, choice_cdf, choose
 from diffbench.simulate.species import build_species
-from diffbench.simulate.spi_rings import RingDraw, RingModel
+from diffbench.simulate.spi_rings import NO_RINGS, RingDraw, RingModel
 
 HIT_CLASSES = ("empty", "single", "multiple", "aggregate", "contaminant", "mixed")
 
@@ -87,7 +87,7 @@ class Shot:
     pulse_energy_j: float
     key: np.uint64
     particles: list  # of (species_name, Draw, quaternion, position, fluence, group)
-    rings: RingDraw = RingDraw()
+    rings: RingDraw = NO_RINGS
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ class Simulator:
         uniforms = rng.random((3, len(names))) if rec.random_orientation else None
         positions = self._positions(cls, draws, rng)
         groups = self._coherent_groups(cls, positions)
-        rings = RingDraw()
+        rings = NO_RINGS
         if ring_words is not None:
             rings = self.rings.draw(self._streams.generator(ring_words))
         return _Draft(int(index), cls, float(pulse), key, names, draws, uniforms, positions, groups, rings)
@@ -248,12 +248,13 @@ class Simulator:
             start += n
         return shots
 
-    def _random_point(self, rng) -> np.ndarray:
+    def _random_point(self, rng) -> tuple[float, float, float]:
         inj = self.recipe.injection
-        r = inj.hit_diameter_m / 2 * math.sqrt(rng.random())
-        phi = 2 * math.pi * rng.random()
-        z = (rng.random() - 0.5) * inj.depth_m
-        return np.array([r * math.cos(phi), r * math.sin(phi), z])
+        u_r, u_phi, u_z = rng.random(3).tolist()  # the same three doubles as three rng.random() calls
+        r = inj.hit_diameter_m / 2 * math.sqrt(u_r)
+        phi = 2 * math.pi * u_phi
+        z = (u_z - 0.5) * inj.depth_m
+        return (r * math.cos(phi), r * math.sin(phi), z)
 
     @staticmethod
     def _unit(rng) -> np.ndarray:
@@ -286,9 +287,8 @@ class Simulator:
 
     def _coherent_groups(self, cls, pos) -> np.ndarray:
         n = len(pos)
-        group = np.arange(n)
         if n < 2:
-            return group.astype(np.int32)
+            return np.zeros(n, dtype=np.int32)
         slope = self.q_max / self.beam.k_m
         parent = list(range(n))
 

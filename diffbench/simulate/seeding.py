@@ -15,6 +15,8 @@ state s = w₀·2⁶⁴ + w₁, increment i = w₂·2⁶⁴ + w₃ from ``genera
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 _INIT_A = 0x43B0D7E5
@@ -141,14 +143,16 @@ class PatternStreams:
         return self._gen
 
 
-def choice_cdf(p) -> np.ndarray:
-    """The normalised cumulative weights :func:`choose` takes (as ``Generator.choice`` builds them)."""
+def choice_cdf(p) -> tuple[float, ...]:
+    """The normalised cumulative weights :func:`choose` takes (as ``Generator.choice`` builds them),
+    as a tuple of floats (a bisection over a tuple is ~8× faster than ``ndarray.searchsorted`` on a
+    handful of classes)."""
     cdf = np.asarray(p, dtype=np.float64).cumsum()
     cdf /= cdf[-1]
-    return cdf
+    return tuple(cdf.tolist())
 
 
-def choose(rng: np.random.Generator, cdf: np.ndarray) -> int:
+def choose(rng: np.random.Generator, cdf) -> int:
     """``rng.choice(len(p), p=p)`` without its per-call checks: one uniform draw, then the first
     index whose cumulative weight exceeds it (the same draw and the same answer as numpy's)."""
-    return int(cdf.searchsorted(rng.random(), side="right"))
+    return bisect.bisect_right(cdf, rng.random())

@@ -60,6 +60,9 @@ class RingDraw:
         return w
 
 
+NO_RINGS = RingDraw()  #: the draw of a shot without ice (shared: RingDraw is frozen)
+
+
 def _line_scale_m(cfg) -> dict[float, float]:
     return {float(k) * ANGSTROM: v for k, v in cfg.line_scale.items()}
 
