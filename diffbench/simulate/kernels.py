@@ -20,12 +20,13 @@ import numba as nb
 import numpy as np
 
 BLOCK = 4096  # pixels per work item
-CHUNK = 128  # pixels per weight-record pass of the B-spline stencil (8 kB of records, stays in L1)
+CHUNK = 128  # pixels per weights pass of the B-spline stencil (6 kB of weights, stays in L1;
+#             a multiple of vector_kernels.LANES)
 PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
 PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart
 
 from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
-from diffbench.simulate.vector_kernels import RECORD, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
+from diffbench.simulate.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -254,15 +255,15 @@ def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
 
 @nb.njit(inline="always")
 def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
-                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, rec):
+                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, w):
     """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
     e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
     else its intensity straight into ``inten``.
 
     B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
     the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
-    first each pixel's weight record, then the sums alone. Short loop bodies let the CPU overlap
-    more stencils. Pixels go in row order: strips of 4–16 columns, tiles and a Hilbert curve were
+    first the weights (LANES pixels at a time), then the sums alone. Short loop bodies let the CPU
+    overlap more stencils. Pixels go in row order: strips of 4–16 columns, tiles and a Hilbert curve were
     all within noise of it (GroEL 128×128).
 
     Where neighbouring pixels are ≥ PREFETCH_MIN_STEP grid steps apart in the particle's volume
@@ -279,8 +280,8 @@ def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry,
         prefetch = q_step * scale / dq >= PREFETCH_MIN_STEP
         for j0 in range(0, i1 - i0, CHUNK):
             j1 = min(i1 - i0, j0 + CHUNK)
-            for j in range(j0, j1):
-                bspline_weights_f32(tx[j], ty[j], tz[j], rec, np.int64(j - j0))
+            for j in range(j0, j1, LANES):  # the scratch arrays have LANES − 1 readable floats of padding
+                bspline_weights_f32(tx, ty, tz, np.int64(j), w, np.int64(j - j0))
             for j in range(j0, j1):
                 if prefetch and j + PREFETCH_AHEAD < i1 - i0:
                     prefetch_stencil(vol, np.uint64(off + 2 * np.int64(first_pt[j + PREFETCH_AHEAD])), row, plane)
@@ -288,7 +289,7 @@ def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry,
                 im32 = np.float32(0.0)
                 if ok[j]:
                     start = np.uint64(off + 2 * np.int64(first_pt[j]))  # unsigned: no wraparound code
-                    re32, im32 = bspline_stencil_f32(vol, start, row, plane, rec, np.int64(j - j0))
+                    re32, im32 = bspline_stencil_f32(vol, start, row, plane, w, np.int64(j - j0))
                 tx[j] = re32  # the amplitude replaces the coordinates it was computed from
                 ty[j] = im32
         _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, tx, ty, inten, acc_re, acc_im)
@@ -383,12 +384,15 @@ def render(
             grouped = grouped or cluster[k] == cluster[k + 1]
         acc_re = np.zeros(m_pix if grouped else 0)  # not zeroing 2 × 32 kB per block for single hits
         acc_im = np.zeros(m_pix if grouped else 0)
-        tx = np.empty(m_pix, dtype=np.float32)  # scratch of the B-spline coordinate pass
-        ty = np.empty(m_pix, dtype=np.float32)
-        tz = np.empty(m_pix, dtype=np.float32)
+        tx = np.empty(m_pix + LANES, dtype=np.float32)  # scratch of the B-spline coordinate pass,
+        ty = np.empty(m_pix + LANES, dtype=np.float32)  # padded for the weights pass's last lanes
+        tz = np.empty(m_pix + LANES, dtype=np.float32)
+        tx[m_pix:] = 0.0
+        ty[m_pix:] = 0.0
+        tz[m_pix:] = 0.0
         first_pt = np.empty(m_pix, dtype=np.int32)
         ok = np.empty(m_pix, dtype=np.bool_)
-        rec = np.empty(CHUNK * RECORD, dtype=np.float32)  # weight records of the stencil pass
+        w = np.empty((12, CHUNK), dtype=np.float32)  # B-spline weights of the stencil pass
         lam_b = np.empty(m_pix)
         u_b = np.empty(m_pix)
         for k in range(p0, p1):
@@ -399,7 +403,7 @@ def render(
             _add_particle(qvec, qt, valid, q_step, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone,
                           pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
                           sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, inten, acc_re, acc_im,
-                          tx, ty, tz, first_pt, ok, rec)
+                          tx, ty, tz, first_pt, ok, w)
             if last and not lone:
                 for j in range(m_pix):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]

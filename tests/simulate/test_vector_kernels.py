@@ -43,3 +43,31 @@ def test_each_lane_weight_is_the_cubic_bspline():
             expect = w[c] * bspline_weights(1.0 - t)[b] * bspline_weights(t / 2)[a]
             # float32 Horner: a few ulp of weights ≤ 2/3
             assert_allclose([re, im], [expect, -2 * expect], rtol=0, atol=3e-7)
+
+
+def test_weights_pass_gives_each_of_eight_pixels_its_own_weights():
+    """The weights pass evaluates eight pixels at once, one per lane, into columns r … r + 7 of the
+    (12, CH) table: every column must hold β₃ of its own pixel's tx, ty, tz, and nothing outside
+    those eight columns may be written."""
+    import numba as nb
+
+    from diffbench.simulate.vector_kernels import LANES, bspline_weights_f32
+
+    @nb.njit
+    def weights(tx, ty, tz, j, w, r):
+        bspline_weights_f32(tx, ty, tz, j, w, r)
+
+    rng = np.random.default_rng(5)
+    t = rng.random((3, 20)).astype(np.float32)
+    t[:, 3] = 0.0
+    t[:, 4] = np.float32(0.9999)
+    w = np.full((12, 24), -7.0, dtype=np.float32)
+    weights(t[0], t[1], t[2], np.int64(2), w, np.int64(5))  # pixels 2 … 9 into columns 5 … 12
+    for lane in range(LANES):
+        for axis in range(3):
+            # float32 Horner: a few ulp of weights ≤ 2/3
+            assert_allclose(w[4 * axis:4 * axis + 4, 5 + lane], bspline_weights(float(t[axis, 2 + lane])),
+                            rtol=0, atol=3e-7)
+    untouched = np.ones(24, dtype=bool)
+    untouched[5:13] = False
+    assert np.all(w[:, untouched] == -7.0)
