@@ -20,7 +20,7 @@ import numba as nb
 import numpy as np
 
 BLOCK = 4096  # pixels per work item
-CHUNK = 128  # pixels per weights pass of the B-spline stencil (6 kB of weights, stays in L1;
+CHUNK = 256  # pixels per weights pass of the B-spline stencil (12 kB of weights, stays in L1;
 #             a multiple of vector_kernels.LANES)
 PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
 PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart

@@ -12,6 +12,7 @@ from diffbench.simulate.config import Recipe
 from diffbench.simulate.constants import R_E_M, THOMSON_CROSS_SECTION_M2
 from diffbench.simulate.detector import polarisation_factor, q_vectors
 from diffbench.simulate.engine import Simulator
+from diffbench.simulate import kernels
 from diffbench.simulate.kernels import PREFETCH_MIN_STEP
 from diffbench.simulate.form_factors import cube_amplitude, sphere_amplitude
 from diffbench.simulate.materials import get_material
@@ -170,15 +171,16 @@ def test_numba_kernel_matches_numpy_reference(recipe_over):
     (dict(shape="atomic", structure="package:1SS8.pdb.gz", assembly="first"), 200e-6),
 ])
 def test_kernel_visits_every_pixel_of_a_ragged_detector(species, pixel_size_m):
-    """The kernel walks blocks of 4096 pixels in chunks of 128: on a 100×90 detector (blocks and
-    chunks that start and end mid-row, a last block of 1,808 pixels, not a whole number of chunks)
-    every pixel must still get exactly its own amplitude, as the numpy reference computes it pixel
-    by pixel, with and without prefetching."""
-    sim = _sim(random_orientation=True, detector={"preset": "square-64", "nx": 100, "ny": 90,
+    """The kernel walks blocks of 4096 pixels in chunks of 256, and computes weights 8 pixels at a
+    time: on a 100×91 detector (blocks and chunks that start and end mid-row, a last block of 908
+    pixels, not a whole number of chunks, whose last chunk of 140 is not a whole number of 8-pixel
+    lanes) every pixel must still get exactly its own amplitude, as the numpy reference computes it
+    pixel by pixel, with and without prefetching."""
+    sim = _sim(random_orientation=True, detector={"preset": "square-64", "nx": 100, "ny": 91,
                                                   "pixel_size_m": pixel_size_m,
-                                                  "beam_center_xy_px": [49.5, 44.5]},
+                                                  "beam_center_xy_px": [49.5, 45.0]},
                species={"p": species}, target="p")
-    assert sim.valid.size % 4096 % 128 and sim.detector.shape[1] % 128
+    assert sim.valid.size % kernels.BLOCK % kernels.CHUNK % 8 and sim.detector.shape[1] % kernels.CHUNK
     step = sim.q_step / sim.kernel_tables()["sp_dq"][0]
     assert (step >= PREFETCH_MIN_STEP) == (pixel_size_m > 300e-6)
     for i in range(2):
