@@ -17,6 +17,10 @@ from pathlib import Path
 import numpy as np
 
 
+#: bump when :func:`load_structure` would read the same file differently (invalidates cached models)
+STRUCTURE_READER_VERSION = 1
+
+
 @dataclass(frozen=True)
 class AtomModel:
     """Atoms of one particle, centred on their electron-weighted centroid.
@@ -99,7 +103,8 @@ def load_structure_cached(path: str | Path, assembly: str | None, sha256: str, u
 
     if not use_cache:
         return load_structure(path, assembly)
-    target = cache_dir() / f"atoms-{cache_key(dict(kind='atoms', sha256=sha256, assembly=assembly))}.npz"
+    key = cache_key(dict(kind="atoms", reader=STRUCTURE_READER_VERSION, sha256=sha256, assembly=assembly))
+    target = cache_dir() / f"atoms-{key}.npz"
     if target.exists():
         with np.load(target) as f:
             return AtomModel(f["positions_m"], f["elements"], f["occupancy"], source=str(f["source"]),
