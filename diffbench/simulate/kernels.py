@@ -130,11 +130,12 @@ def poisson_draw_given_first(lam, u, key, pix):
 
 
 @nb.njit(cache=True)
-def poisson_fill(lam, key, out, inline=True):
-    """Fill ``out`` with Poisson(lam[i]) draws, by the kernel's route (``inline``) or by
-    :func:`poisson_draw` alone (test helper for the sampler)."""
+def poisson_fill(lam, key, out, given_first=True):
+    """Fill ``out`` with Poisson(lam[i]) draws as the render kernel makes them (each pixel's first
+    uniform computed beforehand, then :func:`poisson_draw_given_first`), or with ``given_first=False``
+    by :func:`poisson_draw` alone (test helper for the sampler; both give the same counts)."""
     for i in range(lam.size):
-        if inline:
+        if given_first:
             out[i] = poisson_draw_given_first(lam[i], first_uniform(key, i), key, i)
         else:
             out[i] = poisson_draw(lam[i], key, i)

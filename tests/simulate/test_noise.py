@@ -45,15 +45,16 @@ def test_draws_depend_only_on_key_and_pixel():
     assert (a != b).any()
 
 
-def test_inline_route_gives_the_same_counts_as_the_sampler():
-    """The kernel decides k = 0 inline for λ < 10 and calls the sampler otherwise: the counts must
+def test_kernel_route_gives_the_same_counts_as_the_sampler():
+    """The kernel decides k = 0 from each pixel's precomputed first uniform for λ < 10 and calls the
+    sampler otherwise: the counts must
     be those of the sampler alone, including λ ≤ 0, λ just under and at 10, and large λ."""
     rng = np.random.default_rng(3)
     lam = np.concatenate([[-1.0, 0.0, 1e-12, 9.999999, 10.0, 10.000001, 1e5],
                           10 ** rng.uniform(-4, 2, 20_000)])
     a = np.empty(lam.size, dtype=np.int64)
     b = np.empty(lam.size, dtype=np.int64)
-    kernels.poisson_fill(lam, np.uint64(99), a, True)
-    kernels.poisson_fill(lam, np.uint64(99), b, False)
+    kernels.poisson_fill(lam, np.uint64(99), a, given_first=True)
+    kernels.poisson_fill(lam, np.uint64(99), b, given_first=False)
     assert_array_equal(a, b)
     assert (a > 0).mean() > 0.3  # the comparison covers non-zero counts too
