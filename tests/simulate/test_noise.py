@@ -47,8 +47,8 @@ def test_draws_depend_only_on_key_and_pixel():
 
 def test_kernel_route_gives_the_same_counts_as_the_sampler():
     """The kernel decides k = 0 from each pixel's precomputed first uniform for λ < 10 and calls the
-    sampler otherwise: the counts must
-    be those of the sampler alone, including λ ≤ 0, λ just under and at 10, and large λ."""
+    sampler otherwise: the counts must be those of the sampler alone, including λ ≤ 0, λ just under
+    and at 10, and large λ."""
     rng = np.random.default_rng(3)
     lam = np.concatenate([[-1.0, 0.0, 1e-12, 9.999999, 10.0, 10.000001, 1e5],
                           10 ** rng.uniform(-4, 2, 20_000)])
