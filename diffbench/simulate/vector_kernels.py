@@ -26,15 +26,14 @@ below the B-spline's own 0.1 % interpolation error; the numpy reference tests ch
 Inside a ``fastmath=True`` caller (the render kernel) numba flags every floating-point instruction
 of the function as fast, these included, so LLVM may reassociate the sum: a tree-shaped variant of
 this stencil gave results bit-identical to this chain-shaped one inside ``render``, while the two
-differ in :func:`stencil_sum` (compiled without fastmath). The order of the sum inside the kernel is
-therefore LLVM's choice, fixed for a given numba/LLVM version.
+differ when called from a function compiled without fastmath (the tests' wrapper). The order of the
+sum inside the kernel is therefore LLVM's choice, fixed for a given numba/LLVM version.
 
 Importing this module imports numba and llvmlite; :mod:`diffbench.simulate.kernels` does so lazily.
 """
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -169,14 +168,3 @@ def prefetch_stencil(typingctx, vol, i, row, plane):
         return context.get_dummy_value()
 
     return sig, codegen
-
-
-@nb.njit(cache=True)
-def stencil_sum(vol, i, n, tx, ty, tz):
-    """:func:`bspline_weights_f32` then :func:`bspline_stencil_f32` on a cubic grid of side ``n``
-    (test entry point)."""
-    t = np.zeros((3, LANES), dtype=np.float32)
-    t[0, 0], t[1, 0], t[2, 0] = tx, ty, tz
-    w = np.empty((12, LANES), dtype=np.float32)
-    bspline_weights_f32(t[0], t[1], t[2], np.int64(0), w, np.int64(0))
-    return bspline_stencil_f32(vol, np.uint64(i), np.uint64(2 * n), np.uint64(2 * n * n), w, np.int64(0))

@@ -1,9 +1,21 @@
 """The vectorised B-spline stencil sum against the same sum written with numpy."""
 
+import numba as nb
 import numpy as np
 from numpy.testing import assert_allclose
 
-from diffbench.simulate.vector_kernels import stencil_sum
+from diffbench.simulate.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32
+
+
+@nb.njit
+def stencil_sum(vol, i, n, tx, ty, tz):
+    """The kernel's two steps for one pixel on a cubic grid of side ``n``: its weights
+    (:func:`bspline_weights_f32`), then the stencil sum from flat float index ``i``."""
+    t = np.zeros((3, LANES), dtype=np.float32)
+    t[0, 0], t[1, 0], t[2, 0] = tx, ty, tz
+    w = np.empty((12, LANES), dtype=np.float32)
+    bspline_weights_f32(t[0], t[1], t[2], np.int64(0), w, np.int64(0))
+    return bspline_stencil_f32(vol, np.uint64(i), np.uint64(2 * n), np.uint64(2 * n * n), w, np.int64(0))
 
 
 def bspline_weights(t: float) -> np.ndarray:
@@ -49,10 +61,6 @@ def test_weights_pass_gives_each_of_eight_pixels_its_own_weights():
     """The weights pass evaluates eight pixels at once, one per lane, into columns r … r + 7 of the
     (12, CH) table: every column must hold β₃ of its own pixel's tx, ty, tz, and nothing outside
     those eight columns may be written."""
-    import numba as nb
-
-    from diffbench.simulate.vector_kernels import LANES, bspline_weights_f32
-
     @nb.njit
     def weights(tx, ty, tz, j, w, r):
         bspline_weights_f32(tx, ty, tz, j, w, r)
