@@ -256,7 +256,7 @@ def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
 
 @nb.njit(inline="always")
 def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
-                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, w):
+                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, spline_w):
     """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
     e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
     else its intensity straight into ``inten``.
@@ -264,8 +264,8 @@ def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry,
     B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
     the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
     first the weights (LANES pixels at a time), then the sums alone. Short loop bodies let the CPU
-    overlap more stencils. Pixels go in row order: strips of 4–16 columns, tiles and a Hilbert curve were
-    all within noise of it (GroEL 128×128).
+    overlap more stencils. Pixels go in row order: strips of 4–16 columns, tiles and a Hilbert
+    curve were all within noise of it (GroEL 128×128).
 
     Where neighbouring pixels are ≥ PREFETCH_MIN_STEP grid steps apart in the particle's volume
     (``q_step`` s / Δq; GroEL at 128×128: 0.57), most pixels' stencils need rows that are not in
@@ -282,7 +282,7 @@ def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry,
         for j0 in range(0, i1 - i0, CHUNK):
             j1 = min(i1 - i0, j0 + CHUNK)
             for j in range(j0, j1, LANES):  # the scratch arrays have LANES − 1 readable floats of padding
-                bspline_weights_f32(tx, ty, tz, np.int64(j), w, np.int64(j - j0))
+                bspline_weights_f32(tx, ty, tz, np.int64(j), spline_w, np.int64(j - j0))
             for j in range(j0, j1):
                 if prefetch and j + PREFETCH_AHEAD < i1 - i0:
                     prefetch_stencil(vol, np.uint64(off + 2 * np.int64(first_pt[j + PREFETCH_AHEAD])), row, plane)
@@ -290,7 +290,7 @@ def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry,
                 im32 = np.float32(0.0)
                 if ok[j]:
                     start = np.uint64(off + 2 * np.int64(first_pt[j]))  # unsigned: no wraparound code
-                    re32, im32 = bspline_stencil_f32(vol, start, row, plane, w, np.int64(j - j0))
+                    re32, im32 = bspline_stencil_f32(vol, start, row, plane, spline_w, np.int64(j - j0))
                 tx[j] = re32  # the amplitude replaces the coordinates it was computed from
                 ty[j] = im32
         _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, tx, ty, inten, acc_re, acc_im)
@@ -355,7 +355,8 @@ def render(
     """Render a batch of patterns.
 
     qvec (npix, 3) lab q (1/m) of the detector's pixels (row-major); q_step (1/m) the q
-    difference between neighbouring pixels near the beam centre (only decides whether to prefetch); factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
+    difference between neighbouring pixels near the beam centre (only decides whether to prefetch);
+    factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
     templates (n_comp, npix) additive expected-photon images (background, rings) and weights
     (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64;
     per particle: mat (3, 3) = s Rᵀ, amp (2,) complex multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
@@ -393,7 +394,7 @@ def render(
         tz[m_pix:] = 0.0
         first_pt = np.empty(m_pix, dtype=np.int32)
         ok = np.empty(m_pix, dtype=np.bool_)
-        w = np.empty((12, CHUNK), dtype=np.float32)  # B-spline weights of the stencil pass
+        spline_w = np.empty((12, CHUNK), dtype=np.float32)  # B-spline weights of the stencil pass
         lam_b = np.empty(m_pix)
         u_b = np.empty(m_pix)
         for k in range(p0, p1):
@@ -404,7 +405,7 @@ def render(
             _add_particle(qvec, qt, valid, q_step, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone,
                           pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
                           sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, inten, acc_re, acc_im,
-                          tx, ty, tz, first_pt, ok, w)
+                          tx, ty, tz, first_pt, ok, spline_w)
             if last and not lone:
                 for j in range(m_pix):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]
