@@ -99,7 +99,8 @@ def load_structure_cached(path: str | Path, assembly: str | None, sha256: str, u
     """:func:`load_structure`, kept as an ``.npz`` in the volume cache under the file's SHA-256 and
     the assembly, so that a run whose volume is cached does not parse the file again (GroEL 1SS8:
     54,128 atoms, ~0.2 s to walk in Python; ~5 ms to load)."""
-    from diffbench.simulate.volume import atomic_save, cache_dir, cache_key
+    from diffbench.io.atomic import atomic_write
+    from diffbench.simulate.volume import cache_dir, cache_key
 
     if not use_cache:
         return load_structure(path, assembly)
@@ -110,9 +111,9 @@ def load_structure_cached(path: str | Path, assembly: str | None, sha256: str, u
             return AtomModel(f["positions_m"], f["elements"], f["occupancy"], source=str(f["source"]),
                              n_chains=int(f["n_chains"]))
     model = load_structure(path, assembly)
-    atomic_save(target, lambda fh: np.savez(fh, positions_m=model.positions_m, elements=model.elements,
-                                            occupancy=model.occupancy, source=model.source,
-                                            n_chains=model.n_chains))
+    atomic_write(target, lambda fh: np.savez(fh, positions_m=model.positions_m, elements=model.elements,
+                                             occupancy=model.occupancy, source=model.source,
+                                             n_chains=model.n_chains))
     return model
 
 

@@ -33,11 +33,12 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from diffbench.io.atomic import atomic_write
 
 VOLUME_ALGORITHM_VERSION = 3
 
@@ -92,21 +93,6 @@ def cache_key(params: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def atomic_save(path: Path, write) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it to ``path``: readers
-    see the whole file or none (concurrent workers, interrupted runs)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=path.suffix + ".tmp", delete=False) as f:
-        try:
-            write(f)
-        except BaseException:
-            f.close()
-            os.unlink(f.name)
-            raise
-        tmp = f.name
-    os.replace(tmp, path)
-
-
 def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
     """Return the volume for ``params`` from the disk cache, or build it with ``build()`` and store it.
 
@@ -124,12 +110,10 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
         return ReciprocalVolume(data, meta["dq_m"], meta["fold"], meta["reference_size_m"], meta["meta"],
                                 meta.get("interpolation", "trilinear"))
     vol = build()
-    atomic_save(path, lambda f: np.save(f, vol.data))
+    atomic_write(path, lambda f: np.save(f, vol.data))
     meta = {"dq_m": vol.dq_m, "fold": vol.fold, "reference_size_m": vol.reference_size_m, "meta": vol.meta,
             "interpolation": vol.interpolation, "params": params}
-    tmpm = meta_path.with_suffix(".json.tmp")
-    tmpm.write_text(json.dumps(meta, default=str))
-    os.replace(tmpm, meta_path)
+    atomic_write(meta_path, lambda f: f.write(json.dumps(meta, default=str).encode()))
     return vol
 
 
