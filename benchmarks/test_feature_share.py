@@ -64,8 +64,10 @@ def data_folder(tmp_path_factory):
 
 @pytest.mark.parametrize("task_name,label,n_small,small_overrides", CASES, ids=[f"{t}/{m}" for t, m, *_ in CASES])
 def test_feature_share(benchmark, data_folder, task_name, label, n_small, small_overrides):
-    from diffbench.bench.runner import _fit, _open_any, _resolve_params, dataset_path, ensure_dataset, target_values
+    from diffbench.bench.runner import dataset_path, ensure_dataset, resolve_params, target_values
     from diffbench.bench.tasks import load_tasks
+    from diffbench.io.readers import open_any
+    from diffbench.methods.base import fit_method
     from diffbench.methods.frames import as_frames
     from diffbench.methods.registry import make_method
 
@@ -76,16 +78,16 @@ def test_feature_share(benchmark, data_folder, task_name, label, n_small, small_
         task = task.model_copy(update={"overrides": task.overrides + small_overrides})
     path = ensure_dataset(dataset_path(data_folder, task, n, seed), task, n, seed, log=lambda *a: None)
     name, params = next((m, p) for lab, m, p in task.method_specs() if lab == label)
-    with _open_any(path) as ds:
+    with open_any(path) as ds:
         y = target_values(ds, task.target)
         frames = as_frames(ds)
 
         def run():
-            est = make_method(name, **_resolve_params(params, y))
+            est = make_method(name, **resolve_params(params, y))
             prof = cProfile.Profile()
             t0 = time.perf_counter()
             prof.enable()
-            _fit(est, frames, y)
+            fit_method(est, frames, y)
             est.predict(frames)
             prof.disable()
             return time.perf_counter() - t0, pstats.Stats(prof)

@@ -39,7 +39,7 @@ def test_ipca_envelope_streamed(benchmark, groel_file):
 
     def run():
         t0 = time.perf_counter()
-        z = IPCAEllipticEnvelope(downsample=None).fit_transform(groel_file, progress=False)
+        z = IPCAEllipticEnvelope(downsample=None, progress=False).fit_transform(groel_file)
         return z, time.perf_counter() - t0
 
     z, dt = benchmark.pedantic(run, rounds=1)

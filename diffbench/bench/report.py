@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from pathlib import Path
 
 import numpy as np
+
+from diffbench.utils.atomic import atomic_write_text
 
 _PLOT = dict(width=430, height=330, toolbar_location="above", tools="pan,wheel_zoom,box_zoom,reset,save,hover")
 
@@ -212,7 +213,5 @@ def write_report(card: dict, out, descriptions: dict[str, str] | None = None) ->
 
     out = Path(out)
     text = file_html(build_report(card, descriptions), INLINE, title="diffbench benchmark report")
-    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_text(out, text)
     return out

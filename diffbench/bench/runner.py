@@ -7,15 +7,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from diffbench.bench import metrics as M
 from diffbench.bench.tasks import Task
+from diffbench.io.readers import kind_of_file, open_any
+from diffbench.methods.base import fit_method
 
 HIGHER_IS_BETTER = {"size_error_nm": False, "n_predicted": None}
 
@@ -30,12 +30,13 @@ def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | 
     """Simulate the dataset unless a complete file with the same recipe, seed and N exists."""
     if path.is_file():
         try:
-            with _open_any(path) as d:
+            kind = kind_of_file(path)
+            with kind.open(path) as d:
                 a = d.attrs
-                count = int(a.get("n_scans", a.get("n_datasets", len(d))))  # -n counts scans (ED), data sets (MX)
+                count = int(a.get(kind.count_attr, len(d)))  # what -n counted: patterns, scans, data sets
                 if a.get("recipe") == task.recipe and int(a.get("seed", -1)) == seed and count == n:
                     return path
-        except OSError:
+        except (OSError, ValueError):
             pass
     path.parent.mkdir(parents=True, exist_ok=True)
     log(f"  simulating {n} patterns of {task.recipe} (seed {seed}) -> {path}")
@@ -52,42 +53,19 @@ def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | 
     return path
 
 
-def _is_mx(path) -> bool:
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        kind = f.attrs.get("kind")
-    return (kind.decode() if isinstance(kind, bytes) else kind) == "mx-merged"
-
-
-@contextmanager
-def _open_any(path):
-    """A diffbench CXI dataset, or the :class:`MXCollection` of an mx-merged index."""
-    from diffbench.io.cxi import open_dataset
-
-    if _is_mx(path):
-        from diffbench.methods.mx_data import MXCollection
-
-        yield MXCollection(path)
-    else:
-        with open_dataset(path) as d:
-            yield d
-
-
 def dataset_digest(path: Path) -> str:
-    """SHA-256 of the file, of the shard hashes for a sharded index, or of an MX index and its MTZ files."""
-    from diffbench.io.cxi import open_dataset
+    """SHA-256 of the file, of the shard hashes for a sharded index, or of an index and the files
+    beside it that hold its data (the MTZ files of merged MX data)."""
     from diffbench.io.index import file_sha256
 
-    if _is_mx(path):
-        from diffbench.methods.mx_data import MXCollection
-
-        files = [Path(path)] + MXCollection(path).files
+    with open_any(path) as d:
+        manifest = getattr(d, "manifest", None)
+        if manifest is not None:
+            return hashlib.sha256("".join(e["sha256"] for e in manifest["shards"]).encode()).hexdigest()
+        side = getattr(d, "side_files", [])
+    if side:
+        files = [Path(path)] + list(side)
         return hashlib.sha256("".join(file_sha256(p) for p in files).encode()).hexdigest()
-
-    with open_dataset(path, verify="none") as d:
-        if d.manifest is not None:
-            return hashlib.sha256("".join(e["sha256"] for e in d.manifest["shards"]).encode()).hexdigest()
     return file_sha256(path)
 
 
@@ -143,10 +121,6 @@ def is_binary(y: np.ndarray) -> bool:
     if y.dtype == bool:
         return True
     return y.dtype.kind in "iu" and set(np.unique(y).tolist()) <= {0, 1}
-
-
-def _fit(est, frames, y):
-    return est.fit(frames, y) if getattr(est, "supervised", False) else est.fit(frames)
 
 
 def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> dict:
@@ -208,7 +182,7 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> 
 
 def _timed_fit_predict(est, train, y_train, test):
     t0 = time.perf_counter()
-    _fit(est, train, y_train)
+    fit_method(est, train, y_train)
     t1 = time.perf_counter()
     pred = np.asarray(est.predict(test))
     return pred, t1 - t0, time.perf_counter() - t1
@@ -289,7 +263,7 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
         raise TypeError(f"unknown split {sp!r}")
     est = est_factory()
     t0 = time.perf_counter()
-    _fit(est, frames.take(train), y[train])
+    fit_method(est, frames.take(train), y[train])
     fit_s = time.perf_counter() - t0
     out = []
     for name, idx in tests.items():
@@ -325,7 +299,9 @@ def score_ranges(est, data, field: str, metrics: list[str]) -> list[tuple[str, d
     return [("per range", out)]
 
 
-def _resolve_params(params: dict, y: np.ndarray) -> dict:
+def resolve_params(params: dict, y: np.ndarray) -> dict:
+    """A method's parameters with ``"true-fraction"`` replaced by the outlier fraction of ``y``
+    (for the envelope's contamination: an oracle setting, labelled as such in the tasks)."""
     out = {}
     for k, v in params.items():
         if v == "true-fraction":
@@ -368,13 +344,14 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
         seed_results = []
         path = ensure_dataset(dataset_path(folder, task, n, seed), task, n, seed, shard_size, log, config)
         digest = dataset_digest(path)
-        with _open_any(path) as ds:
+        kind = kind_of_file(path)
+        with kind.open(path) as ds:
             ranges = task.target.startswith("ranges.")
             y = None if ranges else target_values(ds, task.target)
             select = np.asarray(ds.truth[task.select], bool) if task.select else None
-            frames = ds if hasattr(ds, "ranges") else as_frames(ds)
+            frames = as_frames(ds) if kind.frames else ds
             for label, mname, params in method_plan(task, methods):
-                resolved = _resolve_params(params, y) if y is not None else params
+                resolved = resolve_params(params, y) if y is not None else params
                 factory = lambda: make_method(mname, **resolved)  # noqa: E731
                 results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics) if ranges
                            else evaluate(factory, frames, y, task, ds.truth, seed, select))
@@ -446,7 +423,3 @@ def compare(current: list[dict], baseline: list[dict], tolerance: float | None =
         if (better and delta < -tol) or (not better and delta > tol):
             problems.append(f"{label}: {old:.4f} -> {new:.4f} ({delta:+.4f}, tolerance {tol})")
     return problems
-
-
-def eprint(*a):
-    print(*a, file=sys.stderr)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from diffbench._version import __version__
+from diffbench.utils.atomic import atomic_write_text
 
 
 def make_scorecard(results: list[dict], rows: list[dict], tier: str) -> dict:
@@ -17,11 +18,6 @@ def make_scorecard(results: list[dict], rows: list[dict], tier: str) -> dict:
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
             "results": results, "runs": rows}
 
-
-def _atomic_write(path: Path, text: str):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _fmt(v) -> str:
@@ -47,8 +43,8 @@ def write_scorecard(card: dict, folder) -> dict[str, Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "scorecard.json", "markdown": folder / "scorecard.md"}
-    _atomic_write(paths["json"], json.dumps(card, indent=1, default=float))
-    _atomic_write(paths["markdown"], markdown(card))
+    atomic_write_text(paths["json"], json.dumps(card, indent=1, default=float))
+    atomic_write_text(paths["markdown"], markdown(card))
     return paths
 
 

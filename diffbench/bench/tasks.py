@@ -44,7 +44,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from diffbench.simulate.catalogue import RecipeError, load_catalogue
 from diffbench.simulate.config import format_validation_error
 
-TIERS = ("quick", "paper")
 METRICS = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "roc_auc", "n_predicted",
            "size_error_nm", "psd_contrast", "iou",
            # multi-class (sklearn's support-weighted averages) and clustering scores

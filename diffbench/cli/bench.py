@@ -35,7 +35,11 @@ def main(args):
     from pathlib import Path
 
     from diffbench.bench.runner import aggregate, compare, run_task
-    from diffbench.bench.scorecard import load_scorecard, make_scorecard, write_scorecard
+    from diffbench.bench.scorecard import (
+        load_scorecard,
+        make_scorecard,
+        write_scorecard,
+    )
     from diffbench.bench.tasks import load_tasks
 
     tasks = load_tasks(args.config)

@@ -13,12 +13,13 @@ def add_args(p):
 
 
 def main(args):
-    from diffbench.simulate.catalogue import KIND_UNITS, load_catalogue, raw_kind
+    from diffbench import kinds
+    from diffbench.simulate.catalogue import load_catalogue
 
     cat = load_catalogue(args.config)
     width = max(len(n) for n in cat["recipes"])
     for name in sorted(cat["recipes"]):
         r = cat["recipes"][name]
-        kind = raw_kind(r)
-        print(f"{name:<{width}}  [{kind}; -n counts {KIND_UNITS.get(kind, 'patterns')}]  {r.get('description', '')}")
+        kind = kinds.of_recipe(r)
+        print(f"{name:<{width}}  [{kind.name}; -n counts {kind.unit}]  {r.get('description', '')}")
     return 0

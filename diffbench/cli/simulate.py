@@ -22,47 +22,47 @@ from __future__ import annotations
 def add_args(p):
     p.add_argument("recipe", help="recipe name (see `diffbench list`)")
     p.add_argument("-n", type=int, required=True,
-                   help="how many: patterns (SPI, droplet recipes), scans (ed-scan) or data sets (mx-merged); > 0")
+                   help="how many, in the recipe's unit (`diffbench list`: patterns, scans, data sets, frames); > 0")
     p.add_argument("-o", "--output", required=True, help="output CXI file (written atomically)")
     p.add_argument("--seed", type=int, default=0, help="dataset seed (default 0)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one recipe value, e.g. beam.pulse_energy_j=2e-3 (repeatable)")
     p.add_argument("--config", help="YAML catalogue holding the recipe (default: datasets.yaml)")
-    p.add_argument("--workers", type=int, default=1, help="processes on this machine (default 1)")
+    p.add_argument("--workers", type=int, default=1, help="processes on this machine (default 1; kinds that run in parallel only)")
     p.add_argument("--shard-size", type=int, help="patterns per shard file; OUT becomes an index of the shards")
     p.add_argument("--scheduler", help="run the shards on Dask distributed: tcp://host:port, or local:K "
                                         "for a LocalCluster of K processes (needs --shard-size)")
     p.add_argument("--no-noise", action="store_true", help="store expected photons as float32, no Poisson noise")
-    p.add_argument("--compression", default="bitshuffle-lz4", choices=["bitshuffle-lz4", "gzip", "none"])
+    p.add_argument("--compression", choices=["bitshuffle-lz4", "gzip", "none"],
+                   help="frame compression (default bitshuffle-lz4; kinds that write frames only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def main(args):
     import time
 
-    from diffbench.simulate.catalogue import KIND_UNITS, recipe_kind
-    from diffbench.simulate.run import simulate_to_file
+    from diffbench.simulate.catalogue import recipe_kind
+    from diffbench.simulate.driver import simulate_to_file
 
     if args.scheduler and args.shard_size is None:
         raise ValueError("--scheduler needs --shard-size (Dask runs write one shard per task)")
-    kind = recipe_kind(args.recipe, args.config)
+    noise = False if args.no_noise else None
+    progress = False if args.quiet else None
     if args.shard_size is not None:
-        if kind != "spi":
-            raise ValueError(f"--shard-size: sharded runs are for SPI recipes; {args.recipe} is of kind {kind!r}")
         from diffbench.simulate.shards import print_summary, simulate_sharded
 
         summary = simulate_sharded(args.recipe, args.n, args.output, args.shard_size, seed=args.seed,
                                    overrides=args.set, config=args.config, workers=args.workers,
-                                   scheduler=args.scheduler, noise=False if args.no_noise else None,
-                                   compression=args.compression, progress=False if args.quiet else None)
+                                   scheduler=args.scheduler, noise=noise, compression=args.compression,
+                                   progress=progress)
         print_summary(summary)
         return 0
     t0 = time.perf_counter()
     out = simulate_to_file(args.recipe, args.n, args.output, seed=args.seed, overrides=args.set,
-                           config=args.config, workers=args.workers, noise=False if args.no_noise else None,
-                           compression=args.compression, progress=False if args.quiet else None)
+                           config=args.config, workers=args.workers, noise=noise,
+                           compression=args.compression, progress=progress)
     dt = time.perf_counter() - t0
-    print(f"wrote {args.n} {KIND_UNITS.get(kind, 'patterns')} of {args.recipe} (seed {args.seed}) to {out} in {dt:.1f} s "
+    unit = recipe_kind(args.recipe, args.config).unit
+    print(f"wrote {args.n} {unit} of {args.recipe} (seed {args.seed}) to {out} in {dt:.1f} s "
           f"({args.n / dt:.3g} per s)")
     return 0
-

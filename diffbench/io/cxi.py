@@ -1,4 +1,4 @@
-"""CXI 1.6 files with diffbench's ground truth (ecosystem.md §a).
+"""CXI 1.6 files with diffbench's ground truth (CXI 1.6: Maia, Nature Methods 9, 854, 2012; cxidb.org).
 
 Layout::
 
@@ -20,8 +20,6 @@ same directory and renamed only when complete.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import h5py
@@ -29,6 +27,7 @@ import hdf5plugin  # noqa: F401  (registers the bitshuffle/LZ4 filters for readi
 import numpy as np
 
 from diffbench._version import __version__
+from diffbench.utils.atomic import publish, temp_beside  # noqa: F401  (publish: old import path)
 
 COMPRESSIONS = ("bitshuffle-lz4", "gzip", "none")
 DET = "/entry_1/instrument_1/detector_1"
@@ -61,9 +60,7 @@ class CXIWriter:
         kw = compression_kwargs(compression)
         self.compression = compression
         directory = self.path.parent if str(self.path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix="." + self.path.name + ".", suffix=".tmp", dir=directory)
-        os.close(fd)
-        self.tmp = Path(tmp)
+        self.tmp = temp_beside(directory / self.path.name)
         self.f = h5py.File(self.tmp, "w")
         f = self.f
         f.create_dataset("cxi_version", data=160)
@@ -119,40 +116,49 @@ class CXIWriter:
             mask, chunk = src_dataset.id.read_direct_chunk((i, 0, 0))
             self.data.id.write_direct_chunk((start + i, 0, 0), chunk, mask)
 
-    def write_truth(self, patterns: np.ndarray, particles: np.ndarray):
-        _write_table(self.f[TRUTH], patterns)
-        _write_table(self.f[PARTICLES], particles)
+    def write_truth(self, patterns: np.ndarray, particles: np.ndarray | None = None):
+        """Per-pattern truth (a structured array of length N) and, where the kind has them,
+        per-particle truth (one row per particle, crystal, ...), written under ``truth/particles``."""
+        write_table(self.f[TRUTH], patterns)
+        if particles is not None:
+            write_table(self.f[PARTICLES], particles)
+
+    @property
+    def truth_group(self) -> h5py.Group:
+        """The truth group, for a kind's own additions (e.g. the maps of an ED scan)."""
+        return self.f[TRUTH]
+
+    def source_group(self) -> h5py.Group:
+        """The CXI source group (created if absent), for a kind's own beam records."""
+        return self.f.require_group(SRC)
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        # the file is published only when the body and the close both succeeded: a close that
+        # fails (a full disk) must not replace a good file by a truncated one
         try:
             self.f.close()
-        finally:
-            if exc_type is None:
-                publish(self.tmp, self.path)
-            else:
-                self.tmp.unlink(missing_ok=True)
+        except BaseException:
+            self.tmp.unlink(missing_ok=True)
+            raise
+        if exc_type is None:
+            publish(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
         return False
 
 
-def publish(tmp, path):
-    """Rename a finished temporary file into place with the permissions of a normal new file
-    (mkstemp creates them private, 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    os.replace(tmp, path)
-
-
-def _write_table(group, table: np.ndarray):
+def write_table(group, table: np.ndarray):
+    """Write each field of the structured array ``table`` as a dataset of ``group``."""
     for name in table.dtype.names:
         col = np.ascontiguousarray(table[name])
         group.create_dataset(name, data=col, compression="gzip" if col.size > 1024 else None)
 
 
-def _read_table(group) -> dict[str, np.ndarray]:
+def read_table(group) -> dict[str, np.ndarray]:
+    """The datasets of ``group`` as a dict of arrays (byte strings decoded to str)."""
     out = {}
     for name, ds in group.items():
         if isinstance(ds, h5py.Dataset):
@@ -185,8 +191,8 @@ class Dataset:
                 f.close()
                 raise
         self.patterns = f["/entry_1/data_1/data"]
-        self.truth = _read_table(f[TRUTH])
-        self.particles = _read_table(f[PARTICLES])
+        self.truth = read_table(f[TRUTH])
+        self.particles = read_table(f[PARTICLES])
         self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f[TRUTH].attrs.items()}
         det = f[DET]
         self.mask = det["mask"][()] if "mask" in det else None

@@ -1,4 +1,4 @@
-"""Dragonfly's sparse-photon EMC format (ecosystem.md §b), for reconstructing diffbench data.
+"""Dragonfly's sparse-photon EMC format (Ayyer et al. 2016, J. Appl. Cryst. 49, 1320), for reconstructing diffbench data.
 
 ``photons.emc`` (little-endian int32): a 1024-byte header [num_data, num_pix, 0...], then
 ones[num_data], multi[num_data], place_ones, place_multi, count_multi. Pixel indices are into the
@@ -9,11 +9,12 @@ the matching [parameters].
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import h5py
 import numpy as np
+
+from diffbench.utils.atomic import atomic_path
 
 HEADER_BYTES = 1024
 
@@ -40,13 +41,11 @@ def write_emc(path, frames_iter, num_pix: int) -> int:
             n += 1
     header = np.zeros(HEADER_BYTES // 4, dtype="<i4")
     header[0], header[1] = n, num_pix
-    tmp = path.with_name("." + path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         for arr in [header, np.array(ones, "<i4"), np.array(multi, "<i4")] + [
             np.concatenate(x) if x else np.zeros(0, "<i4") for x in (place_ones, place_multi, count_multi)
         ]:
             f.write(np.ascontiguousarray(arr, dtype="<i4").tobytes())
-    os.replace(tmp, path)
     return n
 
 
@@ -83,14 +82,12 @@ def write_detector(path, detector, beam):
     qvox = q * ewald_rad * beam.wavelength_m / (2 * np.pi)
     corr = (detector.solid_angle_sr() * polarisation_factor(detector, beam)).ravel()
     mask = np.where(detector.valid().ravel(), 0, 2).astype(np.uint8)
-    tmp = Path(path).with_name("." + Path(path).name + ".tmp")
-    with h5py.File(tmp, "w") as f:
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         f["qx"], f["qy"], f["qz"] = qvox[:, 0], qvox[:, 1], qvox[:, 2]
         f["corr"] = corr
         f["mask"] = mask
         f["detd"] = detd
         f["ewald_rad"] = ewald_rad
-    os.replace(tmp, path)
 
 
 def export_emc(cxi_path, outdir) -> list[Path]:

@@ -18,15 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import h5py
 import hdf5plugin  # noqa: F401
 import numpy as np
 
-from diffbench.io.cxi import DET, PARTICLES, SRC, TRUTH, publish
+from diffbench.io.cxi import DET, PARTICLES, SRC, TRUTH
 from diffbench.io.rows import read_rows
+from diffbench.utils.atomic import atomic_path
 
 MANIFEST_ATTR = "diffbench_shard_manifest"
 
@@ -76,9 +76,7 @@ def write_index(index_path, folder, manifest: dict):
     rel = os.path.relpath(folder, index_path.parent)
     files = [f"{rel}/{e['file']}" for e in shards]
     n = shards[-1]["stop"] if shards else 0
-    fd, tmp = tempfile.mkstemp(prefix="." + index_path.name + ".", suffix=".tmp", dir=index_path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(index_path) as tmp:
         with h5py.File(tmp, "w") as f, h5py.File(Path(folder) / shards[0]["file"], "r") as first:
             for name in ("cxi_version", "number_of_entries"):
                 first.copy(first[name], f, name)
@@ -114,10 +112,6 @@ def write_index(index_path, folder, manifest: dict):
                     truth.attrs[k] = v
             truth.attrs["n_patterns"] = n
             f.attrs[MANIFEST_ATTR] = json.dumps(dict(manifest, shards=shards, folder=rel))
-        publish(tmp, index_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_manifest(f: h5py.File) -> dict | None:

@@ -7,7 +7,7 @@
   frame placed on a 1032×1032 canvas, 516 bins; here bins run to the half-diagonal of the frame,
   pixels off the frame or masked are left out).
 - :class:`RIASVM`: RBF support-vector machine on the standardised log-RIA, C and γ from a
-  RandomizedSearchCV (paper 002 used sklearn/libsvm with RBF; quick config of methods.md §5:
+  RandomizedSearchCV (paper 002 used sklearn/libsvm with RBF; the quick configuration:
   n_iter 10, cv 3, C ∈ logU(1e-2, 1e3), γ ∈ logU(1e-4, 1)).
 - :class:`RIANet`: a fully connected network with one hidden layer of 30 units (the paper's
   MATLAB ``patternnet(30)``, cross-entropy, conjugate-gradient training); here tanh units, softmax
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffbench.methods.base import Method, MethodTags
 from diffbench.methods.frames import as_frames
 
 
@@ -150,10 +151,11 @@ class RadialIntensityAverage:
         return self.fit(X).transform(X)
 
 
-class _RIAClassifier:
+class _RIAClassifier(Method):
     """Shared plumbing: RIA features → a scikit-learn classifier fitted on labelled frames."""
 
-    supervised = True
+    def __diffbench_tags__(self) -> MethodTags:
+        return MethodTags(requires_y=True, output="multiclass")
 
     def _ria(self):
         return RadialIntensityAverage(self.n_bins, refine_centre=self.refine_centre, normalise=self.normalise,

@@ -1,5 +1,5 @@
 """2-D EM classification of diffraction frames with in-plane rotations (Dragonfly's ``recon_type = 2d``
-EMC, used by paper 000 for "EM selection" and by paper 001 for class averages; methods.md §2.1).
+EMC, used by paper 000 for "EM selection" and by paper 001 for class averages; Ayyer et al. 2016, J. Appl. Cryst. 49, 1320).
 
 Hidden states r = (class m, in-plane angle θ_a). Frames are photon counts K_dt on cells t: square
 blocks of ``bin_px`` × ``bin_px`` detector pixels aligned on the beam centre (summed counts stay
@@ -22,7 +22,7 @@ One iteration:
 Classes start from randomly chosen frames (each merged at angle 0, half mixed with the rotational
 average of all frames), so a fixed ``random_state`` gives the same classes. Everything is dense
 numpy on ``(frames × cells)`` counts, processed in chunks of frames: the quick configuration of
-methods.md §2.1 (2,000 frames of 33×33 cells, 20 classes × 24 angles, 20 iterations) fits in seconds.
+the quick configuration (2,000 frames of 33×33 cells, 20 classes × 24 angles, 20 iterations) fits in seconds.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ import math
 
 import numpy as np
 
+from diffbench.methods.base import Method, MethodTags
 from diffbench.methods.features import pixel_rows, polar_resample, ring_radius_px
 from diffbench.methods.frames import as_frames
+from diffbench.utils.progress import progress_bar
 
 _TINY = 1e-300  # Dragonfly clamps model values <= 0 to DBL_MIN before the log
 
@@ -93,11 +95,11 @@ def empirical_beta(photons: np.ndarray) -> np.ndarray:
     return np.exp(-6.5 * (np.maximum(np.asarray(photons, float), 1.0) * 1e-5) ** 0.15)
 
 
-class EM2DClassification:
+class EM2DClassification(Method):
     """2-D EM classification into ``n_classes`` class averages with in-plane rotations (module docstring).
 
     n_classes, n_angles : classes and in-plane angles (angles uniform in [0, 2π/k), k = 2 with ``friedel``).
-    n_iter : EM iterations (paper 000: 10; methods.md quick config: 20).
+    n_iter : EM iterations (paper 000: 10; quick configuration: 20).
     grid_radius : class-grid radius in cells (grid side 2·radius + 3, cells up to ``radius`` used).
     bin_px : pixels per cell side; None: the smallest that brings the frames' largest ring to
         ``grid_radius`` cells.
@@ -118,7 +120,7 @@ class EM2DClassification:
     def __init__(self, n_classes: int = 20, n_angles: int = 24, n_iter: int = 20, grid_radius: int = 16,
                  bin_px: int | None = None, r_min_px: float = 0.0, r_max_px: float | None = None,
                  friedel: bool = True, beta: float | None = None, beta_jump: float = 2.0, beta_period: int = 10,
-                 chunk_size: int = 4096, random_state: int | None = 0):
+                 chunk_size: int = 4096, progress: bool | None = None, random_state: int | None = 0):
         self.n_classes = n_classes
         self.n_angles = n_angles
         self.n_iter = n_iter
@@ -131,7 +133,12 @@ class EM2DClassification:
         self.beta_jump = beta_jump
         self.beta_period = beta_period
         self.chunk_size = chunk_size
+        self.progress = progress
         self.random_state = random_state
+
+    def __diffbench_tags__(self) -> MethodTags:
+        return MethodTags(output='cluster')
+
 
     # ---- geometry and data -------------------------------------------------------------------
     def _check(self):
@@ -219,8 +226,14 @@ class EM2DClassification:
         framed = np.where(f_w > 0, np.divide(f_num, f_w, out=np.zeros_like(f_num), where=f_w > 0), iso)
         return 0.5 * iso + 0.5 * framed
 
-    def fit(self, X, y=None, progress=None):
-        """Run ``n_iter`` EM iterations on the frames (``progress``: a callable(iteration, n_iter))."""
+    def fit(self, X, y=None):
+        """Run ``n_iter`` EM iterations on the frames (a progress bar over iterations when
+        ``progress`` is true, or None and stderr is a terminal)."""
+        with progress_bar(self.n_iter, "em2d", self.progress) as bar:
+            task = bar.add_task("em2d: EM iterations", total=self.n_iter) if bar else None
+            return self._fit(X, (lambda: bar.advance(task)) if bar else None)
+
+    def _fit(self, X, advance):
         self._check()
         frames = as_frames(X)
         cells, uv, n_pix, bin_px = self._geometry(frames)
@@ -260,8 +273,8 @@ class EM2DClassification:
             g_num, g_w = self._merge(num, den)
             models = np.where(g_w > 0, np.divide(g_num, g_w, out=np.zeros_like(g_num), where=g_w > 0), models)
             self.log_likelihood_.append(loglik / n)
-            if progress is not None:
-                progress(it, self.n_iter)
+            if advance is not None:
+                advance()
         reach = np.asarray(self.slicer_.T @ np.ones(self.slicer_.shape[0])).reshape(self.grid_size_, self.grid_size_)
         self.coverage_ = (reach + reach[::-1, ::-1] if self.friedel else reach) > 0  # grid points any cell reads
         self.models_ = models.reshape(self.n_classes, self.grid_size_, self.grid_size_)
@@ -333,7 +346,7 @@ def symmetry_scores(models: np.ndarray, order: int = 6, r_min: float = 2.0, r_ma
     return np.divide(ratio.sum(axis=-1), n, out=np.zeros(len(models)), where=n > 0)
 
 
-class EMSelection:
+class EMSelection(Method):
     """Paper 000's "EM selection": 2-D EM classification into ``n_classes`` classes, then keep the
     frames of the target-like classes (``predict`` 1 = kept).
 
@@ -361,10 +374,9 @@ class EMSelection:
         self.oracle_fraction = oracle_fraction
         self.random_state = random_state
 
-    @property
-    def supervised(self) -> bool:
-        """Only the oracle reads truth (the bench passes ``y`` to supervised methods)."""
-        return self.select == "oracle"
+    def __diffbench_tags__(self) -> MethodTags:
+        # only the oracle reads truth (the bench passes y to methods that require it)
+        return MethodTags(requires_y=self.select == "oracle")
 
     def fit(self, X, y=None):
         if self.select not in ("symmetry", "oracle"):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 #: dtypes the binning kernels sum as stored; anything else (bool, float16, …) is cast to float64 first
 KERNEL_DTYPES = tuple(np.dtype(t) for t in ("u1", "u2", "u4", "i1", "i2", "i4", "i8", "f4", "f8"))
 

@@ -1,5 +1,5 @@
 """Statistical ice-ring detectors on merged MX data: the baselines of paper 003 (Nolte et al. 2022),
-written from their published descriptions (methods.md §6), not from their code.
+written from their published descriptions (paper 003 and the programs' documentation), not from their code.
 
 - :class:`IcefinderScore` — AUSPEX Icefinder (Thorn et al. 2017): in bins of 0.001 Å⁻¹ in 1/d,
   the standardised mean m/s of I; its expectation from a Gaussian-weighted (σ = 2.5 bins) average
@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffbench.methods.mx_data import as_mx
+from diffbench.io.mx import as_mx
+from diffbench.methods.base import Method, MethodTags
 from diffbench.simulate.ice import AUSPEX_RANGES_INV_D2_A2
 
 RANGES = np.asarray(AUSPEX_RANGES_INV_D2_A2)  # (25, 2) 1/d² in Å⁻²
@@ -67,10 +68,11 @@ def _range_flags(flag_inv_d2: np.ndarray, d_min_inv_d2: float) -> np.ndarray:
     return out
 
 
-class _RuleDetector:
-    """Shared API of the rule-based detectors."""
+class _RuleDetector(Method):
+    """Shared API of the rule-based detectors: they read merged reflection lists, not frames."""
 
-    input_kind = "mx-merged"  # reads merged reflection lists, not frames
+    def __diffbench_tags__(self) -> MethodTags:
+        return MethodTags(input="merged-reflections", per_range=True)
 
     def fit(self, X, y=None):
         self.n_fitted_ = len(as_mx(X))

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffbench.methods.base import Method
 from diffbench.methods.features import fourier_downsample
 from diffbench.methods.frames import as_frames
 from diffbench.methods.streaming_pca import StreamingPCA
+from diffbench.utils.progress import progress_bar
 
 
-class IPCAEllipticEnvelope:
+class IPCAEllipticEnvelope(Method):
     """Parameters
     ----------
     n_components : latent dimensions (paper: 3).
@@ -30,33 +32,30 @@ class IPCAEllipticEnvelope:
     contamination : expected outlier fraction for the envelope (paper: sklearn's default 0.1;
         the benchmark also runs the true fraction).
     random_state : seed of the envelope's MinCovDet (paper: 13).
+    progress : a progress bar over both passes of ``fit`` (None: when stderr is a terminal).
     """
 
     def __init__(self, n_components: int = 3, downsample=(128, 128), batch_size: int = 100,
-                 contamination: float = 0.1, random_state: int | None = 13):
+                 contamination: float = 0.1, random_state: int | None = 13, progress: bool | None = None):
         self.n_components = n_components
         self.downsample = downsample
         self.batch_size = batch_size
         self.contamination = contamination
         self.random_state = random_state
+        self.progress = progress
 
     def _features(self, block: np.ndarray) -> np.ndarray:
         if self.downsample is not None and block.ndim == 3 and block.shape[1:] != tuple(self.downsample):
             block = fourier_downsample(block, self.downsample)
         return block.reshape(len(block), -1)
 
-    def fit(self, X, y=None, progress: bool | None = None):
-        self.fit_transform(X, progress=progress)
+    def fit(self, X, y=None):
+        self.fit_transform(X)
         return self
 
-    def fit_transform(self, X, y=None, progress: bool | None = None) -> np.ndarray:
-        """Fit, and return the latent coordinates of X (two passes over X: fit, then project).
-
-        progress : show a progress bar over both passes (default: when stderr is a terminal).
-        """
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit, and return the latent coordinates of X (two passes over X: fit, then project)."""
         from sklearn.covariance import EllipticEnvelope
-
-        from diffbench.simulate.run import progress_bar
 
         if not 0 < self.contamination <= 0.5:
             raise ValueError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
@@ -65,7 +64,7 @@ class IPCAEllipticEnvelope:
         if len(frames) <= k:
             raise ValueError(f"need more than n_components={k} frames to fit, got {len(frames)}")
         self.ipca_ = StreamingPCA(n_components=k)
-        with progress_bar(2 * len(frames), "ipca-envelope", progress) as bar:
+        with progress_bar(2 * len(frames), "ipca-envelope", self.progress) as bar:
             task = bar.add_task("ipca-envelope: fit, then project", total=2 * len(frames)) if bar else None
             held = None  # one batch held back so that a short final batch is merged, never dropped
             for _, block in frames.batches(self.batch_size):

@@ -2,7 +2,7 @@
 
 Paper 002 correlates every frame of a 40×40 scan with every other (a 1600×1600 matrix; one row
 reshaped to 40×40 shows where the sample looks like that scan point). The paper uses the map
-descriptively; to score it against the truth map (methods.md §5) the matrix is clustered here:
+descriptively; to score it against the truth map the matrix is clustered here:
 spectral clustering with the affinity (1 + PCC) / 2, on features that are either the log-RIA about
 refined beam centres (default: insensitive to beam drift) or the raw frames.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffbench.methods.base import Method, MethodTags
 from diffbench.methods.ed_ria import RadialIntensityAverage
 from diffbench.methods.frames import as_frames
 
@@ -30,7 +31,7 @@ def _fingerprint(feats: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(feats).tobytes()).hexdigest()
 
 
-class PCCClustering:
+class PCCClustering(Method):
     """Cluster the frames of one scan by their PCC matrix.
 
     n_clusters : number of clusters (the truth map has up to 5 labels).
@@ -45,6 +46,9 @@ class PCCClustering:
         self.n_clusters = n_clusters
         self.features = features
         self.random_state = random_state
+
+    def __diffbench_tags__(self) -> MethodTags:
+        return MethodTags(output='cluster')
 
     def _features(self, X) -> np.ndarray:
         if self.features == "ria":

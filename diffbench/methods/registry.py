@@ -1,10 +1,13 @@
 """Methods by the names users type: built-ins, ``module:Class`` import paths, and the
 ``diffbench.methods`` entry-point group of installed packages.
 
-A method is a scikit-learn-style estimator: hyper-parameters only in ``__init__`` (including
-``random_state``), ``fit(X, y=None)`` returns self, fitted attributes end in ``_``; classifiers
-answer ``predict`` (1 = target class, e.g. single hit) and ``predict_proba`` or ``score_samples``,
-latent methods ``transform``. ``X`` is anything :func:`diffbench.methods.frames.as_frames` accepts.
+A method is a scikit-learn estimator (:class:`diffbench.methods.base.Method`): hyper-parameters
+only in ``__init__`` (including ``random_state``), ``fit(X, y=None)`` returns self, fitted
+attributes end in ``_``; classifiers answer ``predict`` (1 = target class, e.g. single hit) and
+``predict_proba`` or ``score_samples``, latent methods ``transform``; its roles (does it need the
+truth, what does it read) are its tags (:func:`diffbench.methods.base.method_tags`). ``X`` is
+anything :func:`diffbench.methods.frames.as_frames` accepts, or merged MX data for the methods
+whose tags say so.
 """
 
 from __future__ import annotations
@@ -25,18 +28,6 @@ _BUILTIN = {
     "xtriage-ice": "diffbench.methods.ice_baselines:XtriageIceRings",
     "ctruncate-ice": "diffbench.methods.ice_baselines:CtruncateIceRings",
 }
-_REGISTERED: dict[str, type] = {}
-
-
-def register(name: str):
-    """Class decorator adding a method under ``name`` (for code that is imported anyway)."""
-    def deco(cls):
-        _REGISTERED[name] = cls
-        cls.method_name = name
-        return cls
-    return deco
-
-
 def _entry_points() -> dict:
     from importlib.metadata import entry_points
 
@@ -44,8 +35,8 @@ def _entry_points() -> dict:
 
 
 def available() -> list[str]:
-    """Every method name: built-ins, registered and entry points."""
-    return sorted(set(_BUILTIN) | set(_REGISTERED) | set(_entry_points()))
+    """Every method name: built-ins and the entry points of installed packages."""
+    return sorted(set(_BUILTIN) | set(_entry_points()))
 
 
 def _import(path: str):
@@ -60,8 +51,6 @@ def _import(path: str):
 
 def get_method(name: str) -> type:
     """The estimator class for a registered name or a ``module:Class`` path."""
-    if name in _REGISTERED:
-        return _REGISTERED[name]
     if name in _BUILTIN:
         return _import(_BUILTIN[name])
     eps = _entry_points()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffbench.methods.base import Method, MethodTags
 from diffbench.methods.features import RadialBinning, ring_radius_px
 from diffbench.methods.frames import as_frames
 
@@ -26,7 +27,7 @@ def sphere_psd(q_m: np.ndarray, diameter_m) -> np.ndarray:
     return f * f
 
 
-class SphereSizeFit:
+class SphereSizeFit(Method):
     """Diameter of each frame's particle as the best-fitting homogeneous sphere.
 
     d_min_m, d_max_m, step_m : the diameter grid (paper: 30–300 nm; step 0.5 nm).
@@ -41,6 +42,9 @@ class SphereSizeFit:
         self.step_m = step_m
         self.q_min_m = q_min_m
         self.batch_size = batch_size
+
+    def __diffbench_tags__(self) -> MethodTags:
+        return MethodTags(output='value')
 
     def fit(self, X, y=None):
         """Learns nothing from the frames: checks the parameters and the geometry."""
@@ -91,7 +95,7 @@ class SphereSizeFit:
         return d[k] + np.clip(shift, -1, 1) * self.step_m
 
 
-class SizeFilter:
+class SizeFilter(Method):
     """Keep frames whose sphere-fit diameter lies in [keep_min_m, keep_max_m] (paper 000: 55–84 nm
     for PR772). ``predict`` gives 1 = kept; ``score_samples`` minus the distance (m) to the window."""
 

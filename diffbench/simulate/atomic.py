@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 #: bump when :func:`load_structure` would read the same file differently (invalidates cached models)
 STRUCTURE_READER_VERSION = 1
 
@@ -99,8 +98,8 @@ def load_structure_cached(path: str | Path, assembly: str | None, sha256: str, u
     """:func:`load_structure`, kept as an ``.npz`` in the volume cache under the file's SHA-256 and
     the assembly, so that a run whose volume is cached does not parse the file again (GroEL 1SS8:
     54,128 atoms, ~0.2 s to walk in Python; ~5 ms to load)."""
-    from diffbench.io.atomic import atomic_write
     from diffbench.simulate.volume import cache_dir, cache_key
+    from diffbench.utils.atomic import atomic_write
 
     if not use_cache:
         return load_structure(path, assembly)
@@ -192,11 +191,8 @@ def atomic_volume(model: AtomModel, q_max_m: float, dq_m: float, photon_energy_e
     """
     import finufft
 
-    from diffbench.simulate.volume import ReciprocalVolume
-
     from diffbench.simulate.atomic_kernels import add_radial_product
-
-    from diffbench.simulate.volume import check_interpolation
+    from diffbench.simulate.volume import ReciprocalVolume, check_interpolation
 
     bspline = check_interpolation(interpolation)
     half = int(math.ceil(q_max_m / dq_m)) + (3 if bspline else 1)

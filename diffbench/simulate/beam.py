@@ -1,7 +1,7 @@
 """The X-ray beam: photon energy, wavelength, fluence, focus profile, jitter, polarisation.
 
 Units are SI: pulse energy in joules, focus diameter in metres, fluence in photons/m².
-The transverse plane is (x, y); z is along the beam (physics.md §6).
+The transverse plane is (x, y); z is along the beam (docs/conventions.md).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from diffbench.simulate.constants import EV_J, HC_EV_M
+from diffbench.units import EV_J, HC_EV_M
 
 Polarisation = Literal["horizontal", "vertical", "unpolarised"]
 Profile = Literal["top-hat", "gaussian"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from diffbench import kinds
 from diffbench.simulate.config import Recipe, format_validation_error
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*-v(\d+)$")
@@ -30,9 +31,9 @@ def catalogue_path() -> Path:
 
 
 def safe_load_yaml(text: str):
-    """``yaml.safe_load`` through libyaml's C parser where PyYAML was built with it (the same
-    safe constructor and resolver, so the same values; parsing datasets.yaml takes ~10 ms instead
-    of ~100 ms, which every ``diffbench simulate`` pays once)."""
+    """``yaml.safe_load`` through libyaml's C parser where PyYAML was built with it: the same
+    safe constructor and resolver, so the same values, about ten times sooner (every
+    ``diffbench simulate`` parses datasets.yaml once)."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
@@ -51,10 +52,6 @@ def load_catalogue(path: str | Path | None = None) -> dict:
         if not NAME_RE.match(str(name)):
             raise RecipeError(f"{p}: recipes.{name}: names must look like 'name-vN'")
     return data
-
-
-def recipe_names(path=None) -> list[str]:
-    return sorted(load_catalogue(path)["recipes"])
 
 
 def parse_override(text: str) -> tuple[list[str], object]:
@@ -99,31 +96,12 @@ def apply_overrides(raw: dict, overrides: list[str]) -> dict:
     return out
 
 
-#: What ``-n`` counts for each recipe kind.
-KIND_UNITS = {"spi": "patterns", "ed-scan": "scans", "mx-merged": "data sets", "xray-droplet": "frames"}
+def recipe_kind(name: str, config=None):
+    """The :class:`~diffbench.kinds.DataKind` of catalogue recipe ``name`` (SPI when the name is
+    unknown: :func:`resolve` reports that)."""
+    from diffbench import kinds
 
-
-def raw_kind(raw) -> str:
-    """The ``kind`` of a raw recipe dict (default ``spi``)."""
-    return raw.get("kind", "spi") if isinstance(raw, dict) else "spi"
-
-
-def recipe_kind(name: str, config=None) -> str:
-    """The kind of catalogue recipe ``name`` (``spi`` when unknown: resolve() reports that)."""
-    return raw_kind(load_catalogue(config)["recipes"].get(name, {}))
-
-
-def recipe_model(raw: dict):
-    """The pydantic model of a raw recipe, chosen by its ``kind`` (default ``spi``)."""
-    from diffbench.simulate.droplet_config import DropletRecipe
-    from diffbench.simulate.ed_config import EDScanRecipe
-    from diffbench.simulate.mx_config import MXRecipe
-
-    kinds = {"spi": Recipe, "ed-scan": EDScanRecipe, "mx-merged": MXRecipe, "xray-droplet": DropletRecipe}
-    kind = raw_kind(raw)
-    if kind not in kinds:
-        raise RecipeError(f"kind: unknown recipe kind {kind!r}; known: {', '.join(kinds)}")
-    return kinds[kind]
+    return kinds.of_recipe(load_catalogue(config)["recipes"].get(name, {}))
 
 
 def resolve(name: str, config: str | Path | None = None, overrides: list[str] | None = None) -> tuple[Recipe, dict]:
@@ -137,7 +115,11 @@ def resolve(name: str, config: str | Path | None = None, overrides: list[str] | 
         raise RecipeError(f"unknown recipe {name!r}{hint}; known: {', '.join(sorted(recipes))}")
     raw = apply_overrides(recipes[name], overrides or [])
     try:
-        recipe = recipe_model(raw).model_validate(raw)
+        model = kinds.of_recipe(raw).recipe_model()
+    except kinds.KindError as exc:
+        raise RecipeError(f"recipe {name}: {exc}") from None
+    try:
+        recipe = model.model_validate(raw)
     except ValidationError as exc:
         raise RecipeError(f"recipe {name}: " + format_validation_error(exc, prefix="")) from None
     _check_files(name, recipe)

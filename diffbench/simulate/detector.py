@@ -1,13 +1,13 @@
 """A flat pixel detector perpendicular to the beam, and the per-pixel physics of it.
 
-Geometry (physics.md §6): the sample is at the origin, the beam travels along +z, the detector
+Geometry (docs/conventions.md): the sample is at the origin, the beam travels along +z, the detector
 plane is at z = ``distance_m``. Arrays are indexed ``[y, x]`` with x fastest. Pixel (ix, iy) has its
 centre at ``x = (ix - cx) * pixel_size_m``, ``y = (iy - cy) * pixel_size_m``, where
 ``(cx, cy) = beam_center_xy_px`` is where the direct beam crosses the plane, in (fractional) pixel
 coordinates of pixel centres. The array shape is fixed by ``nx, ny``: panel gaps and dead panels are
 masked, never removed.
 
-The mask is a CXI 1.6 bit field (ecosystem.md §a): 0 is a good pixel.
+The mask is a CXI 1.6 bit field (docs/conventions.md): 0 is a good pixel.
 """
 
 from __future__ import annotations
@@ -32,19 +32,6 @@ MASK_NOISY = 0x400
 MASK_OUTSIDE_REGION = 0x10000
 #: Bits that mean "no photons are recorded here": such pixels always store 0.
 MASK_NO_SIGNAL = MASK_INVALID | MASK_DEAD | MASK_SHADOWED | MASK_MISSING | MASK_OUTSIDE_REGION
-
-MASK_BITS = {
-    "invalid": MASK_INVALID,
-    "saturated": MASK_SATURATED,
-    "hot": MASK_HOT,
-    "dead": MASK_DEAD,
-    "shadowed": MASK_SHADOWED,
-    "bad": MASK_BAD,
-    "missing": MASK_MISSING,
-    "noisy": MASK_NOISY,
-    "outside_region": MASK_OUTSIDE_REGION,
-}
-
 
 @dataclass(frozen=True)
 class Panel:

@@ -1,4 +1,4 @@
-"""Named detector geometries (physics.md §4), as a registry keyed by the names users type.
+"""Named detector geometries, as a registry keyed by the names users type.
 
 Each entry is a function returning a :class:`~diffbench.simulate.detector.Detector`; recipes
 refer to them with ``detector: {preset: NAME, ...overrides}``.
@@ -125,7 +125,7 @@ def medipix3_512() -> Detector:
 
 @register_detector("medipix3-512-bin4")
 def medipix3_512_bin4() -> Detector:
-    """The Medipix3 quad of ``medipix3-512`` binned 4×4 for quick runs (methods.md §5 quick config):
+    """The Medipix3 quad of ``medipix3-512`` binned 4×4 for quick runs (the quick configuration of the paper-002 task):
     128×128 pixels of 220 µm at 90 cm; the binned pixels that contain the chip gap (63 and 64 in x
     and y) are masked; 16 counters of 4095 saturate at 65520."""
     c = 63

@@ -18,18 +18,26 @@ Counts = J × amount × dσ/dΩ × dΩ × P (polarisation), then Poisson noise.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
 from diffbench.simulate.beam import Beam
 from diffbench.simulate.detector import polarisation_factor
 from diffbench.simulate.detector_presets import make_detector
-from diffbench.simulate.engine import table_dtype
 from diffbench.simulate.ice import phase_weights
 from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
-from diffbench.simulate.radial import (DR_PX, amorphous_table, powder_table, radial_grid, spot_pixel,
-                                       spot_sigma_px)
+from diffbench.simulate.radial import (
+    DR_PX,
+    amorphous_table,
+    powder_table,
+    radial_grid,
+    spot_pixel,
+    spot_sigma_px,
+)
 from diffbench.simulate.rings import crystal_spots, get_amorphous, ring_sigma_q, xray
+from diffbench.simulate.truth import table_dtype
+from diffbench.utils.progress import progress_bar
 
 CLASSES = ("empty", "liquid", "ice")
 DROPLET_FIELDS = {
@@ -141,23 +149,19 @@ class DropletSimulator:
         return frames, truth
 
 
-def simulate_droplets_to_file(name, recipe, raw, n: int, out, seed: int = 0, noise=None,
-                              compression: str = "bitshuffle-lz4", progress=None):
-    """Write ``n`` droplet frames and their truth to the CXI file ``out`` (atomically)."""
-    import yaml
+def write_droplets(run) -> Path:
+    """Write the droplet run ``run`` (a :class:`diffbench.simulate.driver.Run`): ``run.n`` frames
+    and their truth, to one CXI file, atomically."""
+    from diffbench.io.cxi import CXIWriter
 
-    from diffbench.io.cxi import CXIWriter, _write_table, TRUTH
-    from diffbench.simulate.catalogue import version_of
-    from diffbench.simulate.run import progress_bar
-
-    sim = DropletSimulator(recipe, seed, noise)
-    attrs = {"recipe": name, "recipe_version": version_of(name), "recipe_yaml": yaml.safe_dump(raw, sort_keys=False),
-             "seed": int(seed), "n_patterns": int(n), "kind": "xray-droplet", "noise": bool(sim.noise),
-             "labels": ",".join(CLASSES), "units": "SI (m, J, photons/m^2); counts are photons per pixel"}
+    n, name = run.n, run.name
+    sim = DropletSimulator(run.recipe, run.seed, run.noise)
+    attrs = run.provenance(noise=bool(sim.noise), labels=",".join(CLASSES),
+                           units="SI (m, J, photons/m^2); counts are photons per pixel")
     batch = 32
-    with progress_bar(n, name, progress) as bar:
+    with progress_bar(n, name, run.progress) as bar:
         task = bar.add_task(name, total=n) if bar else None
-        with CXIWriter(out, n, sim.detector.shape, np.int32 if sim.noise else np.float32, compression,
+        with CXIWriter(run.out, n, sim.detector.shape, np.int32 if sim.noise else np.float32, run.compression,
                        sim.detector, sim.beam, attrs) as w:
             truths = []
             for s in range(0, n, batch):
@@ -166,5 +170,15 @@ def simulate_droplets_to_file(name, recipe, raw, n: int, out, seed: int = 0, noi
                 truths.append(t)
                 if bar:
                     bar.advance(task, len(t))
-            _write_table(w.f[TRUTH], np.concatenate(truths))
-    return out
+            w.write_truth(np.concatenate(truths))
+    return run.out
+
+
+def simulate_droplets_to_file(name, recipe, raw, n: int, out, seed: int = 0, noise=None,
+                              compression: str = "bitshuffle-lz4", progress=None):
+    """Deprecated (one release): use :func:`diffbench.simulate.driver.simulate_to_file`."""
+    from diffbench import kinds
+    from diffbench.simulate.driver import Run
+
+    return write_droplets(Run(name, kinds.of_recipe(raw), recipe, raw, n, Path(out), seed, noise, compression,
+                              1, progress))

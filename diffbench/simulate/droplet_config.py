@@ -7,7 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from diffbench.simulate.config import BeamConfig, DetectorConfig, NonNeg, Positive, Strict
+from diffbench.simulate.config import (
+    BeamConfig,
+    DetectorConfig,
+    NonNeg,
+    Positive,
+    Strict,
+)
 
 Range = tuple[Positive, Positive]
 

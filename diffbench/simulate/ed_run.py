@@ -22,12 +22,23 @@ import numpy as np
 
 from diffbench.simulate import ed_scan as eds
 from diffbench.simulate.detector_presets import make_detector
-from diffbench.simulate.engine import table_dtype
-from diffbench.simulate.radial import DR_PX, amorphous_table, radial_grid, spot_pixel, spot_sigma_px
-from diffbench.simulate.rings import crystal_spots, electrons, get_amorphous, ring_sigma_q
 from diffbench.simulate.ice import phase_weights
-
-ANGSTROM2_M2 = 1e-20
+from diffbench.simulate.radial import (
+    DR_PX,
+    amorphous_table,
+    radial_grid,
+    spot_pixel,
+    spot_sigma_px,
+)
+from diffbench.simulate.rings import (
+    crystal_spots,
+    electrons,
+    get_amorphous,
+    ring_sigma_q,
+)
+from diffbench.simulate.truth import table_dtype
+from diffbench.units import ANGSTROM2_M2  # noqa: E402
+from diffbench.utils.progress import progress_bar
 
 ED_FRAME_FIELDS = {
     "scan_index": np.int32, "frame_in_scan": np.int32, "scan_i": np.int32, "scan_j": np.int32,
@@ -188,29 +199,26 @@ class EDScanSimulator:
         return frames, truth, crystals, gmap
 
 
-def simulate_ed_to_file(name, recipe, raw, n_scans: int, out, seed: int = 0, noise=None,
-                        compression: str = "bitshuffle-lz4", progress=None) -> Path:
-    """Write ``n_scans`` scans of an ED recipe to the CXI file ``out`` (atomically)."""
-    import yaml
+def write_ed(run) -> Path:
+    """Write the ED run ``run`` (a :class:`diffbench.simulate.driver.Run`): ``run.n`` scans, their
+    frames, per-frame and per-crystal truth and the ground-truth maps, to one CXI file, atomically."""
+    from diffbench.io.cxi import CXIWriter
 
-    from diffbench.io.cxi import SRC, TRUTH, CXIWriter, _write_table
-    from diffbench.simulate.catalogue import version_of
-    from diffbench.simulate.run import progress_bar
-
-    sim = EDScanSimulator(recipe, seed, noise)
+    recipe, n_scans, name = run.recipe, run.n, run.name
+    sim = EDScanSimulator(recipe, run.seed, run.noise)
     det0 = sim.detector(sim.schedule[0])
     nf = sim.frames_per_scan
-    attrs = {"recipe": name, "recipe_version": version_of(name), "recipe_yaml": yaml.safe_dump(raw, sort_keys=False),
-             "seed": int(seed), "n_patterns": int(n_scans * nf), "n_scans": int(n_scans), "kind": "ed-scan",
-             "noise": bool(sim.noise), "labels": ",".join(eds.LABELS), "materials": ",".join(eds.MATERIALS),
-             "label_rule": f"crystalline-ice if frac_crystalline_ice >= {recipe.label.crystalline_min_fraction}; "
-                           f"else the material with fraction >= {recipe.label.majority}; else mixed",
-             "units": "SI (m, V); counts are electrons per pixel; dose in e-/A^2"}
+    attrs = run.provenance(
+        n_patterns=int(n_scans * nf), noise=bool(sim.noise), labels=",".join(eds.LABELS),
+        materials=",".join(eds.MATERIALS),
+        label_rule=f"crystalline-ice if frac_crystalline_ice >= {recipe.label.crystalline_min_fraction}; "
+                   f"else the material with fraction >= {recipe.label.majority}; else mixed",
+        units="SI (m, V); counts are electrons per pixel; dose in e-/A^2")
     dtype = sim.count_dtype if sim.noise else np.float32
     truths, crystals, maps = [], [], []
-    with progress_bar(n_scans, name, progress) as bar:
+    with progress_bar(n_scans, name, run.progress) as bar:
         task = bar.add_task(name, total=n_scans) if bar else None
-        with CXIWriter(out, n_scans * nf, det0.shape, dtype, compression, det0, None, attrs) as w:
+        with CXIWriter(run.out, n_scans * nf, det0.shape, dtype, run.compression, det0, None, attrs) as w:
             for k in range(n_scans):
                 frames, t, c, gmap = sim.scan(k)
                 w.write_frames(k * nf, frames)
@@ -220,14 +228,24 @@ def simulate_ed_to_file(name, recipe, raw, n_scans: int, out, seed: int = 0, noi
                 if bar:
                     bar.advance(task, 1)
             w.write_truth(np.concatenate(truths), np.concatenate(crystals))
-            src = w.f.require_group(SRC)
+            src = w.source_group()
             src.create_dataset("voltage", data=recipe.voltage_v).attrs["units"] = "V"
             src.create_dataset("wavelength", data=sim.radiation.wavelength_m).attrs["units"] = "m"
-            g = w.f[TRUTH].create_group("scan_maps")
+            g = w.truth_group.create_group("scan_maps")
             g.attrs["pixel_m"] = maps[0].pixel_m
             g.attrs["origin_m"] = maps[0].origin_m
             g.attrs["material_codes"] = ",".join(eds.MATERIALS)
             for key, fn in (("material", lambda m: m.material), ("thickness_m", lambda m: m.thickness_m),
                             ("crystal_id", lambda m: m.crystal_id), ("image_mode", lambda m: m.image_mode())):
                 g.create_dataset(key, data=np.stack([fn(m) for m in maps]), compression="gzip", shuffle=True)
-    return Path(out)
+    return Path(run.out)
+
+
+def simulate_ed_to_file(name, recipe, raw, n_scans: int, out, seed: int = 0, noise=None,
+                        compression: str = "bitshuffle-lz4", progress=None) -> Path:
+    """Deprecated (one release): use :func:`diffbench.simulate.driver.simulate_to_file`."""
+    from diffbench import kinds
+    from diffbench.simulate.driver import Run
+
+    return write_ed(Run(name, kinds.of_recipe(raw), recipe, raw, n_scans, Path(out), seed, noise, compression,
+                        1, progress))

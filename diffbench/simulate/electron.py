@@ -1,6 +1,6 @@
 """Electron-beam physics: the relativistic wavelength and electron scattering factors.
 
-Wavelength (methods.md §8.3): λ = h / sqrt(2 m₀ e V (1 + eV / (2 m₀ c²))).
+Relativistic wavelength: λ = h / sqrt(2 m₀ e V (1 + eV / (2 m₀ c²))).
 Scattering factors: the Mott–Bethe formula turns X-ray factors f_x (electrons) into electron
 factors (metres), f_e(q) = γ · 2 (Z − f_x(q)) / (a₀ q²), with q = 4π sin θ / λ, a₀ the Bohr radius
 and γ = 1 + eV/(m₀c²) the relativistic mass factor (first Born approximation, kinematic).
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from diffbench.simulate.constants import BOHR_RADIUS_M, ELECTRON_REST_ENERGY_EV, HC_EV_M
+from diffbench.units import BOHR_RADIUS_M, ELECTRON_REST_ENERGY_EV, HC_EV_M
 
 #: Below this |q| (1/m; 0.05·4π Å⁻¹, i.e. d > 20 Å) the Mott–Bethe ratio (Z − f_x)/q² is a
 #: difference of nearly equal numbers over a tiny one; it is held at its value here. Only the
@@ -23,7 +23,7 @@ MOTT_BETHE_Q_MIN_M = 4 * math.pi * 0.05e10
 def electron_wavelength_m(voltage_v: float) -> float:
     """Relativistic de Broglie wavelength (m) of electrons accelerated through ``voltage_v`` volts.
 
-    200 kV → 2.5079e-12 m (methods.md §8.3); the non-relativistic formula would be 9 % longer.
+    200 kV → 2.5079e-12 m (tested); the non-relativistic formula would be 9 % longer.
     """
     if not (voltage_v > 0 and math.isfinite(voltage_v)):
         raise ValueError(f"voltage_v must be a finite number > 0, got {voltage_v!r}")

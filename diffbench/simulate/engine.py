@@ -21,14 +21,18 @@ import numpy as np
 
 from diffbench.simulate.beam import Beam
 from diffbench.simulate.config import Recipe
-from diffbench.simulate.constants import R_E_M
 from diffbench.simulate.detector import polarisation_factor, q_vectors
 from diffbench.simulate.detector_presets import make_detector
 from diffbench.simulate.kernels_api import SpeciesTable
-from diffbench.simulate.orientation import quaternion_to_matrix, quaternions_from_uniforms
+from diffbench.simulate.orientation import (
+    quaternion_to_matrix,
+    quaternions_from_uniforms,
+)
 from diffbench.simulate.seeding import PatternStreams, choice_cdf, choose
 from diffbench.simulate.species import build_species
 from diffbench.simulate.spi_rings import NO_RINGS, RingDraw, RingModel
+from diffbench.simulate.truth import table_dtype  # noqa: F401  (also its old import path)
+from diffbench.units import R_E_M
 
 HIT_CLASSES = ("empty", "single", "multiple", "aggregate", "contaminant", "mixed")
 
@@ -67,11 +71,6 @@ PARTICLE_FIELDS = {
     "fluence_photons_per_m2": np.float64,
     "coherent_group": np.int32,
 }
-
-
-def table_dtype(fields: dict) -> np.dtype:
-    """Structured dtype of a truth table from {name: dtype | (dtype, width)}."""
-    return np.dtype([(k, v) if not isinstance(v, tuple) else (k, v[0], (v[1],)) for k, v in fields.items()])
 
 
 PATTERN_DTYPE = table_dtype(PATTERN_FIELDS)
@@ -182,7 +181,7 @@ class Simulator:
         return self.plan_batch([index])[0]
 
     def plan_batch(self, indices) -> list[Shot]:
-        """:meth:`plan_shot` for each index, with the batch's random streams seeded together.
+        """Plan the patterns ``indices``, with the batch's random streams seeded together.
 
         Each pattern draws from its own streams, one after the other (:meth:`_draw_shot`); the
         arithmetic on those draws that needs no further randomness (orientations from their
@@ -196,12 +195,6 @@ class Simulator:
         return self._complete([self._draw_shot(int(i), self._streams.generator(shot_words[j]), keys[j],
                                                None if ring_words is None else ring_words[j])
                                for j, i in enumerate(idx)])
-
-    def plan_shot(self, index: int, rng: np.random.Generator, key: np.uint64, ring_words=None) -> Shot:
-        """One pattern's draws from its streams: ``rng`` is ``default_rng(SeedSequence(seed,
-        spawn_key=(index, 0)))``, ``key`` the photon-noise key (stream 1) and ``ring_words`` the
-        seeding words of stream 2 (see :mod:`diffbench.simulate.seeding`)."""
-        return self._complete([self._draw_shot(index, rng, key, ring_words)])[0]
 
     def _draw_shot(self, index: int, rng: np.random.Generator, key: np.uint64, ring_words) -> _Draft:
         """Every random draw of one pattern, in stream order."""

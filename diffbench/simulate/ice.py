@@ -1,6 +1,6 @@
 """Crystalline ice: unit cells, reflections and powder lines of hexagonal Ih and cubic Ic ice.
 
-Structures (methods.md §8.1): Ih is P6₃/mmc with a = 4.498 Å, c = 7.338 Å (the DIALS ice cell) and
+Structures: Ih is P6₃/mmc with a = 4.498 Å, c = 7.338 Å (the DIALS ice cell) and
 oxygen on 4f (⅓, ⅔, z = 0.0625); Ic is Fd-3m with a = 6.358 Å and oxygen on the diamond sites.
 Hydrogens are left out (disordered, weak), as in the reference table. Reflections are computed
 from these structures, not typed in: d-spacings from the cell metric, the geometric structure
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ANGSTROM = 1e-10
+from diffbench.units import ANGSTROM  # noqa: E402
+
 ICE_TYPES = ("Ih", "Ic", "Isd")
 
 
@@ -145,7 +146,7 @@ def phase_weights(ice_type: str, cubicity: float = 0.5) -> dict[str, float]:
     raise ValueError(f"ice type must be one of {', '.join(ICE_TYPES)}, got {ice_type!r}")
 
 
-#: The 25 ice-ring resolution ranges of AUSPEX (Thorn et al. 2017, Acta D73, 729; methods.md §2.5)
+#: The 25 ice-ring resolution ranges of AUSPEX (Thorn et al. 2017, Acta Cryst. D73, 729; paper 003)
 #: as (low, high) 1/d² in Å⁻²; helpers below convert to SI.
 AUSPEX_RANGES_INV_D2_A2 = (
     (0.064, 0.069), (0.071, 0.078), (0.0825, 0.088), (0.138, 0.144), (0.190, 0.205), (0.228, 0.240),

@@ -19,14 +19,14 @@ import math
 import numba as nb
 import numpy as np
 
-BLOCK = 4096  # pixels per work item
-CHUNK = 256  # pixels per weights pass of the B-spline stencil (12 kB of weights, stays in L1;
-#             a multiple of vector_kernels.LANES)
-PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
-PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart
-
 from diffbench.simulate.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
 from diffbench.simulate.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
+
+BLOCK = 4096  # pixels per work item
+CHUNK = 256  # pixels per weights pass of the B-spline stencil: 12 kB of weights stay in L1
+#             (a multiple of vector_kernels.LANES)
+PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
+PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -264,14 +264,13 @@ def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry,
     B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
     the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
     first the weights (LANES pixels at a time), then the sums alone. Short loop bodies let the CPU
-    overlap more stencils. Pixels go in row order: strips of 4–16 columns, tiles and a Hilbert
-    curve were all within noise of it (GroEL 128×128).
+    overlap more stencils. Pixels go in row order (other orders measured no faster).
 
     Where neighbouring pixels are ≥ PREFETCH_MIN_STEP grid steps apart in the particle's volume
     (``q_step`` s / Δq; GroEL at 128×128: 0.57), most pixels' stencils need rows that are not in
-    L1 yet, and the CPU waits for them: prefetching the rows of the pixel PREFETCH_AHEAD further on
-    made the kernel ≈ 10 % faster (median of 21 paired runs). On finely sampled volumes (PR772
-    panel: 0.15) neighbours share their rows, and the prefetches only cost (≈ 12 % slower).
+    L1 yet, and the CPU waits for them: the stencil pass prefetches the rows of the pixel
+    PREFETCH_AHEAD further on. On finely sampled volumes (PR772 panel: 0.15) neighbours share their
+    rows, and prefetches would only cost.
     """
     if kind == KIND_VOLUME_BSPLINE:
         _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)

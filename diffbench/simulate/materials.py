@@ -1,6 +1,6 @@
 """Materials: electron density and complex scattering factor from composition and mass density.
 
-ρ_e = ρ_mass · N_A · Σ n_k Z_k / Σ n_k A_k (physics.md §1). The forward scattering factor per
+ρ_e = ρ_mass · N_A · Σ n_k Z_k / Σ n_k A_k. The forward scattering factor per
 formula unit is Σ n_k (Z_k + f'_k + i f''_k) at the photon energy, with the anomalous terms
 from Chantler's tables through xraydb (no hand-typed tables). ``anomalous=False`` gives f = Z.
 """
@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from diffbench.simulate.constants import AVOGADRO
+from diffbench.units import AVOGADRO
 
 _FORMULA_RE = re.compile(r"([A-Z][a-z]?)(\d*\.?\d*)")
 
@@ -103,11 +103,11 @@ def _factor_ratio(formula: str, energy_ev: float) -> complex:
     return complex(f / z)
 
 
-#: Named materials. Protein: average composition H86 C52 N13 O15 S1 at 1350 kg/m³ (physics.md §1).
+#: Named materials. Protein: average composition H86 C52 N13 O15 S1 at 1350 kg/m³.
 #: Nucleic acid: average dsDNA nucleotide (with Na⁺ counter-ion omitted) at 1700 kg/m³.
 #: Virus: whole-virion average for a dsDNA bacteriophage such as PR772 (≈ 60 % protein, 40 % DNA
 #: by mass; 1450 kg/m³). Virus core: packaged dsDNA in water (30 % DNA by mass, 1150 kg/m³), the
-#: interior of an icosahedral capsid. Gold: 19320 kg/m³ solid, 17310 kg/m³ molten (physics.md §1).
+#: interior of an icosahedral capsid. Gold: 19320 kg/m³ solid, 17310 kg/m³ molten.
 MATERIALS: dict[str, Material] = {
     m.name: m
     for m in [

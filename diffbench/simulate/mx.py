@@ -28,12 +28,19 @@ from pathlib import Path
 
 import numpy as np
 
-from diffbench.simulate.engine import table_dtype
-from diffbench.simulate.ice import ANGSTROM, AUSPEX_RANGES_INV_D2_A2, PHASES, phase_weights, powder_lines
+from diffbench.simulate.ice import (
+    ANGSTROM,
+    AUSPEX_RANGES_INV_D2_A2,
+    PHASES,
+    phase_weights,
+    powder_lines,
+)
+from diffbench.simulate.truth import table_dtype
+from diffbench.units import ANGSTROM2_M2
+from diffbench.utils.atomic import atomic_path
+from diffbench.utils.progress import progress_bar
 
-A2 = 1e-20  # m² per Å²
 N_RANGES = len(AUSPEX_RANGES_INV_D2_A2)
-MODES = ("spike", "over-subtraction", "blank", "accumulating")
 
 DATASET_FIELDS = {
     "dataset_index": np.int64, "mtz_file": "S32", "space_group": "S16", "cell": (np.float64, 6),
@@ -130,7 +137,7 @@ class MXDataset:
 @functools.lru_cache(maxsize=32)
 def ice_lines(ice_type: str, cubicity: float, wavelength_m: float, d_min_m: float = 0.95 * ANGSTROM):
     """(1/d² (1/m²), relative intensity) of an ice type's powder lines, strongest = 1: ring heights
-    m|G|² f_O² e^{−2Bs²} P / (sin θ sin 2θ) at ``wavelength_m`` (methods.md §8.1 'calc X')."""
+    m|G|² f_O² e^{−2Bs²} P / (sin θ sin 2θ) at ``wavelength_m`` (the ring-intensity model of AUSPEX's 'calc X', paper 003)."""
     from diffbench.simulate.atomic import element_factor
 
     inv, inten = [], []
@@ -142,7 +149,7 @@ def ice_lines(ice_type: str, cubicity: float, wavelength_m: float, d_min_m: floa
             th = math.asin(min(wavelength_m * s, 1.0))
             f = float(element_factor("O", np.array([4 * math.pi * s]), None).real[0])
             p = (1 + math.cos(2 * th) ** 2) / 2
-            h = w * line.sum_g2 * f * f * math.exp(-2 * 1.5 * A2 * s * s) * p / (math.sin(th) * math.sin(2 * th))
+            h = w * line.sum_g2 * f * f * math.exp(-2 * 1.5 * ANGSTROM2_M2 * s * s) * p / (math.sin(th) * math.sin(2 * th))
             inv.append(1 / line.d_m**2)
             inten.append(h / PHASES[phase].cell_volume_m3**2)
     inv, inten = np.array(inv), np.array(inten)
@@ -186,7 +193,7 @@ def simulate_dataset(recipe, seed: int, k: int) -> MXDataset:
     rng_ice = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k, 1)))
     has_ice = rng_ice.random() < ice.probability
     inv_d2 = 1.0 / d**2
-    rr = np.asarray(AUSPEX_RANGES_INV_D2_A2) / A2  # (25, 2) 1/d² in 1/m²
+    rr = np.asarray(AUSPEX_RANGES_INV_D2_A2) / ANGSTROM2_M2  # (25, 2) 1/d² in 1/m²
     in_res = rr[:, 0] < 1.0 / (d_min * ANGSTROM) ** 2  # the range starts inside the data
     ranges = np.zeros(N_RANGES, dtype=RANGE_DTYPE)
     ranges["dataset_index"] = k
@@ -306,68 +313,69 @@ def _simulate_block(recipe, seed: int, start: int, stop: int, directory: str):
     return start, np.stack(tables), np.concatenate(ranges)
 
 
-def simulate_mx_to_file(name, recipe, raw, n: int, out, seed: int = 0, workers: int = 1, progress=None):
-    """``n`` data sets: MTZ files in ``OUT.mtz/`` and an HDF5 index ``OUT`` with all truth.
+def write_mx(run) -> Path:
+    """Write the MX run ``run`` (a :class:`diffbench.simulate.driver.Run`): ``run.n`` data sets as
+    MTZ files in ``OUT.mtz/`` and an HDF5 index ``OUT`` with all truth.
 
     Written atomically: the MTZ folder and the index appear only when everything is complete.
     """
     import h5py
-    import yaml
 
-    from diffbench._version import __version__
-    from diffbench.io.cxi import _write_table, publish
-    from diffbench.simulate.catalogue import version_of
+    from diffbench.io.cxi import write_table
     from diffbench.simulate.executors import LocalPool
-    from diffbench.simulate.run import progress_bar
 
-    out = Path(out)
+    recipe, n, seed, workers, name = run.recipe, run.n, run.seed, run.workers, run.name
+    out = Path(run.out)
     final_dir = mtz_dir(out)
     tmp_dir = Path(tempfile.mkdtemp(prefix="." + final_dir.name + ".", dir=out.parent if str(out.parent) else "."))
-    fd, tmp_index = tempfile.mkstemp(prefix="." + out.name + ".", suffix=".tmp", dir=tmp_dir.parent)
-    os.close(fd)
     try:
-        block = max(1, min(50, n // max(workers, 1) // 4 or 1))
-        bounds = [(s, min(n, s + block)) for s in range(0, n, block)]
-        results = []
-        with progress_bar(n, name, progress) as bar:
-            task = bar.add_task(name, total=n) if bar else None
-            if workers <= 1:
-                for a, b in bounds:
-                    results.append(_simulate_block(recipe, seed, a, b, str(tmp_dir)))
-                    if bar:
-                        bar.advance(task, b - a)
-            else:
-                pool = LocalPool(workers)
-                try:
-                    futs = [pool.submit(_simulate_block, recipe, seed, a, b, str(tmp_dir)) for a, b in bounds]
-                    for fut in pool.as_completed(futs):
-                        results.append(fut.result())
+        with atomic_path(out) as tmp_index:
+            block = max(1, min(50, n // max(workers, 1) // 4 or 1))
+            bounds = [(s, min(n, s + block)) for s in range(0, n, block)]
+            results = []
+            with progress_bar(n, name, run.progress) as bar:
+                task = bar.add_task(name, total=n) if bar else None
+                if workers <= 1:
+                    for a, b in bounds:
+                        results.append(_simulate_block(recipe, seed, a, b, str(tmp_dir)))
                         if bar:
-                            bar.advance(task, len(results[-1][1]))
-                finally:
-                    pool.close()
-        results.sort(key=lambda r: r[0])
-        datasets = np.concatenate([r[1] for r in results])
-        ranges = np.concatenate([r[2] for r in results])
-        with h5py.File(tmp_index, "w") as f:
-            g = f.create_group("datasets")
-            _write_table(g, datasets)
-            _write_table(f.create_group("ranges"), ranges)
-            a = f.attrs
-            a.update({"kind": "mx-merged", "recipe": name, "recipe_version": version_of(name),
-                      "recipe_yaml": yaml.safe_dump(raw, sort_keys=False), "seed": int(seed), "n_datasets": int(n),
-                      "mtz_dir": final_dir.name, "diffbench_version": __version__,
-                      "columns": "H K L I SIGI F SIGF",
-                      "visibility_rule": f"range visible if injected, amplitude >= {recipe.ice.visible_amplitude} x <I> "
-                                         "and >= 1 % of its reflections touched (blank: >= 5 removed); "
-                                         "label_ice = any visible range",
-                      "units": "SI (m, m^2); intensities in counts"})
-        if final_dir.exists():
-            shutil.rmtree(final_dir)
-        os.replace(tmp_dir, final_dir)
-        publish(tmp_index, out)
+                            bar.advance(task, b - a)
+                else:
+                    pool = LocalPool(workers)
+                    try:
+                        futs = [pool.submit(_simulate_block, recipe, seed, a, b, str(tmp_dir)) for a, b in bounds]
+                        for fut in pool.as_completed(futs):
+                            results.append(fut.result())
+                            if bar:
+                                bar.advance(task, len(results[-1][1]))
+                    finally:
+                        pool.close()
+            results.sort(key=lambda r: r[0])
+            datasets = np.concatenate([r[1] for r in results])
+            ranges = np.concatenate([r[2] for r in results])
+            with h5py.File(tmp_index, "w") as f:
+                write_table(f.create_group("datasets"), datasets)
+                write_table(f.create_group("ranges"), ranges)
+                f.attrs.update(run.provenance(
+                    mtz_dir=final_dir.name, columns="H K L I SIGI F SIGF",
+                    visibility_rule=f"range visible if injected, amplitude >= {recipe.ice.visible_amplitude} x <I> "
+                                    "and >= 1 % of its reflections touched (blank: >= 5 removed); "
+                                    "label_ice = any visible range",
+                    units="SI (m, m^2); intensities in counts"))
+            # the MTZ folder goes into place just before the index that points to it
+            if final_dir.exists():
+                shutil.rmtree(final_dir)
+            os.replace(tmp_dir, final_dir)
     except BaseException:
         shutil.rmtree(tmp_dir, ignore_errors=True)
-        Path(tmp_index).unlink(missing_ok=True)
         raise
     return out
+
+
+def simulate_mx_to_file(name, recipe, raw, n: int, out, seed: int = 0, workers: int = 1, progress=None):
+    """Deprecated (one release): use :func:`diffbench.simulate.driver.simulate_to_file`."""
+    from diffbench import kinds
+    from diffbench.simulate.driver import Run
+
+    return write_mx(Run(name, kinds.of_recipe(raw), recipe, raw, n, Path(out), seed, None, "none", workers,
+                        progress))

@@ -1,6 +1,6 @@
 """Orientations as unit quaternions (w, x, y, z).
 
-Convention (physics.md §6): a quaternion is the *active* rotation R that takes the particle from
+Convention (docs/conventions.md): a quaternion is the *active* rotation R that takes the particle from
 its reference frame to the lab frame, r_lab = R r_particle. A pattern therefore samples the
 particle's amplitude at F_particle(Rᵀ q_lab). Quaternions are stored with w ≥ 0 (q and −q are the
 same rotation).

@@ -14,7 +14,11 @@ import math
 
 import numpy as np
 
-from diffbench.simulate.rings import AmorphousMaterial, Radiation, powder_cross_section_per_m3
+from diffbench.simulate.rings import (
+    AmorphousMaterial,
+    Radiation,
+    powder_cross_section_per_m3,
+)
 
 #: Radial step of the tables, pixels (linear interpolation error ≪ 1 % for rings ≥ 1 px wide).
 DR_PX = 0.25

@@ -20,7 +20,7 @@ width Δq_FWHM = 2π K / L (K = 0.9), combined in quadrature with the instrument
 
 Amorphous material: dσ/dΩ per formula unit = Σ_atoms f_atom(q)² · S(q) with a model structure
 factor S(q) = 1 − exp(−(q/q_c)²) + Σ_halos h · exp(−(q − q_h)² / 2σ_h²): halo positions, widths and
-heights are parameters (methods.md §8.2), the baseline → 1 at large q (independent atoms).
+heights are parameters, the baseline → 1 at large q (independent atoms).
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diffbench.simulate.constants import R_E_M
 from diffbench.simulate.ice import PHASES, reflections
+from diffbench.units import (
+    ANGSTROM,  # noqa: E402
+    R_E_M,
+)
 
-ANGSTROM = 1e-10
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 #: Scherrer shape factor K for roughly equiaxed crystallites.
 SCHERRER_K = 0.9
@@ -48,12 +50,6 @@ def bragg_two_theta_rad(d_m, wavelength_m):
 def ring_radius_m(d_m, wavelength_m, distance_m):
     """Radius on a flat detector normal to the beam: r = L tan(2 asin(λ / 2d)), metres."""
     return distance_m * np.tan(bragg_two_theta_rad(d_m, wavelength_m))
-
-
-def q_of_radius(r_m, wavelength_m, distance_m):
-    """|q| (1/m) at radius r (m) from the beam centre on a flat detector at distance L."""
-    two_theta = np.arctan2(r_m, distance_m)
-    return 4.0 * math.pi * np.sin(two_theta / 2.0) / wavelength_m
 
 
 def scherrer_fwhm_q(crystallite_size_m: float, k: float = SCHERRER_K) -> float:
@@ -227,7 +223,7 @@ class Halo:
 @dataclass(frozen=True)
 class AmorphousMaterial:
     """An amorphous material: composition of one formula unit, number density of formula units
-    (1/m³), its halos (methods.md §8.2; tunable) and the |q| (1/m) below which S(q) falls to 0
+    (1/m³), its halos (tunable) and the |q| (1/m) below which S(q) falls to 0
     (q_cut: 0.7 × the first halo's q by default)."""
 
     name: str
@@ -258,7 +254,7 @@ def _per_m3(mass_density_kg_m3: float, molar_mass_g: float) -> float:
 
 
 _Q = 1e10  # 1/Å in 1/m
-#: Default amorphous materials (methods.md §8.2): positions as d, FWHM as ΔQ in Å⁻¹.
+#: Default amorphous materials: positions as d, FWHM as ΔQ in Å⁻¹.
 AMORPHOUS = {
     # Vitreous (≈ LDA) ice, 0.94 g/cm³: main halo 3.7 Å (Q 1.70 Å⁻¹), second ≈ 2.14 Å.
     "vitreous-ice": AmorphousMaterial("vitreous-ice", {"O": 1, "H": 2}, _per_m3(940.0, 18.015),

@@ -1,25 +1,26 @@
-"""Run a recipe to a CXI file: batching, worker processes, progress, atomic output.
+"""Write SPI runs (``kind: spi``): batching, render threads, worker processes, atomic output.
 
 ``--workers K`` splits the pattern indices into K contiguous ranges; each process writes its own
 part file, and the parts are combined (compressed chunks copied as they are) into the final file,
 renamed into place only when complete. Pattern content depends only on (recipe, seed, index).
+The checks and the choice of writer for every kind are in :mod:`diffbench.simulate.driver`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 import tempfile
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from diffbench.simulate.catalogue import RecipeError, resolve, version_of
 from diffbench.simulate.config import Recipe
+
+# names this module held before the driver existed (kept for one release)
+from diffbench.simulate.driver import check_output, simulate_to_file, validate_run_args  # noqa: F401
+from diffbench.utils.progress import progress_bar
 
 
 def batch_size_for(npix: int) -> int:
@@ -27,44 +28,8 @@ def batch_size_for(npix: int) -> int:
     return int(max(2, min(4096, 2_000_000 // max(npix, 1))))
 
 
-def progress_bar(total: int, label: str, enabled: bool | None):
-    """A rich progress bar on a terminal, nothing otherwise."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
-        return nullcontext(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    return Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), transient=False)
-
-
-def validate_run_args(n, seed, workers, compression):
-    """The command-line numbers of a run, checked before anything is built or written."""
-    from diffbench.io.cxi import COMPRESSIONS
-
-    if not isinstance(n, (int, np.integer)) or n <= 0:
-        raise RecipeError(f"-n must be a positive integer, got {n!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise RecipeError(f"--seed must be a non-negative integer, got {seed!r}")
-    if not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise RecipeError(f"--workers must be >= 1, got {workers!r}")
-    if compression not in COMPRESSIONS:
-        raise RecipeError(f"--compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
-
-
-def check_output(out: Path):
-    out = Path(out)
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise RecipeError(f"output directory does not exist: {parent}")
-    if not os.access(parent, os.W_OK):
-        raise RecipeError(f"output directory is not writable: {parent}")
-    if out.is_dir():
-        raise RecipeError(f"output path is a directory: {out}")
-
-
-def run_attrs(name, raw, recipe: Recipe, seed, n, noise, sim) -> dict:
+def spi_attrs(run, sim) -> dict:
+    """The provenance of an SPI run: the common keys plus the target, point groups and ring lines."""
     ring_attrs = {}
     if sim.rings.active:
         # per-line truth: expected photons of each ice line per metre of pure phase at the nominal
@@ -72,17 +37,9 @@ def run_attrs(name, raw, recipe: Recipe, seed, n, noise, sim) -> dict:
         ring_attrs["ring_lines"] = json.dumps([
             {"phase": row["phase"].decode(), "d_m": float(row["d_m"]), "photons_per_m": float(row["photons_per_m"])}
             for row in sim.rings.lines])
-    return ring_attrs | {
-        "recipe": name,
-        "recipe_version": version_of(name),
-        "recipe_yaml": yaml.safe_dump(raw, sort_keys=False),
-        "seed": int(seed),
-        "n_patterns": int(n),
-        "noise": bool(noise),
-        "target_species": recipe.target,
-        "point_groups": json.dumps(sim.point_groups()),
-        "units": "SI (m, J, photons/m^2); counts are photons per pixel",
-    }
+    return run.provenance(noise=bool(sim.noise), target_species=run.recipe.target,
+                          point_groups=json.dumps(sim.point_groups()),
+                          units="SI (m, J, photons/m^2); counts are photons per pixel", **ring_attrs)
 
 
 def render_threads() -> int:
@@ -185,39 +142,20 @@ def _worker(raw, seed, start, stop, part_path, noise, compression):
     return start, stop, str(part_path)
 
 
-def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, config=None, workers: int = 1,
-                     noise: bool | None = None, compression: str = "bitshuffle-lz4", progress: bool | None = None,
-                     batch_size: int | None = None) -> Path:
-    """Simulate ``n`` patterns of recipe ``name`` into the CXI file ``out``; returns its path.
-
-    All input is checked before any file is created; on failure nothing is left at ``out``.
-    """
+def write_spi(run) -> Path:
+    """Write the SPI run ``run`` (a :class:`diffbench.simulate.driver.Run`) to ``run.out``."""
     from diffbench.io.cxi import CXIWriter
     from diffbench.simulate.engine import Simulator
 
-    validate_run_args(n, seed, workers, compression)
-    out = Path(out)
-    check_output(out)
-    recipe, raw = resolve(name, config, overrides)
-    if recipe.kind == "ed-scan":
-        from diffbench.simulate.ed_run import simulate_ed_to_file
-
-        return simulate_ed_to_file(name, recipe, raw, n, out, seed, noise, compression, progress)
-    if recipe.kind == "mx-merged":
-        from diffbench.simulate.mx import simulate_mx_to_file
-
-        return simulate_mx_to_file(name, recipe, raw, n, out, seed, workers, progress)
-    if recipe.kind == "xray-droplet":
-        from diffbench.simulate.droplet import simulate_droplets_to_file
-
-        return simulate_droplets_to_file(name, recipe, raw, n, out, seed, noise, compression, progress)
-    sim = Simulator(recipe, seed, noise=noise)  # builds / caches volumes once, before any worker
+    name, n, out, seed, raw = run.name, run.n, run.out, run.seed, run.raw
+    sim = Simulator(run.recipe, seed, noise=run.noise)  # builds / caches volumes once, before any worker
     noise = sim.noise
     dtype = sim.count_dtype if noise else np.float32
-    batch = batch_size or batch_size_for(sim.valid.size)
-    attrs = run_attrs(name, raw, recipe, seed, n, noise, sim)
-    workers = int(min(workers, n))
-    with progress_bar(n, name, progress) as bar:
+    batch = run.batch_size or batch_size_for(sim.valid.size)
+    attrs = spi_attrs(run, sim)
+    workers = int(min(run.workers, n))
+    compression = run.compression
+    with progress_bar(n, name, run.progress) as bar:
         task = bar.add_task(name, total=n) if bar else None
         advance = (lambda k: bar.advance(task, k)) if bar else None
         with CXIWriter(out, n, sim.detector.shape, dtype, compression, sim.detector, sim.beam, attrs) as w:
@@ -245,23 +183,22 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
                         pool.close()
                     results.sort()
                     from diffbench.io.cxi import open_dataset
+                    from diffbench.simulate.engine import PARTICLE_DTYPE, PATTERN_DTYPE
 
                     pats, parts = [], []
                     for a, b, path in results:
                         with open_dataset(path) as d:
                             w.copy_chunks_from(d.patterns, a)
-                            pats.append(_table(d.truth, "pattern"))
-                            parts.append(_table(d.particles, "particle"))
+                            pats.append(_table(d.truth, PATTERN_DTYPE))
+                            parts.append(_table(d.particles, PARTICLE_DTYPE))
                     w.write_truth(np.concatenate(pats), np.concatenate(parts))
                 finally:
                     shutil.rmtree(tmpdir, ignore_errors=True)
     return out
 
 
-def _table(cols: dict, kind: str) -> np.ndarray:
-    from diffbench.simulate.engine import PARTICLE_DTYPE, PATTERN_DTYPE
-
-    dt = PATTERN_DTYPE if kind == "pattern" else PARTICLE_DTYPE
+def _table(cols: dict, dt: np.dtype) -> np.ndarray:
+    """A truth table of dtype ``dt`` from the columns read back from a part file."""
     n = len(next(iter(cols.values()))) if cols else 0
     out = np.zeros(n, dtype=dt)
     for k in dt.names:

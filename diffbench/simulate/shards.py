@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ import yaml
 
 from diffbench._version import __version__
 from diffbench.simulate.catalogue import RecipeError
+from diffbench.utils.progress import progress_bar
 
 MANIFEST = "manifest.json"
 
@@ -80,9 +80,9 @@ def _simulate_shard(sim, compression: str, attrs: dict, k: int, start: int, stop
 
 def save_manifest(path: Path, manifest: dict):
     """Atomic JSON write (temporary name, then rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    from diffbench.utils.atomic import atomic_write_text
+
+    atomic_write_text(path, json.dumps(manifest, indent=1, sort_keys=True))
 
 
 def load_manifest(path: Path) -> dict | None:
@@ -114,28 +114,26 @@ def _kept_shards(folder: Path, old: dict | None, identity: dict) -> dict[int, di
 
 def simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, overrides=None, config=None,
                      workers: int = 1, scheduler: str | None = None, noise: bool | None = None,
-                     compression: str = "bitshuffle-lz4", progress: bool | None = None) -> dict:
+                     compression: str | None = None, progress: bool | None = None) -> dict:
     """Generate ``n`` patterns as shards of ``shard_size`` plus the index file ``out``.
 
     Returns a summary: patterns, shards written and kept, seconds, patterns/s, bytes, engine.
     """
     from diffbench.io.index import write_index
+    from diffbench.simulate.driver import prepare_run
     from diffbench.simulate.engine import Simulator
     from diffbench.simulate.executors import make_executor
-    from diffbench.simulate.run import check_output, progress_bar, run_attrs, validate_run_args
+    from diffbench.simulate.run import spi_attrs
 
-    validate_run_args(n, seed, workers, compression)
-    if not isinstance(shard_size, (int, np.integer)) or shard_size < 1:
+    if not isinstance(shard_size, (int, np.integer)) or isinstance(shard_size, bool) or shard_size < 1:
         raise RecipeError(f"--shard-size must be a positive integer, got {shard_size!r}")
-    out = Path(out)
-    check_output(out)
-    from diffbench.simulate.catalogue import resolve
-
-    recipe, raw = resolve(name, config, overrides)
-    sim = Simulator(recipe, seed, noise=noise)  # validates, and builds/caches volumes once for the workers
+    run = prepare_run(name, n, out, seed, overrides, config, workers, noise, compression, progress,
+                      shard_size=shard_size)  # checks everything, refuses kinds that do not shard
+    out, raw, compression = run.out, run.raw, run.compression
+    sim = Simulator(run.recipe, seed, noise=noise)  # builds/caches volumes once for the workers
     noise = sim.noise
     identity = run_identity(name, raw, seed, n, shard_size, noise, compression)
-    attrs = run_attrs(name, raw, recipe, seed, n, noise, sim)
+    attrs = spi_attrs(run, sim)
     folder = shard_dir(out)
     folder.mkdir(exist_ok=True)
     for stale in folder.glob(".shard-*.tmp"):  # temporaries of killed workers

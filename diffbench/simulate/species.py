@@ -17,7 +17,12 @@ import numpy as np
 from diffbench.simulate import kernels_api as K
 from diffbench.simulate.config import SpeciesConfig, VolumeConfig
 from diffbench.simulate.materials import get_material
-from diffbench.simulate.shapes import IcosahedralShell, Superball, superball_exponent, superball_volume
+from diffbench.simulate.shapes import (
+    IcosahedralShell,
+    Superball,
+    superball_exponent,
+    superball_volume,
+)
 from diffbench.simulate.volume import cached, choose_dq, shape_volume
 
 POINT_GROUPS = {"sphere": "SO(3)", "cube": "O", "melting-cube": "O", "icosahedral-virus": "I", "atomic": "C1"}
@@ -163,7 +168,11 @@ def build_species(name: str, cfg: SpeciesConfig, table: "K.SpeciesTable", q_max_
         return _V(name, cfg, pg, [idx])
 
     if cfg.shape == "atomic":
-        from diffbench.simulate.atomic import atomic_numbers, atomic_volume, load_structure_cached
+        from diffbench.simulate.atomic import (
+            atomic_numbers,
+            atomic_volume,
+            load_structure_cached,
+        )
 
         path = resolve_structure_path(cfg.structure)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()

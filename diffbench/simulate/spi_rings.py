@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from diffbench.simulate.constants import R_E_M
 from diffbench.simulate.ice import phase_weights, reflections
 from diffbench.simulate.radial import pixel_dq
 from diffbench.simulate.rings import (
@@ -34,6 +33,7 @@ from diffbench.simulate.rings import (
 )
 from diffbench.simulate.seeding import choice_cdf, choose
 from diffbench.simulate.species import sample_distribution
+from diffbench.units import R_E_M
 
 #: the order of the ring templates after the background template in the engine's template stack
 COMPONENTS = ("Ih", "Ic", "amorphous")

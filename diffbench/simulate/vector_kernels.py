@@ -11,15 +11,11 @@ chains), combines the planes with the z weights, applies the x weights lane-wise
 pixel per lane, one Horner evaluation per weight). LLVM splits the vectors itself on machines
 without AVX.
 
-Measured (GroEL 128×128, 2 cores): the whole render went from 0.64–0.89 ms per pattern (scalar) to
-0.46–0.53 ms with one accumulator and scalar weight products; the plane-wise form with shuffled
-weights takes the lookup alone from 0.35–0.47 to 0.29–0.40 ms (min of 7 runs, six repeats each);
-Horner weights in lanes instead of twelve scalar polynomials: a further ≈ 10 % on the lookup.
-Weights computed in their own loop rather than inside the stencil: the whole render kernel ≈ 9 %
-faster (median of 25 paired runs; PR772 panel 5 %), the same bits: the stencil's dependency chain
-then starts at the loads instead of behind the Horner evaluations, so the CPU overlaps more
-stencils. Eight pixels per lane-parallel Horner pass instead of one pixel's twelve weights in
-lanes: a further ≈ 5 %, the same bits (the same fused multiply-adds on the same constants).
+The weights are computed in a loop of their own rather than inside the stencil so that the
+stencil's dependency chain starts at the loads, not behind the Horner evaluations, and the CPU
+overlaps more stencils; eight pixels per Horner pass use the same fused multiply-adds on the same
+constants, so the bits are those of one pixel at a time. Timings: ``benchmarks/test_kernel_speed.py``
+and the commit log.
 Accumulation is float32 (the coefficients are float32): 64 terms, relative rounding ≲ 1e-6, far
 below the B-spline's own 0.1 % interpolation error; the numpy reference tests check it.
 

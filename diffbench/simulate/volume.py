@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from diffbench.io.atomic import atomic_write
+from diffbench.utils.atomic import atomic_write
 
 VOLUME_ALGORITHM_VERSION = 3
 
@@ -56,10 +56,6 @@ class ReciprocalVolume:
     interpolation: str = "trilinear"
 
     @property
-    def n_channels(self) -> int:
-        return self.data.shape[-1]
-
-    @property
     def q_max_m(self) -> float:
         """Largest |q_a| covered along each axis (1/m)."""
         n = self.data.shape[0]
@@ -74,11 +70,6 @@ class ReciprocalVolume:
     def fold_offset(self) -> int:
         """Stored index of q = 0 in a folded volume (1 for B-spline octants, which keep k = −1)."""
         return 1 if self.fold and self.interpolation == "bspline3" else 0
-
-    def grid_q(self) -> np.ndarray:
-        n = self.data.shape[0]
-        i = np.arange(n)
-        return (i - self.fold_offset) * self.dq_m if self.fold else (i - (n - 1) / 2) * self.dq_m
 
 
 def cache_dir() -> Path:

@@ -9,10 +9,11 @@ a regenerated file is never shown with a stale latent space.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
+
+from diffbench.utils.atomic import atomic_path
 
 
 def _key(path: Path, method: str, params: dict) -> str:
@@ -90,9 +91,8 @@ def latent_space(path, method: str = "ipca-envelope", params: dict | None = None
         for c in candidates:
             try:
                 c.parent.mkdir(parents=True, exist_ok=True)
-                tmp = c.with_name(c.name + f".tmp{os.getpid()}.npz")
-                np.savez(tmp, latent=latent, key=np.array(key), **{f"pred_{k}": v for k, v in preds.items()})
-                os.replace(tmp, c)
+                with atomic_path(c, suffix=".npz") as tmp:
+                    np.savez(tmp, latent=latent, key=np.array(key), **{f"pred_{k}": v for k, v in preds.items()})
                 break
             except OSError:
                 continue

@@ -19,6 +19,7 @@ import html
 
 import numpy as np
 
+from diffbench.utils.atomic import atomic_write_text
 from diffbench.viewer.fields import CATEGORICAL
 from diffbench.viewer.viewdata import ViewData
 
@@ -92,8 +93,17 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     page carries only the current colour column and no truth text (100,000+ points stay light).
     """
     from bokeh.layouts import column, row
-    from bokeh.models import (BoxSelectTool, Button, ColumnDataSource, CustomJS, Div, HoverTool, LassoSelectTool,
-                              Select, TapTool)
+    from bokeh.models import (
+        BoxSelectTool,
+        Button,
+        ColumnDataSource,
+        CustomJS,
+        Div,
+        HoverTool,
+        LassoSelectTool,
+        Select,
+        TapTool,
+    )
     from bokeh.plotting import figure
 
     n, k = view.latent.shape
@@ -238,7 +248,6 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
 
 def save_html(view: ViewData, out, colour_by: str | None = None, axes=(0, 1)) -> int:
     """Write a standalone page with inline BokehJS (works offline); returns its size in bytes."""
-    import os
     from pathlib import Path
 
     from bokeh.embed import file_html
@@ -247,9 +256,7 @@ def save_html(view: ViewData, out, colour_by: str | None = None, axes=(0, 1)) ->
     layout, _ = build_layout(view, colour_by, axes)
     text = file_html(layout, INLINE, title=f"diffbench view: {Path(view.source).name}")
     out = Path(out)
-    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_text(out, text)
     return out.stat().st_size
 
 

@@ -16,7 +16,13 @@ from functools import lru_cache
 import numpy as np
 
 from diffbench.simulate.orientation import quaternion_to_matrix
-from diffbench.simulate.shapes import IcosahedralShell, Sphere, Superball, superball_volume, superball_exponent
+from diffbench.simulate.shapes import (
+    IcosahedralShell,
+    Sphere,
+    Superball,
+    superball_exponent,
+    superball_volume,
+)
 
 
 def _shape(row, cfg):
@@ -39,10 +45,10 @@ def _shape(row, cfg):
 
 @lru_cache(maxsize=8)
 def _atoms(structure: str, assembly):
+    import gemmi
+
     from diffbench.simulate.atomic import load_structure
     from diffbench.simulate.species import resolve_structure_path
-
-    import gemmi
 
     model = load_structure(resolve_structure_path(structure), assembly)
     z = np.array([gemmi.Element(e).atomic_number for e in model.elements], dtype=float) * model.occupancy

@@ -204,16 +204,17 @@ def _spans(rows, fov_m) -> bool:
 
 
 def _recipe_species(attrs: dict) -> dict | None:
-    """The species configs of an SPI recipe stored in the file (None for other kinds)."""
+    """The species configs of the recipe stored in the file (None for kinds without species)."""
     import yaml
 
-    from diffbench.simulate.config import Recipe
+    from diffbench import kinds
 
     text = attrs.get("recipe_yaml")
-    if not text or attrs.get("kind", "spi") != "spi":
+    if not text:
         return None
     try:
-        return Recipe.model_validate(yaml.safe_load(text)).species
+        raw = yaml.safe_load(text)
+        return getattr(kinds.of_recipe(raw).recipe_model().model_validate(raw), "species", None)
     except Exception:  # an older or foreign recipe: no real-space view, the rest still works
         return None
 

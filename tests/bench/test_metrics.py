@@ -5,7 +5,13 @@ import math
 import numpy as np
 from numpy.testing import assert_allclose
 
-from diffbench.bench.metrics import binary_scores, iou, psd_contrast, roc_auc, wilson_interval
+from diffbench.bench.metrics import (
+    binary_scores,
+    iou,
+    psd_contrast,
+    roc_auc,
+    wilson_interval,
+)
 
 
 def test_wilson_interval_known_values():

@@ -7,14 +7,17 @@ from numpy.testing import assert_allclose
 from diffbench.bench import metrics as M
 from diffbench.bench.runner import evaluate
 from diffbench.bench.tasks import Task
+from diffbench.methods.base import Method, MethodTags
 from diffbench.methods.frames import Frames
 
 
-class Recorder:
+class Recorder(Method):
     """A supervised stand-in: remembers what it was trained on; predicts each frame's first value."""
 
-    supervised = True
     seen = []
+
+    def __diffbench_tags__(self):
+        return MethodTags(requires_y=True, output="multiclass")
 
     def fit(self, X, y):
         Recorder.seen.append(np.concatenate([b[:, 0] for _, b in X.batches(7)]))

@@ -1,20 +1,24 @@
 """The shared contract, run over every registered method (style.md: estimator API).
 
-Each method: constructor stores its parameters unchanged; fit returns self and sets attributes
-ending in ``_``; predict gives one answer per frame; the same random_state gives the same answers;
-it reads arrays, Frames and diffbench datasets alike.
+Each method: is a scikit-learn estimator (``diffbench.methods.base.Method``) that passes the
+scikit-learn checks that apply to it (chosen by its tags: methods that read frames or merged
+reflection lists cannot take the checks' 2-D toy arrays, so those run only the API checks);
+``clone`` works, fitted or not; constructor stores its parameters unchanged; fit returns self and
+sets attributes ending in ``_``; predict gives one answer per frame; the same random_state gives
+the same answers; it reads arrays, Frames and diffbench datasets alike; a fitted method pickles.
 """
 
 import inspect
+import pickle
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 
+from diffbench.methods.base import Method, fit_method, method_tags
 from diffbench.methods.registry import available, get_method, make_method
-from diffbench.simulate.run import simulate_to_file
-
-pytest.importorskip("sklearn")
+from diffbench.simulate.driver import simulate_to_file
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +37,12 @@ SMALL_PARAMS = {"ipca-envelope": {"downsample": (32, 32), "batch_size": 16}, "ri
 
 
 def _fit(est, data):
-    """Supervised methods (``supervised = True``) learn single vs non-single hits from the truth."""
-    if getattr(est, "supervised", False):
-        from diffbench.io.cxi import open_dataset
+    """Methods whose tags require y learn single vs non-single hits from the truth."""
+    from diffbench.io.readers import open_any
 
-        with open_dataset(data) as d:
-            return est.fit(data, np.asarray(d.truth["is_single_hit"]))
-    return est.fit(data)
+    with open_any(data) as d:
+        y = np.asarray(d.truth["is_single_hit" if "is_single_hit" in d.truth else "label_ice"])
+    return fit_method(est, data, y)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +57,7 @@ def tiny_mx(tmp_path_factory):
 def test_method_contract(name, tiny, tiny_mx):
     cls = get_method(name)
     n = 40
-    if getattr(cls, "input_kind", None) == "mx-merged":
+    if method_tags(cls).input == "merged-reflections":
         tiny, n = tiny_mx, 8
     params = SMALL_PARAMS.get(name, {})
     est = make_method(name, **params)
@@ -73,6 +76,47 @@ def test_method_contract(name, tiny, tiny_mx):
     assert_array_equal(pred, again)  # deterministic for fixed random_state
     if hasattr(est, "score_samples"):
         assert np.asarray(est.score_samples(tiny)).shape == (n,)
+    # a clone of a fitted method is unfitted, with the same parameters; a fitted one pickles
+    fresh = clone(est)
+    assert fresh.get_params() == est.get_params() and not [k for k in vars(fresh) if k.endswith("_")]
+    assert_array_equal(pickle.loads(pickle.dumps(est)).predict(tiny), pred)
+
+
+# scikit-learn's checks that hold for any estimator, whatever it reads
+API_CHECKS = ["check_estimator_cloneable", "check_estimator_repr", "check_no_attributes_set_in_init",
+              "check_parameters_default_constructible", "check_get_params_invariance", "check_set_params",
+              "check_do_not_raise_errors_in_init_or_set_params", "check_valid_tag_types",
+              "check_estimator_tags_renamed", "check_mixin_order"]
+
+
+@pytest.mark.parametrize("check", API_CHECKS)
+@pytest.mark.parametrize("name", available())
+def test_sklearn_api_checks(name, check):
+    """Every registered method is a scikit-learn estimator: get_params/set_params/clone/repr work,
+    ``Pipeline`` and ``GridSearchCV`` can hold it."""
+    import sklearn.utils.estimator_checks as checks
+
+    est = make_method(name)
+    assert isinstance(est, Method)
+    getattr(checks, check)(name, est)
+
+
+@pytest.mark.parametrize("name", available())
+def test_tags_state_the_roles(name):
+    """The bench reads a method's roles from its tags, and scikit-learn sees the same ``requires_y``."""
+    from sklearn.utils import get_tags
+
+    est = make_method(name)
+    tags = method_tags(est)
+    assert get_tags(est).target_tags.required == tags.requires_y
+    assert tags.per_range == hasattr(est, "predict_ranges")
+    assert get_tags(est).estimator_type in ("classifier", "regressor", "clusterer")
+
+
+def test_oracle_selection_requires_the_truth_and_says_so():
+    assert method_tags(make_method("em-selection", select="oracle")).requires_y
+    assert not method_tags(make_method("em-selection")).requires_y
+    assert method_tags(make_method("ria-svm")).requires_y and not method_tags(make_method("size-filter")).requires_y
 
 
 def test_unknown_method_and_import_paths():

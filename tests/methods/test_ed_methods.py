@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from diffbench.methods.ed_ria import RadialIntensityAverage, RIANet, RIASVM, radial_average, refine_beam_centres
+from diffbench.methods.ed_ria import (
+    RIASVM,
+    RadialIntensityAverage,
+    RIANet,
+    radial_average,
+    refine_beam_centres,
+)
 from diffbench.methods.pcc_clustering import PCCClustering, pcc_matrix
 from diffbench.simulate.run import simulate_to_file
 

@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.methods.em2d import (EM2DClassification, EMSelection, beam_cells, empirical_beta,
-                                    rotation_slicer, symmetry_scores)
+from diffbench.methods.base import method_tags
+from diffbench.methods.em2d import (
+    EM2DClassification,
+    EMSelection,
+    beam_cells,
+    empirical_beta,
+    rotation_slicer,
+    symmetry_scores,
+)
 
 N_GRID, C = 33, 16
 
@@ -128,7 +135,7 @@ def test_selection_by_symmetry_and_oracle(three_classes):
     auto = EMSelection(**kw).fit(frames)
     assert (auto.predict(frames) == y).mean() == 1.0
     oracle = EMSelection(select="oracle", **kw).fit(frames, y)
-    assert oracle.supervised and not auto.supervised
+    assert method_tags(oracle).requires_y and not method_tags(auto).requires_y
     assert (oracle.predict(frames) == y).mean() == 1.0
     assert np.all((oracle.score_samples(frames) > 0.5) == y)
     with pytest.raises(ValueError, match="needs the truth"):

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.methods.features import RadialBinning, crop_center, fourier_downsample, radial_profile
+from diffbench.methods.features import (
+    RadialBinning,
+    crop_center,
+    fourier_downsample,
+    radial_profile,
+)
 
 
 def test_radial_profile_of_radius_map_is_the_bin_radius():

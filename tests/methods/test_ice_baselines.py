@@ -6,9 +6,14 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.methods.ice_baselines import (RANGES, CtruncateIceRings, IcefinderScore, XtriageIceRings,
-                                             _row_quartiles)
-from diffbench.methods.mx_data import MXCollection
+from diffbench.io.mx import MXCollection
+from diffbench.methods.ice_baselines import (
+    RANGES,
+    CtruncateIceRings,
+    IcefinderScore,
+    XtriageIceRings,
+    _row_quartiles,
+)
 from diffbench.simulate.run import simulate_to_file
 
 METHODS = [IcefinderScore, XtriageIceRings, CtruncateIceRings]

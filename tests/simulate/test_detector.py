@@ -7,9 +7,19 @@ import pytest
 from numpy.testing import assert_allclose
 
 from diffbench.simulate.beam import Beam
-from diffbench.simulate.detector import (MASK_MISSING, MASK_OUTSIDE_REGION, MASK_SHADOWED, Detector,
-                                         polarisation_factor, q_vectors)
-from diffbench.simulate.detector_presets import DETECTOR_PRESETS, detector_from_dict, make_detector
+from diffbench.simulate.detector import (
+    MASK_MISSING,
+    MASK_OUTSIDE_REGION,
+    MASK_SHADOWED,
+    Detector,
+    polarisation_factor,
+    q_vectors,
+)
+from diffbench.simulate.detector_presets import (
+    DETECTOR_PRESETS,
+    detector_from_dict,
+    make_detector,
+)
 
 
 def test_q_of_chosen_pixels_by_hand():

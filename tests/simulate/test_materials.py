@@ -3,7 +3,12 @@
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.simulate.materials import MATERIALS, Material, get_material, parse_formula
+from diffbench.simulate.materials import (
+    MATERIALS,
+    Material,
+    get_material,
+    parse_formula,
+)
 
 
 def test_electron_densities_match_physics_notes():

@@ -10,7 +10,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from diffbench.simulate.catalogue import resolve
-from diffbench.simulate.mx import french_wilson, ice_lines, mtz_dir, simulate_dataset, write_mtz
+from diffbench.simulate.mx import (
+    french_wilson,
+    ice_lines,
+    mtz_dir,
+    simulate_dataset,
+    write_mtz,
+)
 from diffbench.simulate.run import simulate_to_file
 
 
@@ -21,8 +27,9 @@ def _recipe(*over):
 def test_acentric_intensities_are_exponential_and_shells_follow_b():
     r = _recipe("ice.probability=0", "space_groups={'P 21 21 21': 1}", "reflections=[20000, 20000]")
     ds = simulate_dataset(r, 3, 0)
-    from diffbench.simulate.mx import wilson_mean
     import gemmi as g
+
+    from diffbench.simulate.mx import wilson_mean
 
     ops = g.SpaceGroup(ds.space_group).operations()
     centric = np.asarray(ops.centric_flag_array(ds.hkl), bool)

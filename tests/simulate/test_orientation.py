@@ -6,7 +6,11 @@ import numpy as np
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from diffbench.simulate.orientation import axis_angle_quaternion, quaternion_to_matrix, random_quaternions
+from diffbench.simulate.orientation import (
+    axis_angle_quaternion,
+    quaternion_to_matrix,
+    random_quaternions,
+)
 
 
 def test_convention_active_rotation_about_z():

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from diffbench import kinds
 from diffbench.simulate.catalogue import RecipeError, resolve
 from diffbench.simulate.engine import PARTICLE_DTYPE, PATTERN_DTYPE, Simulator
 
@@ -10,7 +11,7 @@ from diffbench.simulate.engine import PARTICLE_DTYPE, PATTERN_DTYPE, Simulator
 def _spi_recipes():
     from diffbench.simulate.catalogue import load_catalogue
 
-    return [n for n, r in load_catalogue()["recipes"].items() if r.get("kind", "spi") == "spi"]
+    return [n for n, r in load_catalogue()["recipes"].items() if kinds.of_recipe(r) is kinds.get("spi")]
 
 
 @pytest.mark.parametrize("name", sorted(_spi_recipes()))

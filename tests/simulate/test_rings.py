@@ -7,16 +7,31 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.simulate.detector import Detector
 from diffbench.simulate.atomic import element_factor
-from diffbench.simulate.electron import electron_scattering_factor_m, electron_wavelength_m
-from diffbench.simulate.ice import AUSPEX_RANGES_INV_D2_A2, auspex_ranges_d_m, powder_lines
+from diffbench.simulate.detector import Detector
+from diffbench.simulate.electron import (
+    electron_scattering_factor_m,
+    electron_wavelength_m,
+)
+from diffbench.simulate.ice import (
+    AUSPEX_RANGES_INV_D2_A2,
+    auspex_ranges_d_m,
+    powder_lines,
+)
 from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
 from diffbench.simulate.radial import DR_PX, powder_table, radial_grid
 from diffbench.simulate.ring_kernels import render_radial
 from diffbench.simulate.rings import (
-    crystal_spots, electrons, get_amorphous, powder_ring_total_cross_section_per_m3, ring_radius_m,
-    ring_sigma_q, scherrer_fwhm_q, scherrer_fwhm_two_theta_rad, xray)
+    crystal_spots,
+    electrons,
+    get_amorphous,
+    powder_ring_total_cross_section_per_m3,
+    ring_radius_m,
+    ring_sigma_q,
+    scherrer_fwhm_q,
+    scherrer_fwhm_two_theta_rad,
+    xray,
+)
 
 A = 1e-10
 

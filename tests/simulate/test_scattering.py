@@ -7,15 +7,14 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.simulate import reference
+from diffbench.simulate import kernels, reference
 from diffbench.simulate.config import Recipe
-from diffbench.simulate.constants import R_E_M, THOMSON_CROSS_SECTION_M2
 from diffbench.simulate.detector import polarisation_factor, q_vectors
 from diffbench.simulate.engine import Simulator
-from diffbench.simulate import kernels
-from diffbench.simulate.kernels import PREFETCH_MIN_STEP
 from diffbench.simulate.form_factors import cube_amplitude, sphere_amplitude
+from diffbench.simulate.kernels import PREFETCH_MIN_STEP
 from diffbench.simulate.materials import get_material
+from diffbench.units import R_E_M, THOMSON_CROSS_SECTION_M2
 from tests.conftest import small_recipe
 
 # Kernel values are stored as float32 (ulp 6e-8) and computed with fastmath: agreement with the

@@ -10,10 +10,14 @@ import pytest
 from diffbench.simulate.atomic import element_factor
 from diffbench.simulate.catalogue import RecipeError, load_catalogue, resolve
 from diffbench.simulate.config import Recipe
-from diffbench.simulate.constants import R_E_M
 from diffbench.simulate.detector import polarisation_factor
 from diffbench.simulate.engine import Simulator
-from diffbench.simulate.rings import ANGSTROM, powder_ring_total_cross_section_per_m3, xray
+from diffbench.simulate.rings import (
+    ANGSTROM,
+    powder_ring_total_cross_section_per_m3,
+    xray,
+)
+from diffbench.units import R_E_M
 
 THICK_M = 1.0e-7
 

@@ -4,7 +4,11 @@ import numba as nb
 import numpy as np
 from numpy.testing import assert_allclose
 
-from diffbench.simulate.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32
+from diffbench.simulate.vector_kernels import (
+    LANES,
+    bspline_stencil_f32,
+    bspline_weights_f32,
+)
 
 
 @nb.njit

@@ -8,8 +8,13 @@ from numpy.testing import assert_allclose
 
 from diffbench.simulate.form_factors import cube_amplitude, sphere_amplitude
 from diffbench.simulate.reference import amplitude
-from diffbench.simulate.shapes import (IcosahedralShell, Sphere, Superball, icosahedron_face_normals,
-                                       superball_volume)
+from diffbench.simulate.shapes import (
+    IcosahedralShell,
+    Sphere,
+    Superball,
+    icosahedron_face_normals,
+    superball_volume,
+)
 from diffbench.simulate.volume import choose_dq, shape_volume
 
 Q_MAX = 1.0e9  # 1/nm

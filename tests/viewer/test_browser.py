@@ -137,8 +137,9 @@ def test_box_selection_exports_the_points_inside(browser, page_file, artefacts, 
     dl.value.save_as(path)
     rec = json.loads(path.read_text())
     assert rec["indices"] == sorted(idx[inside].tolist())
-    from diffbench.io.index import file_sha256
     from pathlib import Path
+
+    from diffbench.io.index import file_sha256
 
     assert rec["source_sha256"] == file_sha256(Path(rec["source"]))
     assert f"{inside.sum()} selected" in page.evaluate("() => Bokeh.documents[0].get_model_by_name('selection').text")

@@ -1,0 +1,166 @@
+"""The kinds of data diffbench simulates, as objects in one registry.
+
+A data kind (single-particle imaging frames, electron-diffraction scans, merged MX reflection
+data, X-ray droplet frames) decides which recipe schema validates a recipe, which simulator writes
+it, what ``-n`` counts, which run options apply, and how its files are opened and summarised.
+Everything that differs between kinds is a field of :class:`DataKind`; code elsewhere asks the
+registry (:func:`get`, :func:`of_recipe`) instead of testing kind names.
+
+Entry points are ``"module:attribute"`` strings, imported only when used, so this module is
+light (the Gymnasium registry pattern: ``register`` / ``get`` / ``available``).
+
+Adding a kind: write its schema (a pydantic model with a ``kind: Literal[...]`` field), a
+``write(run)`` function taking a :class:`diffbench.simulate.driver.Run`, and call
+:func:`register` with them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+DEFAULT_KIND = "spi"  # recipes and files written before kinds were recorded are SPI
+
+
+class KindError(ValueError):
+    """An unknown kind, or a run option the kind does not support; the message names both."""
+
+
+@dataclass(frozen=True)
+class DataKind:
+    """One kind of simulated data.
+
+    Attributes
+    ----------
+    name : the value of ``kind:`` in a recipe and of the ``kind`` attribute of its files.
+    unit : what ``-n`` counts ("patterns", "scans", ...).
+    schema : ``"module:Class"`` of the pydantic recipe model.
+    writer : ``"module:function"`` writing a run (``write(run) -> Path``).
+    reader : ``"module:callable"`` opening a written file (a context manager with ``truth``,
+        ``attrs`` and ``len``).
+    summary : ``"module:function"`` giving ``diffbench info``'s text for an opened file.
+    count_attr : the file attribute holding the ``-n`` of the run that wrote it.
+    frames : whether its files hold detector frames (methods read them as :class:`Frames`).
+    noise : whether ``--no-noise`` (expected counts as float32) applies.
+    compression : whether ``--compression`` applies (frames written through the CXI writer).
+    workers : whether ``--workers K`` runs K processes.
+    shardable : whether ``--shard-size`` (shards plus an index) applies.
+    description : one line for ``diffbench list`` and error messages.
+    """
+
+    name: str
+    unit: str
+    schema: str
+    writer: str
+    reader: str
+    summary: str
+    count_attr: str = "n_patterns"
+    frames: bool = True
+    noise: bool = True
+    compression: bool = True
+    workers: bool = False
+    shardable: bool = False
+    description: str = ""
+
+    def load(self, field: str):
+        """Import the object named by the entry point ``field`` (schema, writer, reader, summary)."""
+        return _import(getattr(self, field))
+
+    def recipe_model(self):
+        """The pydantic recipe model of this kind."""
+        return self.load("schema")
+
+    def open(self, path):
+        """Open a file of this kind for reading (use as a context manager)."""
+        return self.load("reader")(path)
+
+    def check_options(self, *, noise=None, compression=None, workers: int = 1, shard_size=None) -> None:
+        """Refuse, with one line naming the option, a run option this kind does not support
+        (``None`` and 1 mean "not asked for")."""
+        asked = [("--no-noise", noise is False and not self.noise),
+                 ("--compression", compression is not None and not self.compression),
+                 ("--workers", workers not in (None, 1) and not self.workers),
+                 ("--shard-size", shard_size is not None and not self.shardable)]
+        for flag, refused in asked:
+            if refused:
+                able = [k.name for k in _REGISTRY.values() if _supports(k, flag)]
+                raise KindError(f"{flag} does not apply to {self.name} recipes (kinds that take it: "
+                                f"{', '.join(able) or 'none'})")
+
+
+def _supports(kind: DataKind, flag: str) -> bool:
+    return {"--no-noise": kind.noise, "--compression": kind.compression, "--workers": kind.workers,
+            "--shard-size": kind.shardable}[flag]
+
+
+def _import(path: str):
+    module, _, attr = path.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+_REGISTRY: dict[str, DataKind] = {}
+
+
+def register(kind: DataKind) -> DataKind:
+    """Add ``kind`` to the registry; a name already taken is an error."""
+    if kind.name in _REGISTRY:
+        raise KindError(f"a data kind named {kind.name!r} is already registered")
+    _REGISTRY[kind.name] = kind
+    return kind
+
+
+def available() -> list[str]:
+    """Names of every registered kind."""
+    return sorted(_REGISTRY)
+
+
+def get(name: str | bytes | None) -> DataKind:
+    """The kind called ``name`` (``None``: the default, SPI); unknown names list the known ones."""
+    if isinstance(name, bytes):
+        name = name.decode()
+    name = DEFAULT_KIND if name is None else name
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KindError(f"kind: unknown data kind {name!r}; known: {', '.join(available())}") from None
+
+
+def of_recipe(raw) -> DataKind:
+    """The kind of a raw (unvalidated) recipe dict: its ``kind`` key, SPI when absent."""
+    return get(raw.get("kind") if isinstance(raw, dict) else None)
+
+
+register(DataKind(
+    name="spi", unit="patterns",
+    schema="diffbench.simulate.config:Recipe",
+    writer="diffbench.simulate.run:write_spi",
+    reader="diffbench.io.cxi:open_dataset",
+    summary="diffbench.cli.info:spi_summary",
+    workers=True, shardable=True,
+    description="single-particle imaging frames: particles, hits, rings, detector, photon noise"))
+register(DataKind(
+    name="ed-scan", unit="scans",
+    schema="diffbench.simulate.ed_config:EDScanRecipe",
+    writer="diffbench.simulate.ed_run:write_ed",
+    reader="diffbench.io.cxi:open_dataset",
+    summary="diffbench.cli.info:ed_summary",
+    count_attr="n_scans",
+    description="narrow-beam electron-diffraction scans over holey carbon, ice and crystals (paper 002)"))
+register(DataKind(
+    name="mx-merged", unit="data sets",
+    schema="diffbench.simulate.mx_config:MXRecipe",
+    writer="diffbench.simulate.mx:write_mx",
+    reader="diffbench.io.mx:MXCollection",
+    summary="diffbench.cli.info:mx_summary",
+    count_attr="n_datasets", frames=False, noise=False, compression=False, workers=True,
+    description="merged reflection data (MTZ) with ice-ring artefacts (paper 003)"))
+register(DataKind(
+    name="xray-droplet", unit="frames",
+    schema="diffbench.simulate.droplet_config:DropletRecipe",
+    writer="diffbench.simulate.droplet:write_droplets",
+    reader="diffbench.io.cxi:open_dataset",
+    summary="diffbench.cli.info:droplet_summary",
+    description="X-ray frames of liquid or frozen water droplets"))

@@ -1,0 +1,87 @@
+"""The base of every method in the zoo: a scikit-learn estimator with diffbench's role tags.
+
+A method stores its hyper-parameters in ``__init__`` (keyword arguments only, stored unchanged,
+``random_state`` among them), learns in ``fit(X, y=None)`` (returns ``self``; fitted attributes end
+in ``_``) and answers with ``predict`` / ``predict_proba`` / ``score_samples`` / ``transform``.
+Inheriting :class:`Method` gives ``get_params``, ``set_params``, a repr and
+``sklearn.base.clone`` for free, so methods work in ``Pipeline`` and ``GridSearchCV``.
+
+What the benchmark and the tests need to know about a method — does ``fit`` need the truth, what
+does it read, what does ``predict`` answer — are its :class:`MethodTags`, declared by overriding
+:meth:`Method.__diffbench_tags__` and read with :func:`method_tags` (the scikit-learn tags
+pattern, ``utils/_tags.py``). ``requires_y`` is also written into scikit-learn's own tags
+(``target_tags.required``) so that its checks see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sklearn.base import BaseEstimator
+
+#: What a method reads: detector frames (arrays, :class:`~diffbench.methods.frames.Frames`, CXI
+#: files of any kind that holds frames) or merged reflection lists (merged-MX indexes).
+INPUTS = ("frames", "merged-reflections")
+#: What ``predict`` answers: 1 = the target class ("binary"), a class label ("multiclass"), a
+#: cluster id ("cluster"), or a number in SI units ("value").
+OUTPUTS = ("binary", "multiclass", "cluster", "value")
+
+
+@dataclass(frozen=True)
+class MethodTags:
+    """The roles of a method.
+
+    requires_y : ``fit(X, y)`` needs the truth labels (supervised, or an oracle bound).
+    input : one of :data:`INPUTS`.
+    output : what ``predict`` answers, one of :data:`OUTPUTS`.
+    per_range : also answers ``predict_ranges`` (one answer per data set and resolution range).
+    """
+
+    requires_y: bool = False
+    input: str = "frames"
+    output: str = "binary"
+    per_range: bool = False
+
+    def __post_init__(self):
+        if self.input not in INPUTS:
+            raise ValueError(f"MethodTags.input must be one of {INPUTS}, got {self.input!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"MethodTags.output must be one of {OUTPUTS}, got {self.output!r}")
+
+
+class Method(BaseEstimator):
+    """Base class of diffbench's methods (see the module docstring)."""
+
+    def __diffbench_tags__(self) -> MethodTags:
+        return MethodTags()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        dt = self.__diffbench_tags__()
+        tags.target_tags.required = dt.requires_y
+        tags.estimator_type = {"binary": "classifier", "multiclass": "classifier", "cluster": "clusterer",
+                               "value": "regressor"}[dt.output]
+        tags.input_tags.three_d_array = dt.input == "frames"
+        return tags
+
+
+def method_tags(est) -> MethodTags:
+    """The :class:`MethodTags` of an estimator or estimator class. A user's class that does not
+    inherit :class:`Method` gets the defaults, with ``requires_y`` read from scikit-learn's tags
+    where it has them (or from a ``supervised`` attribute, the convention before tags)."""
+    if isinstance(est, type):
+        est = est()
+    fn = getattr(est, "__diffbench_tags__", None)
+    if fn is not None:
+        return fn()
+    requires_y = bool(getattr(est, "supervised", False))
+    if hasattr(est, "__sklearn_tags__"):
+        from sklearn.utils import get_tags
+
+        requires_y = requires_y or get_tags(est).target_tags.required
+    return MethodTags(requires_y=requires_y)
+
+
+def fit_method(est, X, y=None):
+    """``est.fit(X, y)`` for methods that need the truth, ``est.fit(X)`` otherwise; returns ``est``."""
+    return est.fit(X, y) if method_tags(est).requires_y else est.fit(X)
