@@ -214,13 +214,13 @@ class Dataset:
         return self.patterns.shape
 
     def detector(self):
-        """Rebuild the :class:`~diffbench.simulate.detector.Detector` stored in the file."""
-        from diffbench.simulate.detector_presets import detector_from_dict
+        """Rebuild the :class:`~diffbench.geometry.detector.Detector` stored in the file."""
+        from diffbench.geometry.presets import detector_from_dict
 
         return detector_from_dict(self.geometry["detector"])
 
     def beam(self):
-        from diffbench.simulate.beam import Beam
+        from diffbench.geometry.beam import Beam
 
         return Beam(**self.geometry["beam"])
 

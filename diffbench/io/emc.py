@@ -74,7 +74,7 @@ def read_emc(path) -> np.ndarray:
 
 def write_detector(path, detector, beam):
     """Dragonfly detector file (HDF5) for this geometry."""
-    from diffbench.simulate.detector import polarisation_factor, q_vectors
+    from diffbench.geometry.detector import polarisation_factor, q_vectors
 
     detd = detector.distance_m / detector.pixel_size_m  # distance in pixels
     ewald_rad = detd

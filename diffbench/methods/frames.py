@@ -95,7 +95,7 @@ def as_frames(X) -> Frames:
 
         X = open_dataset(X)
     if hasattr(X, "patterns") and hasattr(X, "detector"):  # a diffbench Dataset
-        from diffbench.simulate.detector import q_vectors
+        from diffbench.geometry.detector import q_vectors
 
         det = X.detector()
         q = None  # electron-diffraction files carry a wavelength but no X-ray beam

@@ -128,7 +128,7 @@ class DetectorConfig(Strict):
     @field_validator("preset")
     @classmethod
     def _known(cls, v):
-        from diffbench.simulate.detector_presets import DETECTOR_PRESETS
+        from diffbench.geometry.presets import DETECTOR_PRESETS
 
         if v not in DETECTOR_PRESETS:
             raise ValueError(f"unknown detector preset {v!r}; known: {', '.join(sorted(DETECTOR_PRESETS))}")

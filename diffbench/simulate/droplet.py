@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from diffbench.simulate.beam import Beam
-from diffbench.simulate.detector import polarisation_factor
-from diffbench.simulate.detector_presets import make_detector
+from diffbench.geometry.beam import Beam
+from diffbench.geometry.detector import polarisation_factor
+from diffbench.geometry.orientation import quaternion_to_matrix, random_quaternions
+from diffbench.geometry.presets import make_detector
 from diffbench.simulate.ice import phase_weights
-from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
 from diffbench.simulate.radial import (
     DR_PX,
     amorphous_table,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from diffbench.geometry.presets import make_detector
 from diffbench.simulate import ed_scan as eds
-from diffbench.simulate.detector_presets import make_detector
 from diffbench.simulate.ice import phase_weights
 from diffbench.simulate.radial import (
     DR_PX,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
+from diffbench.geometry.orientation import quaternion_to_matrix, random_quaternions
 
 VACUUM, CARBON, AMORPHOUS_ICE, CRYSTALLINE_ICE = 0, 1, 2, 3
 MATERIALS = ("vacuum", "carbon", "amorphous-ice", "crystalline-ice")

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffbench.simulate.beam import Beam
-from diffbench.simulate.config import Recipe
-from diffbench.simulate.detector import polarisation_factor, q_vectors
-from diffbench.simulate.detector_presets import make_detector
-from diffbench.simulate.kernels_api import SpeciesTable
-from diffbench.simulate.orientation import (
+from diffbench.geometry.beam import Beam
+from diffbench.geometry.detector import polarisation_factor, q_vectors
+from diffbench.geometry.orientation import (
     quaternion_to_matrix,
     quaternions_from_uniforms,
 )
+from diffbench.geometry.presets import make_detector
+from diffbench.simulate.config import Recipe
+from diffbench.simulate.kernels_api import SpeciesTable
 from diffbench.simulate.seeding import PatternStreams, choice_cdf, choose
 from diffbench.simulate.species import build_species
 from diffbench.simulate.spi_rings import NO_RINGS, RingDraw, RingModel

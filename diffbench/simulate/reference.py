@@ -47,7 +47,7 @@ def expected_photons(sim, shot) -> np.ndarray:
     """Expected photons per pixel of one planned shot, (ny, nx), by the numpy route."""
     import math
 
-    from diffbench.simulate.orientation import quaternion_to_matrix
+    from diffbench.geometry.orientation import quaternion_to_matrix
 
     q = sim.qvec
     tab = sim.table

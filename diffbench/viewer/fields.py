@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffbench.simulate.orientation import quaternion_to_matrix
+from diffbench.geometry.orientation import quaternion_to_matrix
 
 CATEGORICAL = "categorical"
 CONTINUOUS = "continuous"

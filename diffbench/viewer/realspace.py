@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from diffbench.simulate.orientation import quaternion_to_matrix
+from diffbench.geometry.orientation import quaternion_to_matrix
 from diffbench.simulate.shapes import (
     IcosahedralShell,
     Sphere,

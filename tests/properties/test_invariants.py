@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from diffbench.simulate.beam import Beam, photon_energy_ev, wavelength_m
-from diffbench.simulate.detector import Detector, q_vectors
+from diffbench.geometry.beam import Beam, photon_energy_ev, wavelength_m
+from diffbench.geometry.detector import Detector, q_vectors
+from diffbench.geometry.orientation import canonical, quaternion_to_matrix
 from diffbench.simulate.form_factors import cube_amplitude, sphere_amplitude
-from diffbench.simulate.orientation import canonical, quaternion_to_matrix
 
 finite = dict(allow_nan=False, allow_infinity=False)
 quats = st.lists(st.floats(-1, 1, **finite), min_size=4, max_size=4).filter(lambda v: np.linalg.norm(v) > 1e-3)

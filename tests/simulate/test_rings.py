@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from diffbench.geometry.detector import Detector
+from diffbench.geometry.orientation import quaternion_to_matrix, random_quaternions
 from diffbench.simulate.atomic import element_factor
-from diffbench.simulate.detector import Detector
 from diffbench.simulate.electron import (
     electron_scattering_factor_m,
     electron_wavelength_m,
@@ -18,7 +19,6 @@ from diffbench.simulate.ice import (
     auspex_ranges_d_m,
     powder_lines,
 )
-from diffbench.simulate.orientation import quaternion_to_matrix, random_quaternions
 from diffbench.simulate.radial import DR_PX, powder_table, radial_grid
 from diffbench.simulate.ring_kernels import render_radial
 from diffbench.simulate.rings import (

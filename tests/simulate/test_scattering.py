@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from diffbench.geometry.detector import polarisation_factor, q_vectors
 from diffbench.simulate import kernels, reference
 from diffbench.simulate.config import Recipe
-from diffbench.simulate.detector import polarisation_factor, q_vectors
 from diffbench.simulate.engine import Simulator
 from diffbench.simulate.form_factors import cube_amplitude, sphere_amplitude
 from diffbench.simulate.kernels import PREFETCH_MIN_STEP
@@ -48,7 +48,7 @@ def test_rotated_cube_pattern_equals_closed_form_per_pixel():
                random_orientation=True)
     img, _, parts = _expected(sim, index=3)
     det, beam = sim.detector, sim.beam
-    from diffbench.simulate.orientation import quaternion_to_matrix
+    from diffbench.geometry.orientation import quaternion_to_matrix
 
     r = quaternion_to_matrix(parts["orientation_wxyz"][0])
     q_lab = q_vectors(det, beam)

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from diffbench.geometry.detector import polarisation_factor
 from diffbench.simulate.atomic import element_factor
 from diffbench.simulate.catalogue import RecipeError, load_catalogue, resolve
 from diffbench.simulate.config import Recipe
-from diffbench.simulate.detector import polarisation_factor
 from diffbench.simulate.engine import Simulator
 from diffbench.simulate.rings import (
     ANGSTROM,

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.testing import assert_allclose
 from scipy import stats
 
-from diffbench.simulate.orientation import (
+from diffbench.geometry.orientation import (
     axis_angle_quaternion,
     quaternion_to_matrix,
     random_quaternions,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.simulate.beam import Beam, photon_energy_ev, wavelength_m
+from diffbench.geometry.beam import Beam, photon_energy_ev, wavelength_m
 
 
 def test_wavelength_of_1700_ev():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from diffbench.simulate.beam import Beam
-from diffbench.simulate.detector import (
+from diffbench.geometry.beam import Beam
+from diffbench.geometry.detector import (
     MASK_MISSING,
     MASK_OUTSIDE_REGION,
     MASK_SHADOWED,
@@ -15,7 +15,7 @@ from diffbench.simulate.detector import (
     polarisation_factor,
     q_vectors,
 )
-from diffbench.simulate.detector_presets import (
+from diffbench.geometry.presets import (
     DETECTOR_PRESETS,
     detector_from_dict,
     make_detector,
