@@ -9,8 +9,8 @@ by (run it a few times: timing on a shared 2-core machine varies by ±15–30 %)
 import numba
 import pytest
 
-from diffbench.simulate.catalogue import resolve
-from diffbench.simulate.engine import Simulator
+from diffbench.recipes.catalogue import resolve
+from diffbench.simulate.spi.engine import Simulator
 
 CASES = {
     "groel-128": ("chaperonin-90-v4", ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"], 244),

@@ -5,11 +5,14 @@ Light at import time: importing ``diffbench`` pulls in neither numba, torch, bok
 The main entry points are
 
 - :func:`diffbench.open_dataset` — read a diffbench CXI file (lazy patterns, truth, geometry);
-- :func:`diffbench.simulate.simulate` — run a recipe and write a file;
+- :func:`diffbench.simulate.driver.simulate_to_file` — run a recipe of any kind and write a file;
 - the ``diffbench`` command line (``diffbench --help``).
 """
 
+from diffbench import _moved
 from diffbench._version import __version__
+
+_moved.install()  # old module paths keep working for one release
 
 __all__ = ["__version__", "open_dataset"]
 

@@ -135,32 +135,32 @@ def of_recipe(raw) -> DataKind:
 
 register(DataKind(
     name="spi", unit="patterns",
-    schema="diffbench.simulate.config:Recipe",
-    writer="diffbench.simulate.run:write_spi",
+    schema="diffbench.simulate.spi.schema:Recipe",
+    writer="diffbench.simulate.spi.run:write_spi",
     reader="diffbench.io.cxi:open_dataset",
     summary="diffbench.cli.info:spi_summary",
     workers=True, shardable=True,
     description="single-particle imaging frames: particles, hits, rings, detector, photon noise"))
 register(DataKind(
     name="ed-scan", unit="scans",
-    schema="diffbench.simulate.ed_config:EDScanRecipe",
-    writer="diffbench.simulate.ed_run:write_ed",
+    schema="diffbench.simulate.ed.schema:EDScanRecipe",
+    writer="diffbench.simulate.ed.run:write_ed",
     reader="diffbench.io.cxi:open_dataset",
     summary="diffbench.cli.info:ed_summary",
     count_attr="n_scans",
     description="narrow-beam electron-diffraction scans over holey carbon, ice and crystals (paper 002)"))
 register(DataKind(
     name="mx-merged", unit="data sets",
-    schema="diffbench.simulate.mx_config:MXRecipe",
-    writer="diffbench.simulate.mx:write_mx",
+    schema="diffbench.simulate.mx.schema:MXRecipe",
+    writer="diffbench.simulate.mx.run:write_mx",
     reader="diffbench.io.mx:MXCollection",
     summary="diffbench.cli.info:mx_summary",
     count_attr="n_datasets", frames=False, noise=False, compression=False, workers=True,
     description="merged reflection data (MTZ) with ice-ring artefacts (paper 003)"))
 register(DataKind(
     name="xray-droplet", unit="frames",
-    schema="diffbench.simulate.droplet_config:DropletRecipe",
-    writer="diffbench.simulate.droplet:write_droplets",
+    schema="diffbench.simulate.droplet.schema:DropletRecipe",
+    writer="diffbench.simulate.droplet.run:write_droplets",
     reader="diffbench.io.cxi:open_dataset",
     summary="diffbench.cli.info:droplet_summary",
     description="X-ray frames of liquid or frozen water droplets"))

@@ -46,7 +46,7 @@ def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | 
         simulate_sharded(task.recipe, n, path, shard_size, seed=seed, overrides=task.overrides, workers=2,
                          progress=False, config=config)
     else:
-        from diffbench.simulate.run import simulate_to_file
+        from diffbench.simulate.spi.run import simulate_to_file
 
         simulate_to_file(task.recipe, n, path, seed=seed, overrides=task.overrides, workers=1, progress=False,
                          config=config)

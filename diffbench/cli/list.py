@@ -14,7 +14,7 @@ def add_args(p):
 
 def main(args):
     from diffbench import kinds
-    from diffbench.simulate.catalogue import load_catalogue
+    from diffbench.recipes.catalogue import load_catalogue
 
     cat = load_catalogue(args.config)
     width = max(len(n) for n in cat["recipes"])

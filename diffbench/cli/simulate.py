@@ -41,7 +41,7 @@ def add_args(p):
 def main(args):
     import time
 
-    from diffbench.simulate.catalogue import recipe_kind
+    from diffbench.recipes.catalogue import recipe_kind
     from diffbench.simulate.driver import simulate_to_file
 
     if args.scheduler and args.shard_size is None:

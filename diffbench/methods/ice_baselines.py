@@ -28,7 +28,7 @@ import numpy as np
 
 from diffbench.io.mx import as_mx
 from diffbench.methods.base import Method, MethodTags
-from diffbench.simulate.ice import AUSPEX_RANGES_INV_D2_A2
+from diffbench.physics.ice import AUSPEX_RANGES_INV_D2_A2
 
 RANGES = np.asarray(AUSPEX_RANGES_INV_D2_A2)  # (25, 2) 1/d² in Å⁻²
 # d-spacings (Å) of the hexagonal-ice lines the program checks, strongest first (Ih powder pattern;

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from diffbench import kinds
-from diffbench.simulate.catalogue import RecipeError, resolve, version_of
+from diffbench.recipes.catalogue import RecipeError, resolve, version_of
 
 DEFAULT_COMPRESSION = "bitshuffle-lz4"
 

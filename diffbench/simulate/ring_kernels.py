@@ -3,7 +3,7 @@
 One frame = a radial table of expected counts per pixel T(r) (r in pixels from that frame's beam
 centre, linear interpolation), times a per-pixel factor (polarisation for X-rays, 1 for electrons),
 plus Gaussian spots, each normalised over its window so it adds exactly its expected counts, then
-Poisson noise from the counter-based sampler of :mod:`diffbench.simulate.kernels` (so a frame depends
+Poisson noise from the counter-based sampler of :mod:`diffbench.simulate.spi.kernels` (so a frame depends
 only on its key) and the detector's saturation. Frames run in parallel (prange).
 """
 
@@ -14,7 +14,7 @@ import math
 import numba as nb
 import numpy as np
 
-from diffbench.simulate.kernels import poisson_draw
+from diffbench.simulate.noise_kernels import poisson_draw
 
 
 @nb.njit(parallel=True, cache=True)

@@ -29,7 +29,7 @@ import numpy as np
 import yaml
 
 from diffbench._version import __version__
-from diffbench.simulate.catalogue import RecipeError
+from diffbench.recipes.catalogue import RecipeError
 from diffbench.utils.progress import progress_bar
 
 MANIFEST = "manifest.json"
@@ -61,7 +61,7 @@ def run_identity(name: str, raw: dict, seed: int, n: int, shard_size: int, noise
 def write_shard(raw: dict, seed: int, noise: bool, compression: str, attrs: dict, k: int, start: int, stop: int,
                 path: str) -> dict:
     """Task body (runs in a worker): simulate [start, stop) into ``path``; returns its manifest entry."""
-    from diffbench.simulate.run import worker_simulator
+    from diffbench.simulate.spi.run import worker_simulator
 
     return _simulate_shard(worker_simulator(raw, seed, noise), compression, attrs, k, start, stop, Path(path))
 
@@ -69,7 +69,7 @@ def write_shard(raw: dict, seed: int, noise: bool, compression: str, attrs: dict
 def _simulate_shard(sim, compression: str, attrs: dict, k: int, start: int, stop: int, path: Path) -> dict:
     """Write shard k ([start, stop)) with ``sim``; its manifest entry."""
     from diffbench.io.index import file_sha256
-    from diffbench.simulate.run import write_patterns
+    from diffbench.simulate.spi.run import write_patterns
 
     shard_attrs = dict(attrs, n_patterns=stop - start, first_index=start, shard=k)
     n_particles = write_patterns(sim, path, start, stop, compression, shard_attrs)
@@ -121,9 +121,9 @@ def simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, ove
     """
     from diffbench.io.index import write_index
     from diffbench.simulate.driver import prepare_run
-    from diffbench.simulate.engine import Simulator
     from diffbench.simulate.executors import make_executor
-    from diffbench.simulate.run import spi_attrs
+    from diffbench.simulate.spi.engine import Simulator
+    from diffbench.simulate.spi.run import spi_attrs
 
     if not isinstance(shard_size, (int, np.integer)) or isinstance(shard_size, bool) or shard_size < 1:
         raise RecipeError(f"--shard-size must be a positive integer, got {shard_size!r}")

@@ -23,7 +23,7 @@ def _key(path: Path, method: str, params: dict) -> str:
 
 
 def _cache_paths(path: Path, method: str) -> list[Path]:
-    from diffbench.simulate.volume import cache_dir
+    from diffbench.simulate.spi.volume import cache_dir
 
     name = f"{path.name}.latent-{method.replace(':', '_').replace('/', '_')}.npz"
     return [path.with_name(name), Path(cache_dir()) / "latent" / name]

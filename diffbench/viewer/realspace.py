@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from diffbench.geometry.orientation import quaternion_to_matrix
-from diffbench.simulate.shapes import (
+from diffbench.simulate.spi.shapes import (
     IcosahedralShell,
     Sphere,
     Superball,
@@ -47,8 +47,7 @@ def _shape(row, cfg):
 def _atoms(structure: str, assembly):
     import gemmi
 
-    from diffbench.simulate.atomic import load_structure
-    from diffbench.simulate.species import resolve_structure_path
+    from diffbench.simulate.spi.atomic import load_structure, resolve_structure_path
 
     model = load_structure(resolve_structure_path(structure), assembly)
     z = np.array([gemmi.Element(e).atomic_number for e in model.elements], dtype=float) * model.occupancy

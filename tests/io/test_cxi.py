@@ -6,9 +6,9 @@ import pytest
 from numpy.testing import assert_array_equal
 
 import diffbench
-from diffbench.simulate import run as run_mod
-from diffbench.simulate.catalogue import RecipeError
-from diffbench.simulate.run import simulate_to_file
+from diffbench.recipes.catalogue import RecipeError
+from diffbench.simulate.spi import run as run_mod
+from diffbench.simulate.spi.run import simulate_to_file
 
 TRUTH_FIELDS = {"multiplicity", "hit_class", "is_single_hit", "photons_total", "expected_photons_total",
                 "pulse_energy_j", "fluence_photons_per_m2", "beam_center_xy_px"}
@@ -71,7 +71,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
 def test_error_in_the_render_thread_reaches_the_caller_and_leaves_no_file(tmp_path, monkeypatch):
     """Batches render in a background thread (the write pipeline): a failure there must surface
     in the caller, after earlier batches were written, and the partial file must go."""
-    from diffbench.simulate.engine import Simulator
+    from diffbench.simulate.spi.engine import Simulator
 
     real = Simulator.render
     calls = {"n": 0}
@@ -95,7 +95,7 @@ def test_render_threads_do_not_change_the_bytes(tmp_path):
     one render thread and two, with many small batches in flight, give the same frames and truth."""
     import numba
 
-    from diffbench.simulate.run import render_threads
+    from diffbench.simulate.spi.run import render_threads
 
     kw = dict(overrides=["detector.preset=square-64"], progress=False, batch_size=2, seed=5)
     before = numba.get_num_threads()

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 from diffbench.geometry.beam import Beam, photon_energy_ev, wavelength_m
 from diffbench.geometry.detector import Detector, q_vectors
 from diffbench.geometry.orientation import canonical, quaternion_to_matrix
-from diffbench.simulate.form_factors import cube_amplitude, sphere_amplitude
+from diffbench.physics.form_factors import cube_amplitude, sphere_amplitude
 
 finite = dict(allow_nan=False, allow_infinity=False)
 quats = st.lists(st.floats(-1, 1, **finite), min_size=4, max_size=4).filter(lambda v: np.linalg.norm(v) > 1e-3)
@@ -81,8 +81,8 @@ def test_fluence_integrates_to_the_photons_per_pulse(diameter, pulse, profile):
 
 @pytest.fixture(scope="module")
 def reference_batch():
-    from diffbench.simulate.catalogue import resolve
-    from diffbench.simulate.engine import Simulator
+    from diffbench.recipes.catalogue import resolve
+    from diffbench.simulate.spi.engine import Simulator
 
     recipe, _ = resolve("sphere-calibration-v1", overrides=["detector.preset=square-64",
                                                    "hits.classes={single: 0.5, multiple: 0.3, empty: 0.2}"])

@@ -13,7 +13,7 @@ import pytest
 
 from diffbench import kinds
 from diffbench.io.readers import kind_of_file, open_any
-from diffbench.simulate.catalogue import RecipeError, load_catalogue
+from diffbench.recipes.catalogue import RecipeError, load_catalogue
 from diffbench.simulate.driver import simulate_to_file
 
 RECIPES = sorted(load_catalogue()["recipes"])

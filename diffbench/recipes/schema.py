@@ -1,0 +1,180 @@
+"""Schema pieces every recipe kind shares: strict models, value distributions (each knows how to
+draw from itself), the beam and the detector, and one-line validation errors.
+
+Unknown keys are rejected and every error names its dotted path and bad value. Sizes are in
+metres, energies in eV or J as named.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Fixed(Strict):
+    """Always ``value``."""
+
+    distribution: Literal["fixed"] = "fixed"
+    value: float
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.value)
+
+    @property
+    def upper(self) -> float:
+        return self.value
+
+    @property
+    def lower(self) -> float:
+        return self.value
+
+
+class Uniform(Strict):
+    """Uniform on [low, high]."""
+
+    distribution: Literal["uniform"]
+    low: float
+    high: float
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.high >= self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+    @property
+    def upper(self) -> float:
+        return self.high
+
+    @property
+    def lower(self) -> float:
+        return self.low
+
+
+class Normal(Strict):
+    """Normal distribution truncated to [low, high] (defaults: mean ∓ 4 sd, and ≥ 0)."""
+
+    distribution: Literal["normal"]
+    mean: float
+    sd: NonNeg
+    low: float | None = None
+    high: float | None = None
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """By rejection, at most 1000 tries (then the mean, clipped to the interval)."""
+        lo, hi = self.lower, self.upper
+        for _ in range(1000):
+            x = rng.normal(self.mean, self.sd)
+            if lo <= x <= hi:
+                return float(x)
+        return float(np.clip(self.mean, lo, hi))
+
+    @property
+    def upper(self) -> float:
+        return self.high if self.high is not None else self.mean + 4 * self.sd
+
+    @property
+    def lower(self) -> float:
+        lo = self.low if self.low is not None else self.mean - 4 * self.sd
+        return max(lo, 0.0)
+
+    @model_validator(mode="after")
+    def _order(self):
+        if not self.upper > self.lower or self.upper <= 0:
+            raise ValueError(f"empty truncation interval [{self.lower}, {self.upper}]")
+        return self
+
+
+class MixtureComponent(Strict):
+    weight: Positive
+    value: Union[Fixed, Uniform, Normal]
+
+
+class Mixture(Strict):
+    """A component drawn by weight, then a value from it."""
+
+    distribution: Literal["mixture"]
+    components: list[MixtureComponent] = Field(min_length=1)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        w = np.array([c.weight for c in self.components], dtype=float)
+        i = rng.choice(len(w), p=w / w.sum())
+        return self.components[i].value.sample(rng)
+
+    @property
+    def upper(self) -> float:
+        return max(c.value.upper for c in self.components)
+
+    @property
+    def lower(self) -> float:
+        return min(c.value.lower for c in self.components)
+
+
+Distribution = Annotated[Union[Fixed, Uniform, Normal, Mixture], Field(discriminator="distribution")]
+
+
+def as_distribution(v):
+    """A bare number means a fixed value."""
+    if isinstance(v, (int, float)):
+        return {"distribution": "fixed", "value": float(v)}
+    return v
+
+
+class BeamConfig(Strict):
+    photon_energy_ev: Positive
+    pulse_energy_j: Positive
+    focus_diameter_m: Positive
+    profile: Literal["top-hat", "gaussian"] = "gaussian"
+    pulse_energy_jitter: NonNeg = 0.0
+    polarisation: Literal["horizontal", "vertical", "unpolarised"] = "horizontal"
+
+
+class DetectorConfig(Strict):
+    """A preset plus optional overrides of single fields."""
+
+    preset: str
+    nx: Annotated[int, Field(ge=1)] | None = None
+    ny: Annotated[int, Field(ge=1)] | None = None
+    distance_m: Positive | None = None
+    pixel_size_m: Positive | None = None
+    beam_center_xy_px: tuple[float, float] | None = None
+    beamstop_radius_m: NonNeg | None = None
+    saturation_photons: Annotated[int, Field(ge=1)] | None = None
+    solid_angle: Literal["exact", "centre"] | None = None
+
+    @field_validator("preset")
+    @classmethod
+    def _known(cls, v):
+        from diffbench.geometry.presets import DETECTOR_PRESETS
+
+        if v not in DETECTOR_PRESETS:
+            raise ValueError(f"unknown detector preset {v!r}; known: {', '.join(sorted(DETECTOR_PRESETS))}")
+        return v
+
+    def overrides(self) -> dict:
+        return {k: v for k, v in self.model_dump(exclude={"preset"}).items() if v is not None}
+
+
+def format_validation_error(exc, prefix: str = "") -> str:
+    """One line per problem: ``dotted.path: message (got VALUE)``."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(err["loc"])
+                       if not str(p).startswith(("function-", "tagged-union")))
+        got = err.get("input")
+        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"{loc}: {err['msg']}{got_s}")
+    return "; ".join(lines)
+

@@ -1,3 +1,0 @@
-"""Deprecated location of :mod:`diffbench.geometry.detector` (kept for one release)."""
-
-from diffbench.geometry.detector import *  # noqa: F401,F403

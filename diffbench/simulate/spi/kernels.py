@@ -1,0 +1,345 @@
+"""Numba kernels of the SPI simulator: slice amplitudes, sum particles, add background, draw photons.
+
+Kept apart from the physics so that ``import diffbench`` does not import numba; the plain-numpy
+reference of the same computation is :mod:`diffbench.simulate.spi.reference`, and the tests compare
+the two. Photon draws are those of :mod:`diffbench.simulate.noise_kernels` (deterministic per
+pixel); per-pattern sums are accumulated per pixel block and added in block order.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+from diffbench.simulate.noise_kernels import (  # noqa: F401  (poisson_fill, threading_layer: tests, run)
+    first_uniform,
+    poisson_draw,
+    poisson_draw_given_first,
+    poisson_fill,
+    threading_layer,
+)
+from diffbench.simulate.spi.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
+from diffbench.simulate.spi.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
+
+BLOCK = 4096  # pixels per work item
+CHUNK = 256  # pixels per weights pass of the B-spline stencil: 12 kB of weights stay in L1
+#             (a multiple of vector_kernels.LANES)
+PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
+PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart
+
+_U1 = np.uint64(1)
+_U3 = np.uint64(3)
+
+@nb.njit(inline="always")
+def _sinc(x):
+    if abs(x) < 1e-4:
+        return 1.0 - x * x / 6.0
+    return math.sin(x) / x
+
+
+@nb.njit(inline="always")
+def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
+    """Amplitude (re, im) of one species at particle-frame q = (px, py, pz), 1/m: analytic sphere
+    and cube, or trilinear interpolation of volume samples (B-spline volumes: :func:`_spline_coords`)."""
+    if kind == KIND_SPHERE:
+        r = size / 2.0
+        x = math.sqrt(px * px + py * py + pz * pz) * r
+        vol_s = 4.0 / 3.0 * math.pi * r * r * r
+        if x < 1e-2:
+            x2 = x * x
+            return vol_s * (1.0 - x2 / 10.0 + x2 * x2 / 280.0), 0.0
+        return vol_s * 3.0 * (math.sin(x) - x * math.cos(x)) / (x * x * x), 0.0
+    if kind == KIND_CUBE:
+        h = size / 2.0
+        return size * size * size * _sinc(px * h) * _sinc(py * h) * _sinc(pz * h), 0.0
+    if fold:
+        ux = abs(px) / dq
+        uy = abs(py) / dq
+        uz = abs(pz) / dq
+    else:
+        c = (n - 1) / 2.0
+        ux = px / dq + c
+        uy = py / dq + c
+        uz = pz / dq + c
+        if ux < 0.0 or uy < 0.0 or uz < 0.0:
+            return 0.0, 0.0
+    if ux >= n - 1 or uy >= n - 1 or uz >= n - 1:
+        return 0.0, 0.0
+    ix = int(ux)
+    iy = int(uy)
+    iz = int(uz)
+    fx = ux - ix
+    fy = uy - iy
+    fz = uz - iz
+    re = 0.0
+    im = 0.0
+    for dz in range(2):
+        wz = fz if dz else 1.0 - fz
+        for dy in range(2):
+            wzy = wz * (fy if dy else 1.0 - fy)
+            base = np.uint64(off + (((iz + dz) * n + (iy + dy)) * n + ix) * nc)  # unsigned: no wraparound
+            w0 = wzy * (1.0 - fx)
+            w1 = wzy * fx
+            re += w0 * vol[base] + w1 * vol[base + np.uint64(nc)]
+            if nc == 2:
+                im += w0 * vol[base + _U1] + w1 * vol[base + _U3]
+    return re, im
+
+
+@nb.njit(inline="always")
+def _spline_coords_loop(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
+    """Stencil coordinates of pixels [i0, i1) in a B-spline coefficient grid (see
+    :func:`_spline_coords`); written branch-free so that LLVM vectorises it across pixels."""
+    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
+    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
+    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
+    c = 1.0 if fold else (n - 1) / 2.0
+    hi = n - 2.0
+    qxs = qt[0]
+    qys = qt[1]
+    qzs = qt[2]
+    n32 = np.int32(n)
+    one = np.int32(1)
+    for i in range(i0, i1):
+        qx = qxs[i]
+        qy = qys[i]
+        qz = qzs[i]
+        px = m00 * qx + m01 * qy + m02 * qz
+        py = m10 * qx + m11 * qy + m12 * qz
+        pz = m20 * qx + m21 * qy + m22 * qz
+        if fold:
+            px = abs(px)
+            py = abs(py)
+            pz = abs(pz)
+        ux = px / dq + c
+        uy = py / dq + c
+        uz = pz / dq + c
+        inside = valid[i] & (ux >= 1.0) & (uy >= 1.0) & (uz >= 1.0) & (ux < hi) & (uy < hi) & (uz < hi)
+        ux = ux if inside else 1.0  # a harmless in-grid point for pixels that are skipped
+        uy = uy if inside else 1.0
+        uz = uz if inside else 1.0
+        ix = np.int32(ux)  # int32, not int64: AVX2 converts doubles to int32 in vectors
+        iy = np.int32(uy)
+        iz = np.int32(uz)
+        j = i - i0
+        tx[j] = np.float32(ux - ix)
+        ty[j] = np.float32(uy - iy)
+        tz[j] = np.float32(uz - iz)
+        first_pt[j] = ((iz - one) * n32 + (iy - one)) * n32 + ix - one
+        ok[j] = inside
+
+
+@nb.njit(inline="always")
+def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
+    """For each pixel i of [i0, i1), j = i − i0: ``ok[j]`` whether its particle-frame q = m q_i has a
+    full 4×4×4 stencil in the grid (and the pixel is valid), ``first_pt[j]`` the grid index (point,
+    not float) of the stencil's first point and ``tx, ty, tz[j]`` its fractional position.
+
+    Whole grids are centred, u = q/Δq + (n − 1)/2; octants (``fold``) hold k = −1, 0, 1, … at
+    stored index k + 1, u = |q|/Δq + 1. Two loops, so that ``fold`` is a constant in each."""
+    if fold:
+        _spline_coords_loop(qt, valid, i0, i1, m, n, dq, True, tx, ty, tz, first_pt, ok)
+    else:
+        _spline_coords_loop(qt, valid, i0, i1, m, n, dq, False, tx, ty, tz, first_pt, ok)
+
+
+@nb.njit(inline="always")
+def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
+                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, spline_w):
+    """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
+    e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
+    else its intensity straight into ``inten``.
+
+    B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
+    the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
+    first the weights (LANES pixels at a time), then the sums alone. Short loop bodies let the CPU
+    overlap more stencils. Pixels go in row order (other orders measured no faster).
+
+    Where neighbouring pixels are ≥ PREFETCH_MIN_STEP grid steps apart in the particle's volume
+    (``q_step`` s / Δq; GroEL at 128×128: 0.57), most pixels' stencils need rows that are not in
+    L1 yet, and the CPU waits for them: the stencil pass prefetches the rows of the pixel
+    PREFETCH_AHEAD further on. On finely sampled volumes (PR772 panel: 0.15) neighbours share their
+    rows, and prefetches would only cost.
+    """
+    if kind == KIND_VOLUME_BSPLINE:
+        _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)
+        row = np.uint64(2 * n)  # float strides of the interleaved complex grid
+        plane = np.uint64(2 * n * n)
+        scale = math.sqrt(m[0, 0] * m[0, 0] + m[1, 0] * m[1, 0] + m[2, 0] * m[2, 0])  # m = s Rᵀ
+        prefetch = q_step * scale / dq >= PREFETCH_MIN_STEP
+        for j0 in range(0, i1 - i0, CHUNK):
+            j1 = min(i1 - i0, j0 + CHUNK)
+            for j in range(j0, j1, LANES):  # the scratch arrays have LANES − 1 readable floats of padding
+                bspline_weights_f32(tx, ty, tz, np.int64(j), spline_w, np.int64(j - j0))
+            for j in range(j0, j1):
+                if prefetch and j + PREFETCH_AHEAD < i1 - i0:
+                    prefetch_stencil(vol, np.uint64(off + 2 * np.int64(first_pt[j + PREFETCH_AHEAD])), row, plane)
+                re32 = np.float32(0.0)
+                im32 = np.float32(0.0)
+                if ok[j]:
+                    start = np.uint64(off + 2 * np.int64(first_pt[j]))  # unsigned: no wraparound code
+                    re32, im32 = bspline_stencil_f32(vol, start, row, plane, spline_w, np.int64(j - j0))
+                tx[j] = re32  # the amplitude replaces the coordinates it was computed from
+                ty[j] = im32
+        _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, tx, ty, inten, acc_re, acc_im)
+        return
+    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
+    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
+    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
+    for i in range(i0, i1):  # analytic shapes and trilinear volumes, in float64 throughout
+        if not valid[i]:
+            continue
+        qx = qvec[i, 0]
+        qy = qvec[i, 1]
+        qz = qvec[i, 2]
+        fre, fim = _lookup(m00 * qx + m01 * qy + m02 * qz, m10 * qx + m11 * qy + m12 * qz,
+                           m20 * qx + m21 * qy + m22 * qz, kind, off, n, nc, dq, fold, size, vol)
+        ar = a_re * fre - a_im * fim
+        ai = a_re * fim + a_im * fre
+        j = i - i0
+        if phase:
+            ph = qx * rx + qy * ry + qz * rz
+            c = math.cos(ph)
+            s = math.sin(ph)
+            acc_re[j] += ar * c - ai * s
+            acc_im[j] += ar * s + ai * c
+        else:
+            inten[j] += ar * ar + ai * ai
+
+
+@nb.njit(inline="always")
+def _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, f_re, f_im, inten, acc_re, acc_im):
+    """For j = i − i0: a · F_j (F = f_re + i f_im), times e^{i q_i·r} into ``acc`` if ``phase``,
+    else |a · F_j|² straight into ``inten`` (vectorised)."""
+    if phase:
+        for i in range(i0, i1):
+            j = i - i0
+            fre = float(f_re[j])
+            fim = float(f_im[j])
+            ar = a_re * fre - a_im * fim
+            ai = a_re * fim + a_im * fre
+            ph = qvec[i, 0] * rx + qvec[i, 1] * ry + qvec[i, 2] * rz
+            c = math.cos(ph)
+            s = math.sin(ph)
+            acc_re[j] += ar * c - ai * s
+            acc_im[j] += ar * s + ai * c
+    else:
+        for j in range(i1 - i0):
+            fre = float(f_re[j])
+            fim = float(f_im[j])
+            ar = a_re * fre - a_im * fim
+            ai = a_re * fim + a_im * fre
+            inten[j] += ar * ar + ai * ai
+
+
+@nb.njit(parallel=True, cache=True, fastmath=True, nogil=True)
+def render(
+    qvec, q_step, factor, valid, templates,
+    part_start, weights, keys,
+    mat, amp, pos, cluster, species,
+    sp_kind, sp_offset, sp_n, sp_nc, sp_dq, sp_fold, sp_size, vol,
+    noise, saturation, out, block_photons, block_expected, block_saturated,
+):
+    """Render a batch of patterns.
+
+    qvec (npix, 3) lab q (1/m) of the detector's pixels (row-major); q_step (1/m) the q
+    difference between neighbouring pixels near the beam centre (only decides whether to prefetch);
+    factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
+    templates (n_comp, npix) additive expected-photon images (background, rings) and weights
+    (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64;
+    per particle: mat (3, 3) = s Rᵀ, amp (2,) complex multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
+    out (n_pat, npix): counts (noise=True, integer dtype) or expected photons (noise=False, float).
+    block_* (n_pat, n_blocks): per-block photon sum, expected sum and saturated-pixel count.
+
+    Work items are (pattern, block of BLOCK pixels); within one, particles are the outer loop so
+    that each particle's rotation and species constants stay in registers over the pixels.
+    Releases the GIL (``nogil``), so the caller can plan and write other batches meanwhile.
+    """
+    n_pat = part_start.size - 1
+    npix = qvec.shape[0]
+    n_blocks = (npix + BLOCK - 1) // BLOCK
+    qt = np.ascontiguousarray(qvec.T)  # (3, npix): contiguous components for the vectorised pass
+    for item in nb.prange(n_pat * n_blocks):
+        t = item // n_blocks
+        b = item % n_blocks
+        i0 = b * BLOCK
+        i1 = min(npix, i0 + BLOCK)
+        key = keys[t]
+        p0 = part_start[t]
+        p1 = part_start[t + 1]
+        m_pix = i1 - i0
+        inten = np.zeros(m_pix)
+        grouped = False  # a coherent group of several particles needs the amplitude accumulators
+        for k in range(p0, p1 - 1):
+            grouped = grouped or cluster[k] == cluster[k + 1]
+        acc_re = np.zeros(m_pix if grouped else 0)  # not zeroing 2 × 32 kB per block for single hits
+        acc_im = np.zeros(m_pix if grouped else 0)
+        tx = np.empty(m_pix + LANES, dtype=np.float32)  # scratch of the B-spline coordinate pass,
+        ty = np.empty(m_pix + LANES, dtype=np.float32)  # padded for the weights pass's last lanes
+        tz = np.empty(m_pix + LANES, dtype=np.float32)
+        tx[m_pix:] = 0.0
+        ty[m_pix:] = 0.0
+        tz[m_pix:] = 0.0
+        first_pt = np.empty(m_pix, dtype=np.int32)
+        ok = np.empty(m_pix, dtype=np.bool_)
+        spline_w = np.empty((12, CHUNK), dtype=np.float32)  # B-spline weights of the stencil pass
+        lam_b = np.empty(m_pix)
+        u_b = np.empty(m_pix)
+        for k in range(p0, p1):
+            first = k == p0 or cluster[k - 1] != cluster[k]
+            last = k == p1 - 1 or cluster[k + 1] != cluster[k]
+            lone = first and last  # a phase ramp only matters relative to others of the same coherent group
+            sp = species[k]
+            _add_particle(qvec, qt, valid, q_step, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone,
+                          pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
+                          sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, inten, acc_re, acc_im,
+                          tx, ty, tz, first_pt, ok, spline_w)
+            if last and not lone:
+                for j in range(m_pix):
+                    inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]
+                    acc_re[j] = 0.0
+                    acc_im[j] = 0.0
+        # expected photons (templates, then the particles) and the first uniform of every pixel in
+        # branch-free loops that LLVM vectorises; then the draws, in pixel order
+        n_comp = templates.shape[0]
+        if n_comp == 1:  # the usual case (background only): one pass, the same sum 0 + w T
+            w = weights[t, 0]
+            for i in range(i0, i1):
+                lam_b[i - i0] = 0.0 + w * templates[0, i]
+        else:
+            for j in range(m_pix):
+                lam_b[j] = 0.0
+            for c in range(n_comp):
+                w = weights[t, c]
+                for i in range(i0, i1):
+                    lam_b[i - i0] += w * templates[c, i]
+        for i in range(i0, i1):
+            lam_b[i - i0] = factor[i] * inten[i - i0] + lam_b[i - i0]
+        if noise:
+            for i in range(i0, i1):
+                u_b[i - i0] = first_uniform(key, i)
+        # the block sums stay in this branchy scalar loop: in a branch-free one, fastmath would let
+        # LLVM vectorise (reorder) the expected-photon sum and change the truth's last bits
+        s_ph = 0
+        s_ex = 0.0
+        s_sat = 0
+        for i in range(i0, i1):
+            if not valid[i]:
+                out[t, i] = 0
+                continue
+            lam = lam_b[i - i0]
+            s_ex += lam
+            if noise:
+                c = poisson_draw_given_first(lam, u_b[i - i0], key, i)
+                if c >= saturation:
+                    c = saturation
+                    s_sat += 1
+                out[t, i] = c
+                s_ph += c
+            else:
+                out[t, i] = lam
+        block_photons[t, b] = s_ph
+        block_expected[t, b] = s_ex
+        block_saturated[t, b] = s_sat

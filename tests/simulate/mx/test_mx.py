@@ -1,0 +1,118 @@
+"""Merged MX data: Wilson statistics, French–Wilson, ice injection confined to its rings, MTZ round
+trip through gemmi, determinism, atomic output."""
+
+import math
+
+import gemmi
+import h5py
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from diffbench.recipes.catalogue import resolve
+from diffbench.simulate.mx.run import (
+    french_wilson,
+    ice_lines,
+    mtz_dir,
+    simulate_dataset,
+    write_mtz,
+)
+from diffbench.simulate.spi.run import simulate_to_file
+
+
+def _recipe(*over):
+    return resolve("mx-ice-rings-v1", overrides=list(over))[0]
+
+
+def test_acentric_intensities_are_exponential_and_shells_follow_b():
+    r = _recipe("ice.probability=0", "space_groups={'P 21 21 21': 1}", "reflections=[20000, 20000]")
+    ds = simulate_dataset(r, 3, 0)
+    import gemmi as g
+
+    from diffbench.simulate.mx.run import wilson_mean
+
+    ops = g.SpaceGroup(ds.space_group).operations()
+    centric = np.asarray(ops.centric_flag_array(ds.hkl), bool)
+    eps = np.asarray(ops.epsilon_factor_array(ds.hkl), float)
+    z = ds.i_true / wilson_mean(ds.d_m, eps, r.intensity_scale, ds.truth["wilson_b_m2"])
+    za = z[~centric]
+    # exponential: mean 1, var 1, P(z < 0.1) = 1 − e^−0.1; tolerances ≈ 4 standard errors at n ≈ 15k
+    n = len(za)
+    assert za.mean() == pytest.approx(1.0, abs=4 / math.sqrt(n))
+    assert za.var() == pytest.approx(1.0, abs=4 * math.sqrt(8 / n))
+    assert (za < 0.1).mean() == pytest.approx(1 - math.exp(-0.1), abs=4 * math.sqrt(0.1 / n))
+    zc = z[centric]
+    if len(zc) > 500:
+        assert zc.var() == pytest.approx(2.0, abs=4 * math.sqrt(96 / len(zc)))  # χ²₁: var 2
+    # ln⟨I/ε⟩ per shell is linear in 1/d² with slope −B/2
+    x = 1 / ds.d_m**2
+    bins = np.quantile(x, np.linspace(0, 1, 11))
+    idx = np.clip(np.digitize(x, bins) - 1, 0, 9)
+    xm = np.array([x[idx == b].mean() for b in range(10)])
+    ym = np.log([(ds.i_true / eps)[idx == b].mean() for b in range(10)])
+    slope = np.polyfit(xm, ym, 1)[0]
+    assert -2 * slope == pytest.approx(ds.truth["wilson_b_m2"], rel=0.05)
+
+
+def test_french_wilson_limits():
+    sig = np.full(3, 10.0)
+    i = np.array([1e5, 400.0, -30.0])
+    mean, sd = french_wilson(i, sig, np.full(3, 1000.0), np.zeros(3, bool), strong=np.inf)
+    assert mean[0] == pytest.approx(math.sqrt(1e5), rel=1e-3)     # strong: √I
+    assert sd[0] == pytest.approx(10 / (2 * math.sqrt(1e5)), rel=0.02)  # σ/(2√I)
+    assert mean[2] > 0                                             # negative I still gives F > 0
+    fast, _ = french_wilson(i, sig, np.full(3, 1000.0), np.zeros(3, bool))
+    assert_allclose(fast, mean, rtol=0.01)                         # the strong-limit shortcut
+
+
+def test_ice_changes_only_reflections_on_its_lines():
+    clean = simulate_dataset(_recipe("ice.probability=0"), 7, 2)
+    icy = simulate_dataset(_recipe("ice.probability=1", "ice.modes={spike: 1}"), 7, 2)
+    assert icy.truth["has_ice"] and len(icy.hkl) == len(clean.hkl)
+    changed = ~np.isclose(icy.i_obs, clean.i_obs, rtol=0, atol=1e-9)
+    assert changed.any()
+    inv, _ = ice_lines(icy.truth["ice_type"].item().decode(), 0.5, 1e-10)
+    x = 1 / icy.d_m**2
+    sig_w = 0.004e20 / 2.3548
+    near = np.min(np.abs(x[:, None] - inv[None, :]), axis=1) < 2.45 * sig_w  # g > 0.05
+    assert not (changed & ~near).any()
+    assert (icy.i_obs[changed] > clean.i_obs[changed]).all()  # spikes go up
+    inj = icy.ranges["ring_injected"]
+    for lo, hi in zip(icy.ranges["inv_d2_low_m2"][inj], icy.ranges["inv_d2_high_m2"][inj]):
+        assert ((inv >= lo) & (inv <= hi)).any()  # an injected range holds a line of that ice type
+
+
+def test_blank_mode_removes_reflections_and_marks_the_range():
+    clean = simulate_dataset(_recipe("ice.probability=0"), 7, 2)
+    blank = simulate_dataset(_recipe("ice.probability=1", "ice.modes={blank: 1}"), 7, 2)
+    assert len(blank.hkl) < len(clean.hkl)
+    assert blank.ranges["blank"].any() and blank.truth["label_ice"]
+
+
+def test_mtz_round_trip(tmp_path):
+    ds = simulate_dataset(_recipe(), 0, 5)
+    p = tmp_path / "x.mtz"
+    write_mtz(ds, p, 1e-10)
+    m = gemmi.read_mtz_file(str(p))
+    assert m.spacegroup.hm == ds.space_group
+    assert_allclose(m.cell.parameters, ds.cell, rtol=1e-6)
+    assert [c.label for c in m.columns] == ["H", "K", "L", "I", "SIGI", "F", "SIGF"]
+    assert [c.type for c in m.columns] == ["H", "H", "H", "J", "Q", "F", "Q"]
+    arr = np.asarray(m.array)
+    assert_allclose(arr[:, :3], ds.hkl)
+    assert_allclose(arr[:, 3], ds.i_obs.astype(np.float32))
+    assert_allclose(arr[:, 5], ds.f_obs.astype(np.float32))
+    assert m.resolution_high() == pytest.approx(ds.truth["d_min_m"] * 1e10, rel=1e-5)
+
+
+def test_run_writes_index_and_mtz_deterministically(tmp_path):
+    a = simulate_to_file("mx-ice-rings-v1", 6, tmp_path / "a.h5", seed=2, progress=False)
+    b = simulate_to_file("mx-ice-rings-v1", 6, tmp_path / "b.h5", seed=2, workers=2, progress=False)
+    for k in range(6):
+        name = f"dataset-{k:06d}.mtz"
+        ma, mb = gemmi.read_mtz_file(str(mtz_dir(a) / name)), gemmi.read_mtz_file(str(mtz_dir(b) / name))
+        assert np.array_equal(np.asarray(ma.array), np.asarray(mb.array))
+    with h5py.File(a) as f:
+        assert f["datasets/n_reflections"].shape == (6,) and f["ranges/visible"].shape == (150,)
+        assert f.attrs["kind"] == "mx-merged"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
