@@ -10,37 +10,17 @@ not for quantitative use.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np
 
 from diffbench.geometry.orientation import quaternion_to_matrix
-from diffbench.simulate.spi.shapes import (
-    IcosahedralShell,
-    Sphere,
-    Superball,
-    superball_exponent,
-    superball_volume,
-)
+from diffbench.simulate.spi.species import get_shape
 
 
 def _shape(row, cfg):
-    kind = cfg.shape
-    size = float(row["size_m"])
-    if kind == "sphere":
-        return Sphere(size / 2)
-    if kind == "cube":
-        return Superball(size / 2, 0.0)
-    if kind == "melting-cube":
-        m = float(row["shape_param"]) if np.isfinite(row["shape_param"]) else 0.0
-        p = superball_exponent(m)
-        a = (size**3 * (1 + cfg.volume_growth * m) / superball_volume(1.0, p)) ** (1 / 3)
-        return Superball(a, m)
-    if kind == "icosahedral-virus":
-        s = size / cfg.size_m.upper
-        return IcosahedralShell(size / 2, cfg.shell_thickness_m * s, 1.0, 0.5)
-    raise ValueError(f"no real-space view for shape {kind!r}")
+    """The particle of a truth row as an analytic shape (relative densities), by its shape family."""
+    return get_shape(cfg.shape).real_space(row, cfg)
 
 
 @lru_cache(maxsize=8)
@@ -59,9 +39,10 @@ def _atoms(structure: str, assembly):
 
 
 def bounding_radius_m(row, cfg) -> float:
-    if cfg.shape == "atomic":
+    shape = _shape(row, cfg)
+    if shape is None:  # an atomic model: its atoms
         return _atoms(cfg.structure, cfg.assembly)[2]
-    return float(_shape(row, cfg).extent_m * (math.sqrt(3) if cfg.shape in ("cube", "melting-cube") else 1.0))
+    return get_shape(cfg.shape).bounding_radius_m(row, cfg)
 
 
 def projection(rows: list, species: dict, n_px: int = 64, fov_m: float | None = None, max_span_radii: float = 8.0):
@@ -97,7 +78,8 @@ def projection(rows: list, species: dict, n_px: int = 64, fov_m: float | None = 
     edges = centre[:, None] + (np.arange(n_px + 1) - n_px / 2) * px  # (2, n_px+1): x then y edges
     for r, cfg, rad, p in zip(rows, cfgs, radii, pos):
         rot = quaternion_to_matrix(np.asarray(r["orientation_wxyz"], dtype=float)[None])[0]
-        if cfg.shape == "atomic":
+        shape = _shape(r, cfg)
+        if shape is None:  # an atomic model: project its atoms
             atoms, z, _ = _atoms(cfg.structure, cfg.assembly)
             lab = atoms @ rot[:2].T + p[:2]  # only x, y are needed
             ix = np.floor((lab[:, 0] - edges[0, 0]) / px).astype(np.int64)
@@ -105,7 +87,6 @@ def projection(rows: list, species: dict, n_px: int = 64, fov_m: float | None = 
             ok = (ix >= 0) & (ix < n_px) & (iy >= 0) & (iy < n_px)
             img += np.bincount(iy[ok] * n_px + ix[ok], weights=z[ok], minlength=n_px * n_px).reshape(n_px, n_px)
             continue
-        shape = _shape(r, cfg)
         cx = (edges[0, :-1] + edges[0, 1:]) / 2
         cy = (edges[1, :-1] + edges[1, 1:]) / 2
         ix = np.flatnonzero(np.abs(cx - p[0]) <= rad + px)
