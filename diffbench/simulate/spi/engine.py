@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,11 +27,17 @@ from diffbench.geometry.orientation import (
     quaternions_from_uniforms,
 )
 from diffbench.geometry.presets import make_detector
-from diffbench.simulate.spi.kernels_api import SpeciesTable
+from diffbench.simulate.spi.kernels_api import (
+    BlockSums,
+    ParticleArrays,
+    PixelArrays,
+    SpeciesArrays,
+    SpeciesTable,
+)
 from diffbench.simulate.spi.rings import NO_RINGS, RingDraw, RingModel
 from diffbench.simulate.spi.schema import Recipe
 from diffbench.simulate.spi.seeding import PatternStreams, choice_cdf, choose
-from diffbench.simulate.spi.species import build_species
+from diffbench.simulate.spi.species import Draw, build_species
 from diffbench.simulate.truth import table_dtype  # noqa: F401  (also its old import path)
 from diffbench.units import R_E_M
 
@@ -77,6 +84,17 @@ PATTERN_DTYPE = table_dtype(PATTERN_FIELDS)
 PARTICLE_DTYPE = table_dtype(PARTICLE_FIELDS)
 
 
+class Particle(NamedTuple):
+    """One planned particle of a shot (SI units)."""
+
+    species: str
+    draw: Draw  # table entry, size scale and size truth
+    orientation_wxyz: np.ndarray  # unit quaternion, particle frame -> lab
+    position_m: np.ndarray  # (3,)
+    fluence_photons_per_m2: float
+    group: int  # coherent group: particles of one group interfere
+
+
 @dataclass
 class Shot:
     """The plan of one pattern before rendering."""
@@ -85,7 +103,7 @@ class Shot:
     hit_class: str
     pulse_energy_j: float
     key: np.uint64
-    particles: list  # of (species_name, Draw, quaternion, position, fluence, group)
+    particles: list[Particle]  # sorted by coherent group
     rings: RingDraw = NO_RINGS
 
 
@@ -170,7 +188,11 @@ class Simulator:
                 out += bg.gas_photons * prof / prof.sum()
         return out
 
-    def kernel_tables(self) -> dict:
+    def pixel_arrays(self) -> PixelArrays:
+        """The detector as the render kernel reads it."""
+        return PixelArrays(self.qvec, float(self.q_step), self.factor, self.valid, self.templates)
+
+    def kernel_tables(self) -> SpeciesArrays:
         if self._tables is None:
             self._tables = self.table.arrays()
         return self._tables
@@ -235,8 +257,9 @@ class Simulator:
         shots = []
         start = 0
         for d, n in zip(drafts, counts):
-            parts = list(zip(d.names, d.draws, quats[start:start + n], d.positions, flu[start:start + n], d.groups))
-            parts.sort(key=lambda p: p[5])  # the kernel wants particles sorted by coherent group
+            parts = [Particle(*p) for p in zip(d.names, d.draws, quats[start:start + n], d.positions,
+                                                flu[start:start + n], d.groups)]
+            parts.sort(key=lambda p: p.group)  # the kernel wants particles sorted by coherent group
             shots.append(Shot(d.index, d.hit_class, d.pulse, d.key, parts, d.rings))
             start += n
         return shots
@@ -302,7 +325,7 @@ class Simulator:
         return inv.astype(np.int32)
 
     # ------------------------------------------------------------------ rendering
-    def particle_arrays(self, shots: list[Shot]) -> dict:
+    def particle_arrays(self, shots: list[Shot]) -> ParticleArrays:
         """Kernel arrays for a batch of planned shots (one vectorised pass over all particles)."""
         counts = np.array([len(s.particles) for s in shots], dtype=np.int64)
         start = np.zeros(len(shots) + 1, dtype=np.int64)
@@ -329,8 +352,8 @@ class Simulator:
         if self.rings.active:
             weights = np.hstack([weights, bg_scale[:, None] * np.array([s.rings.weights() for s in shots])])
         keys = np.array([s.key for s in shots], dtype=np.uint64)
-        return dict(part_start=start, weights=np.ascontiguousarray(weights), keys=keys, mat=mat, amp=amp, pos=pos,
-                    cluster=cluster, species=species)
+        return ParticleArrays(part_start=start, weights=np.ascontiguousarray(weights), keys=keys, mat=mat, amp=amp,
+                              pos=pos, cluster=cluster, species=species)
 
     def render(self, shots: list[Shot], noise: bool | None = None):
         """Render planned shots → (images (B, ny, nx), pattern truth, particle truth)."""
@@ -341,18 +364,12 @@ class Simulator:
         npix = self.valid.size
         nblocks = (npix + kernels.BLOCK - 1) // kernels.BLOCK
         out = np.empty((b, npix), dtype=self.count_dtype if noise else np.float32)
-        bp = np.zeros((b, nblocks), dtype=np.int64)
-        be = np.zeros((b, nblocks), dtype=np.float64)
-        bs = np.zeros((b, nblocks), dtype=np.int64)
+        sums = BlockSums(np.zeros((b, nblocks), dtype=np.int64), np.zeros((b, nblocks), dtype=np.float64),
+                         np.zeros((b, nblocks), dtype=np.int64))
         pa = self.particle_arrays(shots)
-        tab = self.kernel_tables()
-        kernels.render(self.qvec, self.q_step, self.factor, self.valid, self.templates,
-                       pa["part_start"], pa["weights"], pa["keys"], pa["mat"], pa["amp"], pa["pos"],
-                       pa["cluster"], pa["species"], tab["sp_kind"], tab["sp_offset"], tab["sp_n"],
-                       tab["sp_nc"], tab["sp_dq"], tab["sp_fold"], tab["sp_size"], tab["vol"],
-                       noise, self.saturation, out, bp, be, bs)
-        truth = self.pattern_truth(shots, bp, be, bs, noise, out)
-        self.ring_truth(truth, shots, pa["weights"])
+        kernels.render(self.pixel_arrays(), pa, self.kernel_tables(), noise, self.saturation, out, sums)
+        truth = self.pattern_truth(shots, sums.photons, sums.expected, sums.saturated, noise, out)
+        self.ring_truth(truth, shots, pa.weights)
         parts = self.particle_truth(shots)
         return out.reshape((b,) + self.detector.shape), truth, parts
 
@@ -360,13 +377,13 @@ class Simulator:
         t = np.zeros(len(shots), dtype=PATTERN_DTYPE)
         target = self.recipe.target
         n_all = np.array([len(s.particles) for s in shots], dtype=np.int32)
-        n_t = np.array([sum(1 for p in s.particles if p[0] == target) for s in shots], dtype=np.int32)
+        n_t = np.array([sum(1 for p in s.particles if p.species == target) for s in shots], dtype=np.int32)
         t["multiplicity"] = n_all
         t["hit_class"] = [s.hit_class for s in shots]
         t["is_single_hit"] = (n_t == 1) & (n_all == 1)
         t["n_target"] = n_t
         t["n_contaminant"] = n_all - n_t
-        t["n_coherent_groups"] = [len({p[5] for p in s.particles}) for s in shots]
+        t["n_coherent_groups"] = [len({p.group for p in s.particles}) for s in shots]
         t["pulse_energy_j"] = [s.pulse_energy_j for s in shots]
         t["fluence_photons_per_m2"] = self.beam.peak_fluence(t["pulse_energy_j"])
         t["beam_center_xy_px"] = self.detector.beam_center_xy_px

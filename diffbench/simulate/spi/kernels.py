@@ -146,11 +146,11 @@ def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
 
 
 @nb.njit(inline="always")
-def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry, rz, kind, off, n, nc, dq, fold,
-                  size, vol, inten, acc_re, acc_im, tx, ty, tz, first_pt, ok, spline_w):
+def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, phase, r, species_table, s, inten, acc, scratch):
     """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
-    e^{i q_i·r} if ``phase``, into ``acc`` when it shares a coherent group with other particles,
-    else its intensity straight into ``inten``.
+    e^{i q_i·r} if ``phase``, into ``acc`` = (re, im) when it shares a coherent group with other
+    particles, else its intensity straight into ``inten``. ``s`` is the particle's row of the
+    species table; ``scratch`` = (tx, ty, tz, first_pt, ok, spline_w), per-block work arrays.
 
     B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
     the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
@@ -163,6 +163,12 @@ def _add_particle(qvec, qt, valid, q_step, i0, i1, m, a_re, a_im, phase, rx, ry,
     PREFETCH_AHEAD further on. On finely sampled volumes (PR772 panel: 0.15) neighbours share their
     rows, and prefetches would only cost.
     """
+    qvec, q_step, _, valid, _ = pixels
+    rx, ry, rz = r[0], r[1], r[2]
+    kind, off, n, nc = species_table.kind[s], species_table.offset[s], species_table.n[s], species_table.nc[s]
+    dq, fold, size, vol = species_table.dq[s], species_table.fold[s], species_table.size[s], species_table.vol
+    acc_re, acc_im = acc
+    tx, ty, tz, first_pt, ok, spline_w = scratch
     if kind == KIND_VOLUME_BSPLINE:
         _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)
         row = np.uint64(2 * n)  # float strides of the interleaved complex grid
@@ -235,28 +241,23 @@ def _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, f_re, f_im, inten, 
 
 
 @nb.njit(parallel=True, cache=True, fastmath=True, nogil=True)
-def render(
-    qvec, q_step, factor, valid, templates,
-    part_start, weights, keys,
-    mat, amp, pos, cluster, species,
-    sp_kind, sp_offset, sp_n, sp_nc, sp_dq, sp_fold, sp_size, vol,
-    noise, saturation, out, block_photons, block_expected, block_saturated,
-):
+def render(pixels, particles, species_table, noise, saturation, out, sums):
     """Render a batch of patterns.
 
-    qvec (npix, 3) lab q (1/m) of the detector's pixels (row-major); q_step (1/m) the q
-    difference between neighbouring pixels near the beam centre (only decides whether to prefetch);
-    factor (npix,) r_e² P dΩ (m², 0 where invalid); valid (npix,) bool;
-    templates (n_comp, npix) additive expected-photon images (background, rings) and weights
-    (n_pat, n_comp) their per-pattern multipliers; part_start (n_pat+1,); keys (n_pat,) uint64;
-    per particle: mat (3, 3) = s Rᵀ, amp (2,) complex multiplier (√J · density · s³), pos (3,) m, cluster id (coherent groups, sorted), species index.
-    out (n_pat, npix): counts (noise=True, integer dtype) or expected photons (noise=False, float).
-    block_* (n_pat, n_blocks): per-block photon sum, expected sum and saturated-pixel count.
+    pixels, particles, species_table, sums : the named tuples of
+    :mod:`~diffbench.simulate.spi.kernels_api` (:class:`PixelArrays`, :class:`ParticleArrays`,
+    :class:`SpeciesArrays`, :class:`BlockSums`); ``q_step`` only decides whether to prefetch.
+    out (n_pat, npix): counts (noise=True, integer dtype) or expected photons (noise=False, float);
+    photons above ``saturation`` are clipped to it. sums (n_pat, n_blocks each): per-block photon
+    sum, expected sum and saturated-pixel count.
 
     Work items are (pattern, block of BLOCK pixels); within one, particles are the outer loop so
     that each particle's rotation and species constants stay in registers over the pixels.
     Releases the GIL (``nogil``), so the caller can plan and write other batches meanwhile.
     """
+    qvec, q_step, factor, valid, templates = pixels
+    part_start, weights, keys, mat, amp, pos, cluster, species = particles
+    block_photons, block_expected, block_saturated = sums
     n_pat = part_start.size - 1
     npix = qvec.shape[0]
     n_blocks = (npix + BLOCK - 1) // BLOCK
@@ -291,11 +292,8 @@ def render(
             first = k == p0 or cluster[k - 1] != cluster[k]
             last = k == p1 - 1 or cluster[k + 1] != cluster[k]
             lone = first and last  # a phase ramp only matters relative to others of the same coherent group
-            sp = species[k]
-            _add_particle(qvec, qt, valid, q_step, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone,
-                          pos[k, 0], pos[k, 1], pos[k, 2], sp_kind[sp], sp_offset[sp], sp_n[sp],
-                          sp_nc[sp], sp_dq[sp], sp_fold[sp], sp_size[sp], vol, inten, acc_re, acc_im,
-                          tx, ty, tz, first_pt, ok, spline_w)
+            _add_particle(pixels, qt, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone, pos[k], species_table,
+                          species[k], inten, (acc_re, acc_im), (tx, ty, tz, first_pt, ok, spline_w))
             if last and not lone:
                 for j in range(m_pix):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]

@@ -1,6 +1,10 @@
-"""The species table handed to the kernels (plain numpy; importing this does not import numba)."""
+"""What crosses the boundary into the render kernel, as named tuples of arrays (plain numpy;
+importing this does not import numba): the detector's pixels, a batch's particles, the species
+table, and the per-block sums the kernel writes back."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -8,6 +12,51 @@ KIND_VOLUME = 0  # trilinear interpolation of sampled amplitudes
 KIND_SPHERE = 1
 KIND_CUBE = 2
 KIND_VOLUME_BSPLINE = 3  # cubic B-spline interpolation of deconvolved coefficients (whole or octant)
+
+
+class PixelArrays(NamedTuple):
+    """The detector, pixel by pixel (row-major, valid or not)."""
+
+    qvec: np.ndarray  # (npix, 3) lab q (1/m)
+    q_step: float  # q difference (1/m) between neighbouring pixels near the beam centre
+    factor: np.ndarray  # (npix,) r_e² P dΩ (m², 0 where invalid)
+    valid: np.ndarray  # (npix,) bool
+    templates: np.ndarray  # (n_comp, npix) additive expected-photon images (background, rings)
+
+
+class ParticleArrays(NamedTuple):
+    """A batch of planned patterns and their particles (particles of a pattern contiguous, coherent
+    groups sorted)."""
+
+    part_start: np.ndarray  # (n_pat + 1,) int64: particles of pattern t are part_start[t]:part_start[t+1]
+    weights: np.ndarray  # (n_pat, n_comp) multipliers of the templates
+    keys: np.ndarray  # (n_pat,) uint64 photon-noise keys
+    mat: np.ndarray  # (n_part, 3, 3) s Rᵀ: the particle frame sees q' = s Rᵀ q
+    amp: np.ndarray  # (n_part, 2) complex multiplier √J · density · s³ (re, im)
+    pos: np.ndarray  # (n_part, 3) position (m)
+    cluster: np.ndarray  # (n_part,) int64 coherent-group id
+    species: np.ndarray  # (n_part,) int64 row of the species table
+
+
+class SpeciesArrays(NamedTuple):
+    """Every amplitude source: one row per table entry, volumes in one float32 buffer."""
+
+    kind: np.ndarray  # int64: KIND_*
+    offset: np.ndarray  # int64: first float of the entry's volume in ``vol``
+    n: np.ndarray  # int64: grid points per axis
+    nc: np.ndarray  # int64: floats per grid point (1 real, 2 complex)
+    dq: np.ndarray  # float64: grid step (1/m)
+    fold: np.ndarray  # bool: octant storage (centrosymmetric |F|)
+    size: np.ndarray  # float64: reference size (m) of analytic kinds
+    vol: np.ndarray  # float32: every volume, concatenated
+
+
+class BlockSums(NamedTuple):
+    """Per-(pattern, pixel block) sums the kernel writes, added in block order by the caller."""
+
+    photons: np.ndarray  # (n_pat, n_blocks) int64
+    expected: np.ndarray  # (n_pat, n_blocks) float64
+    saturated: np.ndarray  # (n_pat, n_blocks) int64
 
 
 class SpeciesTable:
@@ -49,7 +98,7 @@ class SpeciesTable:
         self._offset += vol.data.size
         return len(self.kind) - 1
 
-    def arrays(self) -> dict:
+    def arrays(self) -> SpeciesArrays:
         """Arrays for kernels.render (the volumes concatenated into one float32 buffer)."""
         vols = [v for v in self.volumes if v is not None]
         if len(vols) == 1 and vols[0].data.dtype == np.float32 and vols[0].data.flags.c_contiguous:
@@ -59,9 +108,9 @@ class SpeciesTable:
             for off, vol in zip(self.offset, self.volumes):
                 if vol is not None:
                     buf[off:off + vol.data.size] = np.asarray(vol.data, dtype=np.float32).ravel()
-        return dict(
-            sp_kind=np.array(self.kind, dtype=np.int64), sp_offset=np.array(self.offset, dtype=np.int64),
-            sp_n=np.array(self.n, dtype=np.int64), sp_nc=np.array(self.nc, dtype=np.int64),
-            sp_dq=np.array(self.dq, dtype=np.float64), sp_fold=np.array(self.fold, dtype=np.bool_),
-            sp_size=np.array(self.size, dtype=np.float64), vol=buf,
+        return SpeciesArrays(
+            kind=np.array(self.kind, dtype=np.int64), offset=np.array(self.offset, dtype=np.int64),
+            n=np.array(self.n, dtype=np.int64), nc=np.array(self.nc, dtype=np.int64),
+            dq=np.array(self.dq, dtype=np.float64), fold=np.array(self.fold, dtype=np.bool_),
+            size=np.array(self.size, dtype=np.float64), vol=buf,
         )

@@ -11,7 +11,7 @@ from diffbench.geometry.detector import polarisation_factor, q_vectors
 from diffbench.physics.form_factors import cube_amplitude, sphere_amplitude
 from diffbench.physics.materials import get_material
 from diffbench.simulate.spi import kernels, reference
-from diffbench.simulate.spi.engine import Simulator
+from diffbench.simulate.spi.engine import Particle, Simulator
 from diffbench.simulate.spi.kernels import PREFETCH_MIN_STEP
 from diffbench.simulate.spi.schema import Recipe
 from diffbench.units import R_E_M, THOMSON_CROSS_SECTION_M2
@@ -121,8 +121,8 @@ def test_two_particles_give_fringes_of_period_two_pi_over_d():
     shot = sim.plan(0)
     # place the pair along x at ±d/2 (coherent: d · Δq_pix ≪ π on this detector)
     name, draw, quat, _, flu, _ = shot.particles[0]
-    shot.particles = [(name, draw, quat, np.array([-d / 2, 0, 0]), flu, 0),
-                      (name, draw, quat, np.array([d / 2, 0, 0]), flu, 0)]
+    shot.particles = [Particle(name, draw, quat, np.array([-d / 2, 0, 0]), flu, 0),
+                      Particle(name, draw, quat, np.array([d / 2, 0, 0]), flu, 0)]
     img2, _, _ = sim.render([shot], noise=False)
     shot.particles = shot.particles[:1]
     img1, _, _ = sim.render([shot], noise=False)
@@ -180,7 +180,7 @@ def test_kernel_visits_every_pixel_of_a_ragged_detector(species, pixel_size_m):
                                                   "beam_center_xy_px": [49.5, 45.0]},
                species={"p": species}, target="p")
     assert sim.valid.size % kernels.BLOCK % kernels.CHUNK % 8 and sim.detector.shape[1] % kernels.CHUNK
-    step = sim.q_step / sim.kernel_tables()["sp_dq"][0]
+    step = sim.q_step / sim.kernel_tables().dq[0]
     assert (step >= PREFETCH_MIN_STEP) == (pixel_size_m > 300e-6)
     for i in range(2):
         shot = sim.plan(i)

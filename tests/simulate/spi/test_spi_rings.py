@@ -124,7 +124,7 @@ def test_shot_fractions_follow_the_probabilities_and_rings_leave_particles_alone
     for i in (0, 7, 99):
         a, b = sim.plan(i), plain.plan(i)
         assert a.hit_class == b.hit_class and a.pulse_energy_j == b.pulse_energy_j
-        assert [p[1].size_m for p in a.particles] == [p[1].size_m for p in b.particles]
+        assert [p.draw.size_m for p in a.particles] == [p.draw.size_m for p in b.particles]
 
 
 def test_without_rings_the_fields_are_empty():

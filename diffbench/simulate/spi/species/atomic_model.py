@@ -18,6 +18,7 @@ class AtomicModel(Species):
     def __init__(self, name, config, point_group, entries, model, equivalent_diameter_m: float):
         super().__init__(name, config, point_group, entries)
         self.model = model  # the AtomModel, centred
+        self.radius_m = model.max_radius_m  # computed once: a pass over every atom
         self.equivalent_diameter_m = equivalent_diameter_m
 
     @classmethod
@@ -48,5 +49,5 @@ class AtomicModel(Species):
         return cls(name, cfg, cfg.point_group or cls.point_group, [ctx.table.add_volume(vol)], model, d_eq)
 
     def draw(self, rng):
-        radius = self.model.max_radius_m
-        return Draw(self.entries[0], 1.0, complex(1.0), 2 * radius, self.equivalent_diameter_m, float("nan"), radius)
+        r = self.radius_m
+        return Draw(self.entries[0], 1.0, complex(1.0), 2 * r, self.equivalent_diameter_m, float("nan"), r)
