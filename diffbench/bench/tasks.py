@@ -42,7 +42,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from diffbench.recipes.catalogue import RecipeError, load_catalogue
-from diffbench.simulate.spi.schema import format_validation_error
+from diffbench.recipes.schema import format_validation_error
 
 METRICS = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "roc_auc", "n_predicted",
            "size_error_nm", "psd_contrast", "iou",

@@ -74,17 +74,25 @@ def test_psd_contrast_counts_a_double_topped_fringe_once():
 def test_selection_psd_leaves_masked_rings_out():
     # a beam stop masks the inner rings: their PSD must be NaN (no data), not 0, or the rise from
     # 0 to the first valid ring would count as a fringe in γ
-    from diffbench.bench.runner import _selection_psds
+    from diffbench.bench.scoring import selection_psds
     from diffbench.methods.frames import Frames
 
     y, x = np.mgrid[0:32, 0:32]
     r = np.hypot(x - 15.5, y - 15.5)
     frames = np.broadcast_to(np.exp(-r / 4), (4, 32, 32)).copy()
     valid = r > 5
-    radius, psd = _selection_psds(Frames(frames, valid=valid, center_xy_px=(15.5, 15.5)),
+    radius, psd = selection_psds(Frames(frames, valid=valid, center_xy_px=(15.5, 15.5)),
                                   {"some": np.array([1, 0, 1, 0], bool), "none": np.zeros(4, bool)})
     inner = radius < 5
     assert np.isnan(psd["some"][:5]).all() and np.isnan(psd["none"]).all()
     ok = np.isfinite(psd["some"])
     np.testing.assert_allclose(psd["some"][ok], np.exp(-radius[ok] / 4), rtol=0.05)  # ring-mean of exp(-r/4) over 1-px rings
     assert np.all(np.diff(psd["some"][ok]) < 0) and not inner[ok].any()
+
+
+def test_every_metric_a_task_may_name_has_a_scorer():
+    """The scorer registry computes every metric name the task schema accepts, and nothing else."""
+    from diffbench.bench.scoring import SCORERS
+    from diffbench.bench.tasks import METRICS
+
+    assert set(METRICS) == {m for s in SCORERS for m in s.metrics}

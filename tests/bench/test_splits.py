@@ -41,7 +41,7 @@ def test_group_split_holds_out_whole_groups():
     y = np.array(["a", "b", "c"])[np.arange(n) % 3]
     task = _task({"group": "scan", "test": {"same": [-2], "shifted": [-1]}}, ["accuracy", "f1_weighted"])
     Recorder.seen = []
-    out = dict(evaluate(Recorder, frames, y, task, {"scan": scan}, seed=0))
+    out = {e.test: e.scores for e in evaluate(Recorder, frames, y, task, {"scan": scan}, seed=0)}
     trained = Recorder.seen[0].astype(int)
     assert set(scan[trained]) == {3, 5}  # groups 8 and 9 (positions -2, -1) never trained on
     assert out["same"]["n"] == 15 and out["shifted"]["n"] == 15 and out["same"]["n_train"] == 30
@@ -56,13 +56,13 @@ def test_stratified_split_and_per_group_fits():
     frames = Frames(np.arange(n, dtype=float)[:, None])
     y = np.array([1] * 30 + [0] * 10)
     Recorder.seen = []
-    (name, res), = evaluate(Recorder, frames, y, _task({"test_fraction": 0.25}, ["recall"]), {}, seed=2)
+    (name, res, _), = evaluate(Recorder, frames, y, _task({"test_fraction": 0.25}, ["recall"]), {}, seed=2)
     assert name == "test" and res["n"] == 10 and res["n_train"] == 30
     test_vals = set(range(n)) - set(Recorder.seen[0].astype(int).tolist())
     assert sum(y[list(test_vals)]) in (7, 8)  # stratified: 3:1 kept in the 10 held-out frames
     groups = np.repeat([0, 1], 20)
     Recorder.seen = []
-    (name, res), = evaluate(Recorder, frames, y.astype(str), _task({"group": "g", "each": True}, ["ari"]),
+    (name, res, _), = evaluate(Recorder, frames, y.astype(str), _task({"group": "g", "each": True}, ["ari"]),
                             {"g": groups}, seed=0)
     assert name == "each g" and res["groups"] == 2 and res["ari"] == 1.0
     assert [set(s.astype(int) // 20) for s in Recorder.seen] == [{0}, {1}]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from diffbench.simulate.spi.schema import (
+from diffbench.recipes.schema import (
     BeamConfig,
     DetectorConfig,
     NonNeg,

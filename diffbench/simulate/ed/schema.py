@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from diffbench.simulate.spi.schema import DetectorConfig, NonNeg, Positive, Strict
+from diffbench.recipes.schema import DetectorConfig, NonNeg, Positive, Strict
 
 Range = tuple[Positive, Positive]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from diffbench.simulate.spi.schema import NonNeg, Positive, Strict
+from diffbench.recipes.schema import NonNeg, Positive, Strict
 
 Range = tuple[Positive, Positive]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

@@ -1,0 +1,212 @@
+"""Scores of one method's predictions against the truth, by metric name.
+
+Each family of metrics is a :class:`Scorer` in :data:`SCORERS`, which says which metric names it
+computes and for which truth it applies (sizes, cluster labels, several classes, two classes);
+:func:`score_predictions` asks the first scorer that applies to the task's metrics. Beside the
+metrics a scorer adds what the report draws (confusion counts, ROC and PSD curves, size histograms)
+and what the aggregation needs (pooled counts for Wilson intervals).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from diffbench.bench import metrics as M
+
+
+@dataclass(frozen=True)
+class Case:
+    """One method's predictions of one test set: what every scorer reads.
+
+    est : the fitted method (for ``score_samples``); frames : the test frames (for PSDs; None for
+    merged MX data); y : the truth; pred : the predictions; select : a boolean mask of the frames
+    to score (all where the task selects none).
+    """
+
+    est: object
+    frames: object
+    y: np.ndarray
+    pred: np.ndarray
+    select: np.ndarray
+
+
+class Evaluation(NamedTuple):
+    """One method on one test set: its scores (metric → value, timings, curves) and, for binary
+    tasks that compare selections, the frames it selected (kept apart from the scores, never
+    stored)."""
+
+    test: str
+    scores: dict
+    selection: np.ndarray | None = None
+
+
+class Scorer:
+    """A family of metrics computed together from one :class:`Case`."""
+
+    name: str = ""
+    metrics: tuple[str, ...] = ()
+
+    def applies(self, metrics: list[str], y: np.ndarray) -> bool:
+        raise NotImplementedError
+
+    def score(self, case: Case, metrics: list[str]) -> dict:
+        raise NotImplementedError
+
+
+def selection_psds(frames, selections: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Mean radial profile (PSD) of each named selection of frames, in one pass over the frames:
+    (ring radii in pixels, name → profile)."""
+    from diffbench.methods.features import RadialBinning
+
+    ny, nx = frames.frame_shape
+    binning = RadialBinning((ny, nx), frames.center(), frames.valid)
+    totals = {k: np.zeros(binning.n_bins) for k in selections}
+    for s, prof in binning.batches(frames):
+        for k, sel in selections.items():
+            keep = sel[s:s + len(prof)]
+            if keep.any():
+                totals[k] += np.nansum(prof[keep], axis=0)
+    empty = binning.counts == 0  # rings with no valid pixel (beam stop): NaN, not 0
+    out = {}
+    for k, sel in selections.items():
+        out[k] = totals[k] / sel.sum() if sel.any() else totals[k] * np.nan
+        out[k][empty] = np.nan
+    return binning.radius_px, out
+
+
+def roc_curve_points(y, score, max_points: int = 200) -> dict:
+    from sklearn.metrics import roc_curve
+
+    fpr, tpr, _ = roc_curve(np.asarray(y).astype(bool), np.asarray(score, float))
+    keep = np.unique(np.linspace(0, len(fpr) - 1, min(max_points, len(fpr))).round().astype(int))
+    return {"fpr": fpr[keep].round(5).tolist(), "tpr": tpr[keep].round(5).tolist()}
+
+
+def is_binary(y: np.ndarray) -> bool:
+    """Boolean or 0/1 truth is a binary target; anything else (strings, several integers) multi-class."""
+    y = np.asarray(y)
+    if y.dtype == bool:
+        return True
+    return y.dtype.kind in "iu" and set(np.unique(y).tolist()) <= {0, 1}
+
+
+class SizeScorer(Scorer):
+    """Median absolute size error (nm) of the frames with a finite true and predicted size, and
+    the two size histograms."""
+
+    name, metrics = "size", ("size_error_nm",)
+
+    def applies(self, metrics, y):
+        return "size_error_nm" in metrics
+
+    def score(self, case, metrics):
+        y, pred, sel = case.y, case.pred, case.select
+        out = {}
+        ok = sel & np.isfinite(y) & np.isfinite(pred)
+        out["size_error_nm"] = float(np.median(np.abs(pred[ok] - y[ok])) * 1e9) if ok.any() else math.nan
+        if ok.any():  # size histograms against the truth, for the report
+            lo, hi = np.floor(min(pred[ok].min(), y[ok].min()) * 1e9), np.ceil(max(pred[ok].max(), y[ok].max()) * 1e9)
+            edges = np.linspace(lo, max(hi, lo + 1), 41)
+            out["curves"] = {"size_hist": {"edges_nm": edges.round(3).tolist(),
+                                           "predicted": np.histogram(pred[ok] * 1e9, edges)[0].tolist(),
+                                           "truth": np.histogram(y[ok] * 1e9, edges)[0].tolist()}}
+        return out
+
+
+class ClusteringScorer(Scorer):
+    """Adjusted Rand index and normalised mutual information of cluster labels."""
+
+    name, metrics = "clustering", ("ari", "nmi")
+
+    def applies(self, metrics, y):
+        return bool({"ari", "nmi"} & set(metrics))
+
+    def score(self, case, metrics):
+        sel = case.select
+        c = M.clustering_scores(case.y[sel], case.pred[sel])
+        return {k: c[k] for k in ("ari", "nmi") if k in metrics}
+
+
+class MulticlassScorer(Scorer):
+    """Accuracy (with its Wilson interval) and support-weighted precision, recall and F1 over
+    several classes, and the confusion matrix."""
+
+    name, metrics = "multiclass", ("accuracy", "precision_weighted", "recall_weighted", "f1_weighted")
+
+    def applies(self, metrics, y):
+        return not is_binary(y)
+
+    def score(self, case, metrics):
+        sel = case.select
+        mc = M.multiclass_scores(case.y[sel], case.pred[sel])
+        out = {m: mc[m] for m in self.metrics if m in metrics}
+        if "accuracy" in metrics:
+            out["accuracy_ci"] = mc["accuracy_ci"]
+            out["correct"] = mc["correct"]
+        out["confusion_matrix"] = {"labels": mc["labels"], "counts": mc["confusion_matrix"]}
+        return out
+
+
+class BinaryScorer(Scorer):
+    """Two classes: precision, recall, F1, specificity, precision of the other class, accuracy (with
+    Wilson intervals), IoU of the selection with the true targets (paper 000 eq. 4), ROC AUC of
+    ``score_samples`` (with the curve), and the PSD contrast of the selection (paper 000 eq. 5,
+    with the mean PSDs)."""
+
+    name = "binary"
+    metrics = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted", "iou",
+               "roc_auc", "psd_contrast")
+
+    def applies(self, metrics, y):
+        return is_binary(y)
+
+    def score(self, case, metrics):
+        est, frames, y, pred, sel = case.est, case.frames, case.y, case.pred, case.select
+        n = len(y)
+        out = {}
+        b = M.binary_scores(y[sel], pred[sel])
+        for m in ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted"):
+            if m in metrics:
+                out[m] = b[m]
+                if m + "_ci" in b:
+                    out[m + "_ci"] = b[m + "_ci"]
+        if "iou" in metrics:  # the selection against the true target set (paper 000 eq. 4)
+            out["iou"] = M.iou(np.asarray(pred[sel], bool), np.asarray(y[sel], bool))
+        out["confusion"] = {k: b[k] for k in ("tp", "fp", "tn", "fn")}
+        curves = {}
+        if "roc_auc" in metrics and hasattr(est, "score_samples"):
+            score = np.asarray(est.score_samples(frames))[sel]
+            out["roc_auc"] = M.roc_auc(y[sel], score)
+            if 0 < np.sum(y[sel]) < sel.sum():
+                curves["roc"] = roc_curve_points(y[sel], score)
+        if "psd_contrast" in metrics:
+            picked = pred.astype(bool)
+            radius, psd = selection_psds(frames, {"selected": picked, "true targets": np.asarray(y, bool),
+                                                   "all frames": np.ones(n, bool)})
+            out["psd_contrast"] = M.psd_contrast(psd["selected"])
+            out["psd_contrast_truth"] = M.psd_contrast(psd["true targets"])
+            curves["psd"] = {"radius_px": np.round(radius, 3).tolist(),
+                             **{k: [None if not np.isfinite(v) else float(f"{v:.6g}") for v in p] for k, p in psd.items()}}
+        if curves:
+            out["curves"] = curves
+        return out
+
+
+#: The scorers, in the order they are asked (the first that applies scores the case).
+SCORERS: tuple[Scorer, ...] = (SizeScorer(), ClusteringScorer(), MulticlassScorer(), BinaryScorer())
+
+
+def scorer_for(metrics: list[str], y: np.ndarray) -> Scorer:
+    """The scorer of a task's metrics on truth ``y``."""
+    return next(s for s in SCORERS if s.applies(metrics, y))
+
+
+def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> dict:
+    """Metric → value (and what the report draws) for predictions ``pred`` against the truth ``y``."""
+    sel = np.ones(len(y), bool) if select is None else np.asarray(select, bool)
+    case = Case(est, frames, np.asarray(y), np.asarray(pred), sel)
+    return scorer_for(metrics, case.y).score(case, metrics)
