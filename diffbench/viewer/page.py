@@ -26,6 +26,13 @@ from diffbench.viewer.viewdata import ViewData
 NAN_COLOUR = "#c8c8c8"
 
 
+def _js(name: str) -> str:
+    """The JavaScript of one CustomJS callback, from the package's ``viewer/js`` folder."""
+    from importlib.resources import files
+
+    return files("diffbench.viewer").joinpath("js", name).read_text(encoding="utf-8")
+
+
 def _categorical_colours(values: np.ndarray) -> tuple[list, str]:
     from bokeh.palettes import Category10_10, Category20_20, Turbo256
 
@@ -145,14 +152,7 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     preview = Div(name="hover", text="<i>hover over a point to see its pattern</i>", width=240, height=150)
     hover = HoverTool(renderers=[glyph], tooltips=None if view.thumbs is not None else "#@idx · @label")
     if view.thumbs is not None:
-        hover.callback = CustomJS(args=dict(src=src, preview=preview), code="""
-            const ind = cb_data.index.indices;
-            if (!ind.length) return;
-            const i = ind[0]; const d = src.data;
-            const more = ind.length > 1 ? ` (+${ind.length - 1} under the cursor)` : '';
-            preview.text = `<img id='hover-img' src='${d.thumb[i]}' width='112' height='112' ` +
-                `style='image-rendering:pixelated'><div style='font:11px sans-serif'>#${d.idx[i]} · ${d.label[i]}${more}</div>`;
-        """)
+        hover.callback = CustomJS(args=dict(src=src, preview=preview), code=_js("hover_preview.js"))
     tap = TapTool(renderers=[glyph])
     p.add_tools(hover, tap,
                 BoxSelectTool(renderers=[glyph]), LassoSelectTool(renderers=[glyph]))
@@ -169,64 +169,17 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     cat_names = [nm for nm in names if nm in view.fields and view.fields[nm][1] == CATEGORICAL]
     common = dict(src=src, legends=legends, legend=legend, colour=colour, summary=summary, cats=cat_names, css=CSS)
     if not server:
-        colour.js_on_change("value", CustomJS(args=common, code="""
-        const k = colour.value; const d = src.data;
-        d.color = d['c_' + k].slice();
-        d.label = d['f_' + k] ? d['f_' + k].slice() : d.color.map((_, i) => '');
-        legend.text = css + legends[k];
-        src.change.emit();
-    """))
+        colour.js_on_change("value", CustomJS(args=common, code=_js("colour_by.js")))
     for sel, col in ((xsel, "x"), (ysel, "y")):
-        sel.js_on_change("value", CustomJS(args=dict(src=src, sel=sel, opts=opts, col=col, ax=p.xaxis[0] if col == "x" else p.yaxis[0]),
-                                           code="""
-        const i = opts.indexOf(sel.value); src.data[col] = src.data['z' + i].slice(); ax.axis_label = sel.value;
-        src.change.emit();
-    """))
-    pin_js = """
-        const ind = src.selected.indices; const d = src.data;
-        if (ind.length >= 1) {
-            const i = ind[0];
-            let h = `<div style='display:flex;gap:12px'><div><b>pattern #${d.idx[i]}</b><br>`;
-            const pin = d.pin ? d.pin[i] : (d.thumb ? d.thumb[i] : '');
-            if (pin) h += `<img id='pinned-img' src='${pin}' width='256' height='256' style='image-rendering:pixelated'>`;
-            h += `</div>`;
-            if (d.real[i]) h += `<div><b>particles, projected along the beam</b><br>` +
-                    `<img id='pinned-real' src='${d.real[i]}' width='192' height='192' style='image-rendering:pixelated'></div>`;
-            const rows = d.info[i].split('\\n').map(l => { const k = l.indexOf(': ');
-                return `<tr><td>${l.slice(0, k)}</td><td>${l.slice(k + 2)}</td></tr>`; }).join('');
-            h += `</div><table class='truth'>${rows}</table>`;
-            pinned.text = css + h;
-        }
-    """
-    count_js = """
-        const ind = src.selected.indices; const d = src.data;
-        if (ind.length >= 1) {
-            const key = cats.includes(colour.value) ? colour.value : (cats.length ? cats[0] : null);
-            let t = `<b>${ind.length} selected</b>`;
-            if (key) {
-                const c = {};
-                for (const i of ind) { const v = d['f_' + key][i]; c[v] = (c[v] || 0) + 1; }
-                t += ` by ${key}:<br>` + Object.keys(c).sort().map(v => `${v || '(none)'}: ${c[v]}`).join('<br>');
-            }
-            summary.text = t;
-        }
-    """
+        ax = p.xaxis[0] if col == "x" else p.yaxis[0]
+        sel.js_on_change("value", CustomJS(args=dict(src=src, sel=sel, opts=opts, col=col, ax=ax),
+                                           code=_js("axis_select.js")))
     # a tap pins the first point under the cursor; any selection (tap, box, lasso) is counted
     if not server:
-        tap.callback = CustomJS(args=dict(common, pinned=pinned), code=pin_js)
-    src.selected.js_on_change("indices", CustomJS(args=common, code=count_js))
-    save.js_on_click(CustomJS(args=dict(src=src, source=view.source, sha=view.source_sha256, summary=summary), code="""
-        const ind = src.selected.indices;
-        const idx = ind.map(i => src.data.idx[i]).sort((a, b) => a - b);
-        const rec = {source: source, source_sha256: sha, indices: idx, count: idx.length};
-        const text = JSON.stringify(rec);
-        const a = document.createElement('a');
-        a.href = URL.createObjectURL(new Blob([text], {type: 'application/json'}));
-        a.download = 'selection-' + sha.slice(0, 8) + '.json';
-        document.body.appendChild(a); a.click(); a.remove();
-        window.diffbenchSelection = rec;
-        summary.text = summary.text.split('<hr>')[0] + `<hr><small>saved ${idx.length} indices to ${a.download}</small>`;
-    """))
+        tap.callback = CustomJS(args=dict(common, pinned=pinned), code=_js("pin_point.js"))
+    src.selected.js_on_change("indices", CustomJS(args=common, code=_js("count_selection.js")))
+    save.js_on_click(CustomJS(args=dict(src=src, source=view.source, sha=view.source_sha256, summary=summary),
+                              code=_js("save_selection.js")))
 
     controls = column(colour, row(xsel, ysel), legend, preview, summary, save)
     parts = [row(p, controls)]

@@ -1,0 +1,10 @@
+const ind = src.selected.indices;
+const idx = ind.map(i => src.data.idx[i]).sort((a, b) => a - b);
+const rec = {source: source, source_sha256: sha, indices: idx, count: idx.length};
+const text = JSON.stringify(rec);
+const a = document.createElement('a');
+a.href = URL.createObjectURL(new Blob([text], {type: 'application/json'}));
+a.download = 'selection-' + sha.slice(0, 8) + '.json';
+document.body.appendChild(a); a.click(); a.remove();
+window.diffbenchSelection = rec;
+summary.text = summary.text.split('<hr>')[0] + `<hr><small>saved ${idx.length} indices to ${a.download}</small>`;
