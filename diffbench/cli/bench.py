@@ -66,12 +66,14 @@ def main(args):
     print(f"scorecard: {paths['json']}  table: {paths['markdown']}")
     try:
         from diffbench.bench.report import write_report
+        from diffbench.utils.optional import require
 
+        require("bokeh", "the HTML report")
         report = write_report(load_scorecard(paths["json"]), out / "report.html",
                               {n: tasks[n].description for n in names})
         print(f"report: {report} (self-contained HTML, opens offline)")
     except ImportError as exc:  # bokeh is the `viewer` extra
-        print(f"no HTML report ({exc}); pip install 'diffbench[viewer]'")
+        print(f"no HTML report: {exc}")
     if baseline is not None:
         problems = compare(results, baseline["results"], args.tolerance)
         if problems:

@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, KeyError, FileNotFoundError, PermissionError, OSError) as exc:
+    except (ValueError, KeyError, FileNotFoundError, PermissionError, OSError, ImportError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"diffbench: error: {msg}", file=sys.stderr)
         return 2

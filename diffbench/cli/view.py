@@ -52,9 +52,11 @@ def main(args):
     import numpy as np
 
     from diffbench.io.cxi import open_dataset
+    from diffbench.utils.optional import require
     from diffbench.viewer.latent import latent_space, load_latent_file
     from diffbench.viewer.viewdata import gather
 
+    require("bokeh", "diffbench view")
     path = Path(args.file)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")

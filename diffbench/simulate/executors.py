@@ -41,10 +41,10 @@ class DaskExecutor:
     """
 
     def __init__(self, address: str):
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ValueError("--scheduler needs Dask distributed: pip install 'diffbench[dask]'") from exc
+        from diffbench.utils.optional import require
+
+        distributed = require("dask.distributed", "--scheduler")
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
         self.address = address
         self._cluster = None
         if address.startswith("local:"):
