@@ -39,6 +39,8 @@ class DataKind:
     reader : ``"module:callable"`` opening a written file (a context manager with ``truth``,
         ``attrs`` and ``len``).
     summary : ``"module:function"`` giving ``diffbench info``'s text for an opened file.
+    truth : ``"module:attribute"`` of the structured dtype of its per-item truth (one row per
+        frame, or per data set), every field of which a file of this kind holds.
     count_attr : the file attribute holding the ``-n`` of the run that wrote it.
     frames : whether its files hold detector frames (methods read them as :class:`Frames`).
     noise : whether ``--no-noise`` (expected counts as float32) applies.
@@ -54,6 +56,7 @@ class DataKind:
     writer: str
     reader: str
     summary: str
+    truth: str
     count_attr: str = "n_patterns"
     frames: bool = True
     noise: bool = True
@@ -63,7 +66,7 @@ class DataKind:
     description: str = ""
 
     def load(self, field: str):
-        """Import the object named by the entry point ``field`` (schema, writer, reader, summary)."""
+        """Import the object named by the entry point ``field`` (schema, writer, reader, summary, truth)."""
         return _import(getattr(self, field))
 
     def recipe_model(self):
@@ -139,6 +142,7 @@ register(DataKind(
     writer="diffbench.simulate.spi.run:write_spi",
     reader="diffbench.io.cxi:open_dataset",
     summary="diffbench.cli.info:spi_summary",
+    truth="diffbench.simulate.spi.engine:PATTERN_DTYPE",
     workers=True, shardable=True,
     description="single-particle imaging frames: particles, hits, rings, detector, photon noise"))
 register(DataKind(
@@ -147,6 +151,7 @@ register(DataKind(
     writer="diffbench.simulate.ed.run:write_ed",
     reader="diffbench.io.cxi:open_dataset",
     summary="diffbench.cli.info:ed_summary",
+    truth="diffbench.simulate.ed.run:ED_FRAME_DTYPE",
     count_attr="n_scans",
     description="narrow-beam electron-diffraction scans over holey carbon, ice and crystals (paper 002)"))
 register(DataKind(
@@ -155,6 +160,7 @@ register(DataKind(
     writer="diffbench.simulate.mx.run:write_mx",
     reader="diffbench.io.mx:MXCollection",
     summary="diffbench.cli.info:mx_summary",
+    truth="diffbench.simulate.mx.run:DATASET_DTYPE",
     count_attr="n_datasets", frames=False, noise=False, compression=False, workers=True,
     description="merged reflection data (MTZ) with ice-ring artefacts (paper 003)"))
 register(DataKind(
@@ -163,4 +169,5 @@ register(DataKind(
     writer="diffbench.simulate.droplet.run:write_droplets",
     reader="diffbench.io.cxi:open_dataset",
     summary="diffbench.cli.info:droplet_summary",
+    truth="diffbench.simulate.droplet.run:DROPLET_DTYPE",
     description="X-ray frames of liquid or frozen water droplets"))

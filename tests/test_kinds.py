@@ -13,6 +13,7 @@ def test_every_kind_entry_point_imports(name):
     assert issubclass(k.recipe_model(), pydantic.BaseModel)
     for field in ("writer", "reader", "summary"):
         assert callable(k.load(field)), f"{name}.{field}"
+    assert k.load("truth").names  # a structured dtype
     assert k.unit and k.description and k.count_attr
 
 

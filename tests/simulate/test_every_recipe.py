@@ -69,6 +69,7 @@ def test_recipe_writes_what_its_kind_declares(name, written):
         assert (a["kind"], a["recipe"], int(a["seed"]), int(a[kind.count_attr])) == (kind.name, name, 5, n)
         assert a["recipe_yaml"] and a["diffbench_version"]
         truth = d.truth
+        assert set(truth) == set(kind.load("truth").names)  # the kind's complete truth, nothing else
         lengths = {len(v) for v in truth.values()}
         assert len(lengths) == 1, f"truth columns of unequal length: {lengths}"
         n_rows = lengths.pop()
