@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from sklearn.base import BaseEstimator
 
 #: What a method reads: detector frames (arrays, :class:`~diffbench.methods.frames.Frames`, CXI
@@ -25,6 +26,8 @@ INPUTS = ("frames", "merged-reflections")
 #: What ``predict`` answers: 1 = the target class ("binary"), a class label ("multiclass"), a
 #: cluster id ("cluster"), or a number in SI units ("value").
 OUTPUTS = ("binary", "multiclass", "cluster", "value")
+#: ``classes_`` of every binary method, set by its ``fit`` (scikit-learn's classifier contract)
+BINARY_CLASSES = np.array([0, 1])
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from diffbench.methods.base import Method, MethodTags
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
 from diffbench.methods.features import pixel_rows, polar_resample, ring_radius_px
 from diffbench.methods.frames import as_frames
 from diffbench.utils.progress import progress_bar
@@ -399,6 +399,7 @@ class EMSelection(Method):
             pos = np.bincount(lab, weights=y[labelled], minlength=self.n_classes)
             tot = np.bincount(lab, minlength=self.n_classes)
             self.selected_classes_ = np.flatnonzero((tot > 0) & (pos > tot / 2))
+        self.classes_ = BINARY_CLASSES
         return self
 
     def _largest_gap(self, scores, weights):

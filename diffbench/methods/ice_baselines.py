@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbench.io.mx import as_mx
-from diffbench.methods.base import Method, MethodTags
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
 from diffbench.physics.ice import AUSPEX_RANGES_INV_D2_A2
 
 RANGES = np.asarray(AUSPEX_RANGES_INV_D2_A2)  # (25, 2) 1/d² in Å⁻²
@@ -76,6 +76,7 @@ class _RuleDetector(Method):
 
     def fit(self, X, y=None):
         self.n_fitted_ = len(as_mx(X))
+        self.classes_ = BINARY_CLASSES
         return self
 
     def _one(self, data) -> tuple[float, np.ndarray]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffbench.methods.base import Method
+from diffbench.methods.base import BINARY_CLASSES, Method
 from diffbench.methods.features import fourier_downsample
 from diffbench.methods.frames import as_frames
 from diffbench.methods.streaming_pca import StreamingPCA
@@ -80,6 +80,7 @@ class IPCAEllipticEnvelope(Method):
             self.ipca_.partial_fit(held)
             z = self.transform(frames, _advance=(lambda m: bar.advance(task, m)) if bar else None)
         self.envelope_ = EllipticEnvelope(contamination=self.contamination, random_state=self.random_state).fit(z)
+        self.classes_ = BINARY_CLASSES
         return z
 
     def transform(self, X, _advance=None) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffbench.methods.base import Method, MethodTags
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
 from diffbench.methods.features import RadialBinning, ring_radius_px
 from diffbench.methods.frames import as_frames
 
@@ -110,6 +110,7 @@ class SizeFilter(Method):
 
     def fit(self, X, y=None):
         self.sizer_ = SphereSizeFit(self.d_min_m, self.d_max_m, self.step_m, batch_size=self.batch_size).fit(X)
+        self.classes_ = BINARY_CLASSES
         return self
 
     def diameters(self, X) -> np.ndarray:

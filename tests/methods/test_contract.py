@@ -76,6 +76,8 @@ def test_method_contract(name, tiny, tiny_mx):
     assert_array_equal(pred, again)  # deterministic for fixed random_state
     if hasattr(est, "score_samples"):
         assert np.asarray(est.score_samples(tiny)).shape == (n,)
+    if method_tags(est).output in ("binary", "multiclass"):  # scikit-learn's classifier contract
+        assert set(np.unique(pred)) <= set(np.asarray(est.classes_).tolist())
     # a clone of a fitted method is unfitted, with the same parameters; a fitted one pickles
     fresh = clone(est)
     assert fresh.get_params() == est.get_params() and not [k for k in vars(fresh) if k.endswith("_")]
@@ -140,3 +142,21 @@ def test_ipca_envelope_streams_a_sharded_index_like_a_file(tmp_path):
     b = make_method("ipca-envelope", downsample=None, batch_size=16).fit(tmp_path / "idx.cxi")
     assert_array_equal(a.transform(tmp_path / "one.cxi"), b.transform(tmp_path / "idx.cxi"))
     assert_array_equal(a.predict(tmp_path / "one.cxi"), b.predict(tmp_path / "idx.cxi"))
+
+
+def test_methods_work_inside_scikit_learn_model_selection(tiny):
+    """A Method is a plain scikit-learn estimator: GridSearchCV clones it, sets its parameters,
+    fits it on folds of frames and scores its predictions against the truth."""
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    from diffbench.io.readers import open_any
+
+    with open_any(tiny) as d:
+        frames = np.asarray(d.patterns[:], dtype=np.float32)
+        y = np.asarray(d.truth["is_single_hit"]).astype(int)
+    est = make_method("ipca-envelope", downsample=(16, 16), batch_size=16, progress=False)
+    search = GridSearchCV(est, {"n_components": [2, 3], "contamination": [0.1, 0.2]}, scoring="accuracy",
+                          cv=StratifiedKFold(2, shuffle=True, random_state=0)).fit(frames, y)
+    assert search.best_params_["n_components"] in (2, 3)
+    assert search.best_estimator_.predict(frames).shape == (len(y),)
+    assert 0.0 <= search.best_score_ <= 1.0
