@@ -46,16 +46,19 @@ def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | 
     return path
 
 
-def dataset_digest(path: Path) -> str:
+def dataset_digest(path: Path, opened=None) -> str:
     """SHA-256 of the file, of the shard hashes for a sharded index, or of an index and the files
-    beside it that hold its data (the MTZ files of merged MX data)."""
+    beside it that hold its data (the MTZ files of merged MX data). ``opened``: the file already
+    open (saves opening it again)."""
     from diffbench.io.index import file_sha256
 
-    with open_any(path) as d:
-        manifest = getattr(d, "manifest", None)
-        if manifest is not None:
-            return hashlib.sha256("".join(e["sha256"] for e in manifest["shards"]).encode()).hexdigest()
-        side = getattr(d, "side_files", [])
+    if opened is None:
+        with open_any(path) as d:
+            return dataset_digest(path, d)
+    manifest = getattr(opened, "manifest", None)
+    if manifest is not None:
+        return hashlib.sha256("".join(e["sha256"] for e in manifest["shards"]).encode()).hexdigest()
+    side = getattr(opened, "side_files", [])
     if side:
         files = [Path(path)] + list(side)
         return hashlib.sha256("".join(file_sha256(p) for p in files).encode()).hexdigest()

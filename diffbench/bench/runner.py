@@ -135,9 +135,9 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
     for seed in seeds:
         seed_results = []
         path = ensure_dataset(dataset_path(folder, task, n, seed), task, n, seed, shard_size, log, config)
-        digest = dataset_digest(path)
         kind = kind_of_file(path)
         with kind.open(path) as ds:
+            digest = dataset_digest(path, ds)
             ranges = task.target.startswith("ranges.")
             y = None if ranges else target_values(ds, task.target)
             select = np.asarray(ds.truth[task.select], bool) if task.select else None
