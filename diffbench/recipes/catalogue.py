@@ -51,6 +51,12 @@ def load_catalogue(path: str | Path | None = None) -> dict:
     for name in data["recipes"]:
         if not NAME_RE.match(str(name)):
             raise RecipeError(f"{p}: recipes.{name}: names must look like 'name-vN'")
+    for name, r in (data.get("retired") or {}).items():
+        if not isinstance(r, dict) or set(r) != {"release", "replaced_by", "why"}:
+            raise RecipeError(f"{p}: retired.{name}: needs exactly release, replaced_by and why")
+        if name in data["recipes"] or r["replaced_by"] not in data["recipes"]:
+            raise RecipeError(f"{p}: retired.{name}: must not be a recipe, and must name one that is "
+                              f"(replaced_by {r['replaced_by']!r})")
     return data
 
 
@@ -110,6 +116,12 @@ def resolve(name: str, config: str | Path | None = None, overrides: list[str] | 
     cat = load_catalogue(config)
     recipes = cat["recipes"]
     if name not in recipes:
+        retired = cat.get("retired") or {}
+        if name in retired:
+            r = retired[name]
+            raise RecipeError(f"recipe {name} is retired: diffbench {r['release']} and earlier produce it "
+                              f"(pip install 'diffbench=={r['release']}'); it is replaced by {r['replaced_by']} "
+                              f"({r['why']})")
         base = name.rsplit("-v", 1)[0]
         versions = [n for n in recipes if n.rsplit("-v", 1)[0] == base]
         hint = f" (available versions: {', '.join(sorted(versions))})" if versions else ""

@@ -16,7 +16,7 @@ SMALL = ["--set", "detector.preset=square-64", "--quiet"]
 def test_list_shows_every_shipped_recipe(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("pr772-spi-v3", "gold-melt-v3", "chaperonin-80-v4", "chaperonin-99-v4", "sphere-calibration-v1"):
+    for name in ("pr772-spi-v3", "gold-melt-v4", "chaperonin-80-v4", "chaperonin-99-v4", "sphere-calibration-v1"):
         assert name in out
 
 

@@ -80,3 +80,37 @@ def test_set_reads_exponents_without_a_dot_as_numbers():
     assert parse_override("species.s.size_m=70e-9") == (["species", "s", "size_m"], 70e-9)
     assert parse_override("detector.preset=square-64")[1] == "square-64"
     assert parse_override("hits.separation_m=[20e-9, 5.0e-8]")[1] == [20e-9, 5e-8]
+
+
+def test_gold_melt_single_hits_carry_the_promised_photons(tmp_path):
+    """gold-melt-v4 promises 10^2-10^3 photons per single hit (paper 001's weak regime), measured
+    on generated frames with photon noise: the particle's photons are the counted total less the
+    flat background the recipe adds (its expectation; its Poisson spread, ±4, is far inside the range)."""
+    from diffbench.io.readers import open_any
+    from diffbench.simulate.driver import simulate_to_file
+
+    path = simulate_to_file("gold-melt-v4", 150, tmp_path / "g.cxi", seed=21, progress=False)
+    recipe, _ = resolve("gold-melt-v4")
+    with open_any(path) as d:
+        single = np.asarray(d.truth["is_single_hit"], bool)
+        counted = np.asarray(d.truth["photons_total"], float)
+        valid = int((d.mask == 0).sum())
+    particle = counted[single] - recipe.background.flat_photons_per_pixel * valid
+    assert single.sum() > 100
+    assert 100 <= np.median(particle) <= 1000
+    assert np.mean((particle >= 100) & (particle <= 1000)) >= 0.95
+
+
+def test_a_retired_version_says_which_release_made_it_and_what_replaces_it():
+    with pytest.raises(RecipeError, match=r"gold-melt-v3 is retired: diffbench 0.1.0 and earlier produce it "
+                                          r"\(pip install 'diffbench==0.1.0'\); it is replaced by gold-melt-v4"):
+        resolve("gold-melt-v3")
+
+
+def test_a_retired_entry_must_point_to_a_recipe(tmp_path):
+    from diffbench.recipes.catalogue import load_catalogue
+
+    p = tmp_path / "c.yaml"
+    p.write_text("recipes: {a-v2: {kind: mx-merged}}\nretired: {a-v1: {release: '0.1.0', replaced_by: a-v3, why: x}}\n")
+    with pytest.raises(RecipeError, match="retired.a-v1: must not be a recipe, and must name one that is"):
+        load_catalogue(p)
