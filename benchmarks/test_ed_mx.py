@@ -4,7 +4,7 @@ of 10–20 k reflections < 2 minutes (with --workers 2)."""
 
 import shutil
 
-from diffbench.simulate.spi.run import simulate_to_file
+from diffbench.simulate.driver import simulate_to_file
 
 
 def _run(tmp_path, name, n, over=(), workers=1):

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from diffbench.simulate.spi.run import simulate_to_file
+from diffbench.simulate.driver import simulate_to_file
 
 FULL = os.environ.get("DIFFBENCH_BENCH_FULL") == "1"
 

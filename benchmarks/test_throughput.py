@@ -10,8 +10,8 @@ import time
 import pytest
 
 from diffbench.recipes.catalogue import resolve
+from diffbench.simulate.driver import simulate_to_file
 from diffbench.simulate.spi.engine import Simulator
-from diffbench.simulate.spi.run import simulate_to_file
 
 FULL = os.environ.get("DIFFBENCH_BENCH_FULL") == "1"  # paper-scale sizes
 

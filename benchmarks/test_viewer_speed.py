@@ -4,7 +4,7 @@ frames, latent space already cached). Untimed runs (make test) use 200 points.""
 
 import numpy as np
 
-from diffbench.simulate.spi.run import simulate_to_file
+from diffbench.simulate.driver import simulate_to_file
 from diffbench.viewer.page import save_html
 from diffbench.viewer.viewdata import gather
 

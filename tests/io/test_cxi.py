@@ -7,8 +7,8 @@ from numpy.testing import assert_array_equal
 
 import diffbench
 from diffbench.recipes.catalogue import RecipeError
+from diffbench.simulate.driver import simulate_to_file
 from diffbench.simulate.spi import run as run_mod
-from diffbench.simulate.spi.run import simulate_to_file
 
 TRUTH_FIELDS = {"multiplicity", "hit_class", "is_single_hit", "photons_total", "expected_photons_total",
                 "pulse_energy_j", "fluence_photons_per_m2", "beam_center_xy_px"}

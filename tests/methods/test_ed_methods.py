@@ -12,7 +12,7 @@ from diffbench.methods.ed_ria import (
     refine_beam_centres,
 )
 from diffbench.methods.pcc_clustering import PCCClustering, pcc_matrix
-from diffbench.simulate.spi.run import simulate_to_file
+from diffbench.simulate.driver import simulate_to_file
 
 ED_QUICK = ["detector.preset=medipix3-512-bin4", "sessions.reference.scans=2", "sessions.reference.drift_px=0.75",
             "scan.nx=20", "scan.ny=20", "scan.step_m=100e-9"]

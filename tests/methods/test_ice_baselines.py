@@ -14,7 +14,7 @@ from diffbench.methods.ice_baselines import (
     XtriageIceRings,
     _row_quartiles,
 )
-from diffbench.simulate.spi.run import simulate_to_file
+from diffbench.simulate.driver import simulate_to_file
 
 METHODS = [IcefinderScore, XtriageIceRings, CtruncateIceRings]
 

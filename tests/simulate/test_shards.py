@@ -16,8 +16,8 @@ from numpy.testing import assert_array_equal
 import diffbench
 from diffbench.io.index import ShardError, file_sha256
 from diffbench.recipes.catalogue import RecipeError
+from diffbench.simulate.driver import simulate_to_file
 from diffbench.simulate.shards import shard_dir, shard_ranges, simulate_sharded
-from diffbench.simulate.spi.run import simulate_to_file
 
 RECIPE = "pr772-spi-v3"
 SMALL = ["detector.preset=square-64"]

@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def spi_file(tmp_path_factory):
-    from diffbench.simulate.spi.run import simulate_to_file
+    from diffbench.simulate.driver import simulate_to_file
 
     out = tmp_path_factory.mktemp("view") / "pr772-small.cxi"
     simulate_to_file("pr772-spi-v3", 120, out, seed=5, overrides=["detector.preset=square-64"], progress=False)

@@ -175,7 +175,7 @@ def test_selection_record_names_file_indices(spi_file):
 def test_ed_scan_page_has_the_raster_map(tmp_path):
     """An ED-scan file gets the scan map: one rect per frame at (j, −i) of its scan's tile, sharing
     the scatter's source (so selections link), coloured by the ED label."""
-    from diffbench.simulate.spi.run import simulate_to_file
+    from diffbench.simulate.driver import simulate_to_file
     from diffbench.viewer.page import build_layout
     from diffbench.viewer.viewdata import gather
 

@@ -7,9 +7,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 from diffbench.recipes.catalogue import RecipeError, resolve
+from diffbench.simulate.driver import simulate_to_file
 from diffbench.simulate.ed import scan as eds
 from diffbench.simulate.ed.run import EDScanSimulator
-from diffbench.simulate.spi.run import simulate_to_file
 
 SMALL = ["scan.nx=8", "scan.ny=6"]
 
