@@ -22,7 +22,7 @@ def test_ed_scan_40x40_512(benchmark, tmp_path, timed):
 
 def test_mx_2000_datasets(benchmark, tmp_path, timed):
     n = 2000 if timed else 4
-    benchmark.pedantic(_run, args=(tmp_path, "mx-ice-rings-v1", n), kwargs={"workers": 2}, rounds=1)
+    benchmark.pedantic(_run, args=(tmp_path, "mx-ice-rings-v2", n), kwargs={"workers": 2}, rounds=1)
 
 
 def test_droplet_frames(benchmark, tmp_path, timed):

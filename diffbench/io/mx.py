@@ -1,6 +1,6 @@
 """Reader of merged MX data (``kind: mx-merged``): one reflection list per data set.
 
-An ``mx-merged`` run (``diffbench simulate mx-ice-rings-v1``) is an HDF5 index with the truth
+An ``mx-merged`` run (``diffbench simulate mx-ice-rings-v2``) is an HDF5 index with the truth
 tables ``/datasets`` and ``/ranges`` and a folder of MTZ files beside it. :class:`MXCollection`
 reads the MTZ files lazily (gemmi), one :class:`MergedData` at a time; methods also accept a plain
 list of :class:`MergedData`.
@@ -67,8 +67,10 @@ def read_mtz(path, intensity: str = "I", sigma: str = "SIGI") -> MergedData:
 
 
 class MXCollection:
-    """The data sets of an ``mx-merged`` index, read one MTZ at a time; ``truth`` and ``ranges`` are
-    the per-data-set and per-(data set, ice range) truth tables (dicts of arrays)."""
+    """The data sets of an ``mx-merged`` index, read one MTZ at a time; ``truth``, ``ranges`` and
+    ``ice_reflections`` are the per-data-set, per-(data set, ice range) and per-reflection ice truth
+    tables (dicts of arrays; ``ice_reflections`` rows: the data set, the reflection's row in its MTZ
+    file or −1 where blanking removed it, hkl, 1/d² in 1/m², the change to I)."""
 
     def __init__(self, path):
         import h5py
@@ -81,6 +83,8 @@ class MXCollection:
                 raise ValueError(f"{self.path} is not a merged-MX index (kind {f.attrs.get('kind')!r})")
             self.truth = read_table(f["datasets"])
             self.ranges = read_table(f["ranges"])
+            # every reflection an ice line changed or removed (absent in files before mx-ice-rings-v2)
+            self.ice_reflections = read_table(f["ice_reflections"]) if "ice_reflections" in f else {}
             mdir = f.attrs["mtz_dir"]
             self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         self.mtz_dir = self.path.parent / (mdir.decode() if isinstance(mdir, bytes) else mdir)

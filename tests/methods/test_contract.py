@@ -49,7 +49,7 @@ def _fit(est, data):
 def tiny_mx(tmp_path_factory):
     """8 merged MX data sets (some with ice rings)."""
     path = tmp_path_factory.mktemp("mx") / "mx.h5"
-    simulate_to_file("mx-ice-rings-v1", 8, path, seed=2, progress=False, overrides=["reflections=[3000, 5000]"])
+    simulate_to_file("mx-ice-rings-v2", 8, path, seed=2, progress=False, overrides=["reflections=[3000, 5000]"])
     return path
 
 

@@ -21,7 +21,7 @@ METHODS = [IcefinderScore, XtriageIceRings, CtruncateIceRings]
 
 def _mx(tmp_path, name, ice):
     path = tmp_path / f"{name}.h5"
-    simulate_to_file("mx-ice-rings-v1", 6, path, seed=4, progress=False,
+    simulate_to_file("mx-ice-rings-v2", 6, path, seed=4, progress=False,
                      overrides=["reflections=[8000, 12000]", "d_min_m=[1.4e-10, 1.8e-10]", f"ice={ice}"])
     return MXCollection(path)
 

@@ -47,13 +47,22 @@ DATASET_FIELDS = {
     "d_min_m": np.float64, "n_reflections": np.int64, "wilson_b_m2": np.float64,
     "has_ice": np.bool_, "ice_type": "S4", "artefact_mode": "S16", "amplitude": np.float64,
     "label_ice": np.bool_, "n_ranges_injected": np.int32, "n_ranges_visible": np.int32,
+    "ice_in_ranges_fraction": np.float64,
 }
 RANGE_FIELDS = {
     "dataset_index": np.int64, "range_index": np.int32, "inv_d2_low_m2": np.float64, "inv_d2_high_m2": np.float64,
     "in_resolution": np.bool_, "ring_injected": np.bool_, "ring_type": "S4", "artefact_mode": "S16",
     "amplitude": np.float64, "blank": np.bool_, "n_reflections": np.int64, "n_affected": np.int64,
-    "visible": np.bool_,
+    "visible": np.bool_, "ice_fraction": np.float64,
 }
+#: Per-reflection ice truth: every reflection an ice line changed or removed.
+ICE_REFLECTION_FIELDS = {
+    "dataset_index": np.int64, "row": np.int64, "hkl": (np.int32, 3), "inv_d2_m2": np.float64,
+    "delta_i": np.float64, "removed": np.bool_,
+}
+ICE_REFLECTION_DTYPE = table_dtype(ICE_REFLECTION_FIELDS)
+#: A range holds a line when it holds at least this fraction of the line's injected intensity.
+LINE_FRACTION_LABEL = 0.02
 
 
 DATASET_DTYPE = table_dtype(DATASET_FIELDS)
@@ -170,6 +179,7 @@ class MXDataset:
     i_true: np.ndarray
     truth: np.ndarray  # DATASET_DTYPE record
     ranges: np.ndarray  # RANGE_DTYPE (25,)
+    ice_reflections: np.ndarray  # ICE_REFLECTION_DTYPE: every reflection the ice changed or removed
 
 
 @functools.lru_cache(maxsize=32)
@@ -241,6 +251,8 @@ def simulate_dataset(recipe, seed: int, k: int) -> MXDataset:
     ranges["n_reflections"] = [int(((inv_d2 >= lo) & (inv_d2 <= hi)).sum()) for lo, hi in rr]
     keep = np.ones(n, dtype=bool)
     ice_type, mode, amp = "", "", 0.0
+    ice_refl = np.zeros(0, dtype=ICE_REFLECTION_DTYPE)
+    ice_in_ranges = float("nan")
     if has_ice:
         types = list(ice.types)
         pt = np.array([ice.types[t] for t in types], dtype=float)
@@ -255,6 +267,8 @@ def simulate_dataset(recipe, seed: int, k: int) -> MXDataset:
         local_mean = recipe.intensity_scale * np.exp(-b / (2.0 * d**2))  # ⟨I⟩ without ε
         touched = np.zeros(n, dtype=bool)
         range_amp = np.zeros(N_RANGES)
+        delta_i = np.zeros(n)  # what the lines did to each reflection's I (blank: what they would)
+        in_range = [(inv_d2 >= lo) & (inv_d2 <= hi) for lo, hi in rr]
         u = rng_ice.random(n)
         for li, rel in zip(line_inv, line_rel):
             g = np.exp(-0.5 * ((inv_d2 - li) / sig_w) ** 2)
@@ -263,23 +277,33 @@ def simulate_dataset(recipe, seed: int, k: int) -> MXDataset:
                 continue
             a = amp * rel
             hit = near & (u < acc_frac) if mode == "accumulating" else near
+            line = a * local_mean * g * hit  # this line's intensity on each reflection
             if mode == "blank":
                 keep &= ~(g > 0.5)
                 touched |= g > 0.5
             else:
-                delta = a * local_mean * g * hit
                 if mode == "over-subtraction":
-                    i_obs = i_obs - delta
+                    i_obs = i_obs - line
                 else:
-                    i_obs = i_obs + delta
-                    sig_i = np.sqrt(sig_i**2 + delta)
+                    i_obs = i_obs + line
+                    sig_i = np.sqrt(sig_i**2 + line)
                 touched |= hit
-            inside = (rr[:, 0] <= li) & (li <= rr[:, 1])
-            range_amp[inside] = np.maximum(range_amp[inside], a)
+            delta_i += -line if mode == "over-subtraction" else line
+            # a range holds the line where the line's intensity is, not where its centre is: ring
+            # tails spill outside the narrow ranges, and some lines fall between them
+            total = line.sum()
+            if total > 0:
+                frac = np.array([line[sel].sum() / total for sel in in_range])
+                holds = frac >= LINE_FRACTION_LABEL
+                range_amp[holds] = np.maximum(range_amp[holds], a)
         for r in range(N_RANGES):
-            lo, hi = rr[r]
-            sel = (inv_d2 >= lo) & (inv_d2 <= hi)
-            ranges["n_affected"][r] = int((sel & touched).sum())
+            ranges["n_affected"][r] = int((in_range[r] & touched).sum())
+        weight = np.abs(delta_i)
+        total = weight.sum()
+        if total > 0:
+            ranges["ice_fraction"] = [weight[sel].sum() / total for sel in in_range]
+            any_range = np.logical_or.reduce(in_range)
+            ice_in_ranges = float(weight[any_range].sum() / total)
         injected = in_res & (range_amp > 0)
         ranges["ring_injected"] = injected
         ranges["ring_type"] = np.where(injected, ice_type, "")
@@ -291,6 +315,15 @@ def simulate_dataset(recipe, seed: int, k: int) -> MXDataset:
             ranges["visible"] = injected & (ranges["n_affected"] >= 5)
         else:
             ranges["visible"] = injected & (range_amp >= ice.visible_amplitude) & (frac_aff >= 0.01)
+        changed = np.flatnonzero((delta_i != 0) | ~keep)
+        rows = np.cumsum(keep) - 1
+        ice_refl = np.zeros(len(changed), dtype=ICE_REFLECTION_DTYPE)
+        ice_refl["dataset_index"] = k
+        ice_refl["row"] = np.where(keep[changed], rows[changed], -1)  # row in the MTZ file, -1: removed
+        ice_refl["hkl"] = hkl[changed]
+        ice_refl["inv_d2_m2"] = inv_d2[changed]
+        ice_refl["delta_i"] = np.where(keep[changed], delta_i[changed], 0.0)
+        ice_refl["removed"] = ~keep[changed]
     hkl, d, centric, eps, i_true, i_obs, sig_i, mean_i = (x[keep] for x in (hkl, d, centric, eps, i_true, i_obs,
                                                                             sig_i, mean_i))
     f_obs, sig_f = french_wilson(i_obs, sig_i, mean_i, centric)
@@ -309,7 +342,8 @@ def simulate_dataset(recipe, seed: int, k: int) -> MXDataset:
     truth["n_ranges_injected"] = int(ranges["ring_injected"].sum())
     truth["n_ranges_visible"] = int(ranges["visible"].sum())
     truth["label_ice"] = bool(ranges["visible"].any())
-    return MXDataset(sg.hm, cell_par, hkl, d, i_obs, sig_i, f_obs, sig_f, i_true, truth, ranges)
+    truth["ice_in_ranges_fraction"] = ice_in_ranges
+    return MXDataset(sg.hm, cell_par, hkl, d, i_obs, sig_i, f_obs, sig_f, i_true, truth, ranges, ice_refl)
 
 
 def mtz_name(k: int) -> str:
@@ -342,13 +376,14 @@ def mtz_dir(out) -> Path:
 
 def _simulate_block(recipe, seed: int, start: int, stop: int, directory: str):
     """Write MTZs [start, stop) into ``directory``; return their truth tables (process entry point)."""
-    tables, ranges = [], []
+    tables, ranges, ice = [], [], []
     for k in range(start, stop):
         ds = simulate_dataset(recipe, seed, k)
         write_mtz(ds, Path(directory) / mtz_name(k), recipe.wavelength_m)
         tables.append(ds.truth)
         ranges.append(ds.ranges)
-    return start, np.stack(tables), np.concatenate(ranges)
+        ice.append(ds.ice_reflections)
+    return start, np.stack(tables), np.concatenate(ranges), np.concatenate(ice)
 
 
 def write_mx(run) -> Path:
@@ -391,14 +426,18 @@ def write_mx(run) -> Path:
             results.sort(key=lambda r: r[0])
             datasets = np.concatenate([r[1] for r in results])
             ranges = np.concatenate([r[2] for r in results])
+            ice_reflections = np.concatenate([r[3] for r in results])
             with h5py.File(tmp_index, "w") as f:
                 write_table(f.create_group("datasets"), datasets)
                 write_table(f.create_group("ranges"), ranges)
+                write_table(f.create_group("ice_reflections"), ice_reflections)
                 f.attrs.update(run.provenance(
                     mtz_dir=final_dir.name, columns="H K L I SIGI F SIGF",
-                    visibility_rule=f"range visible if injected, amplitude >= {recipe.ice.visible_amplitude} x <I> "
-                                    "and >= 1 % of its reflections touched (blank: >= 5 removed); "
-                                    "label_ice = any visible range",
+                    visibility_rule=f"a range holds a line when it holds >= {LINE_FRACTION_LABEL:.0%} of the "
+                                    "line's injected intensity; visible if it holds one of amplitude >= "
+                                    f"{recipe.ice.visible_amplitude} x <I> and >= 1 % of its reflections are "
+                                    "touched (blank: >= 5 removed); label_ice = any visible range; "
+                                    "ice_reflections: every reflection changed or removed",
                     units="SI (m, m^2); intensities in counts"))
             # the MTZ folder goes into place just before the index that points to it
             if final_dir.exists():
