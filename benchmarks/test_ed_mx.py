@@ -27,4 +27,4 @@ def test_mx_2000_datasets(benchmark, tmp_path, timed):
 
 def test_droplet_frames(benchmark, tmp_path, timed):
     n = 256 if timed else 4
-    benchmark.pedantic(_run, args=(tmp_path, "xfel-droplet-ice-v1", n), rounds=1)
+    benchmark.pedantic(_run, args=(tmp_path, "xfel-droplet-ice-v2", n), rounds=1)

@@ -9,7 +9,7 @@ Examples:
   diffbench simulate chaperonin-90-v4 -n 1000000 -o big.cxi --shard-size 10000 --scheduler tcp://head:8786
   diffbench simulate ed-holey-carbon-v1 -n 17 -o scans.cxi          # N = scans of 40x40 frames
   diffbench simulate mx-ice-rings-v2 -n 2000 -o mx.h5 --workers 2   # N = merged data sets (MTZ in mx.h5.mtz/)
-  diffbench simulate xfel-droplet-ice-v1 -n 500 -o droplets.cxi     # N = frames
+  diffbench simulate xfel-droplet-ice-v2 -n 500 -o droplets.cxi     # N = frames
 
 With --shard-size M the patterns go to shards of M in OUT.shards/ (one file per shard, written by
 one worker) and OUT is an index presenting them as one CXI file. Re-running the same command after

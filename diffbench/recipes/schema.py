@@ -167,6 +167,14 @@ class DetectorConfig(Strict):
         return {k: v for k, v in self.model_dump(exclude={"preset"}).items() if v is not None}
 
 
+class BackgroundConfig(Strict):
+    """Expected background photons, scaled with each pulse's energy: a flat level per valid pixel,
+    and a helium-gas profile P dΩ |f0_He(q)|² normalised to ``gas_photons`` per pattern."""
+
+    flat_photons_per_pixel: NonNeg = 0.0
+    gas_photons: NonNeg = 0.0
+
+
 def format_validation_error(exc, prefix: str = "") -> str:
     """One line per problem: ``dotted.path: message (got VALUE)``."""
     lines = []

@@ -19,7 +19,7 @@ from diffbench.simulate.noise_kernels import poisson_draw
 
 @nb.njit(parallel=True, cache=True)
 def render_radial(tables, r0_px, dr_px, centres, pixel_factor, valid, spot_start, spots, keys, saturation,
-                  noise, out, expected_total):
+                  noise, out, expected_total, background, background_scale):
     """Render frames into ``out`` (n, ny, nx).
 
     tables : (n, nr) expected counts per pixel at r = r0 + i·dr (pixels); beyond the table: 0.
@@ -28,6 +28,8 @@ def render_radial(tables, r0_px, dr_px, centres, pixel_factor, valid, spot_start
     spot_start : (n + 1,) offsets into ``spots`` rows (x_px, y_px, sigma_px, expected counts).
     keys : (n,) uint64 noise keys; saturation : clip level (≤ 0 for none); noise : Poisson or not.
     expected_total : (n,) filled with the expected counts summed over valid pixels.
+    background : (ny, nx) expected counts every frame carries, times ``background_scale`` (n,)
+        (its pulse energy over the nominal); an empty (0, 0) array for none.
     """
     n, ny, nx = out.shape
     nr = tables.shape[1]
@@ -47,6 +49,11 @@ def render_radial(tables, r0_px, dr_px, centres, pixel_factor, valid, spot_start
                         w = t - i
                         v = tables[f, i] * (1.0 - w) + tables[f, i + 1] * w
                 lam[iy, ix] = v * pixel_factor[iy, ix]
+        if background.size:
+            b = background_scale[f]
+            for iy in range(ny):
+                for ix in range(nx):
+                    lam[iy, ix] += b * background[iy, ix]
         for s in range(spot_start[f], spot_start[f + 1]):
             sx = spots[s, 0]
             sy = spots[s, 1]

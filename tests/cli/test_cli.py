@@ -96,7 +96,7 @@ def test_import_is_light():
 
 @pytest.mark.parametrize("recipe, n, over, needles", [
     ("gold-jet-ice-v1", 6, ["rings.ice.probability=1.0"], ["rings: ice on 6 patterns", "amorphous liquid-water on 6"]),
-    ("xfel-droplet-ice-v1", 3, [], ["classes:"]),
+    ("xfel-droplet-ice-v2", 3, [], ["classes:"]),
     ("mx-ice-rings-v2", 3, [], ["3 data sets"]),
     ("ed-holey-carbon-v1", 1, ["scan.nx=3", "scan.ny=2"], ["labels:"]),
 ])

@@ -46,6 +46,7 @@ DROPLET_FIELDS = {
     "ice_type": "S4", "n_crystallites": np.int64, "crystallite_size_m": np.float64,
     "residual_liquid_fraction": np.float64, "ring_mode": "S8", "n_spots": np.int32,
     "photons_total": np.int64, "expected_photons_total": np.float64, "n_saturated": np.int32,
+    "background_expected_photons": np.float64,
 }
 DROPLET_DTYPE = table_dtype(DROPLET_FIELDS)
 
@@ -61,7 +62,23 @@ class DropletSimulator:
         self.r = radial_grid(self.detector, margin_px=0.0)
         self.liquid_table = amorphous_table(self.detector, self.radiation, get_amorphous("liquid-water"), self.r)
         self.pol = polarisation_factor(self.detector, self.beam)
+        self.background = self._background()
         self._powder = {}
+
+    def _background(self) -> np.ndarray:
+        """Expected background photons per pixel at the nominal pulse (gas, stray light), or an
+        empty array when the recipe has none."""
+        from diffbench.geometry.detector import q_vectors
+        from diffbench.simulate.background import background_template
+        from diffbench.units import R_E_M
+
+        bg = self.recipe.background
+        if bg.flat_photons_per_pixel == 0 and bg.gas_photons == 0:
+            return np.zeros((0, 0))
+        det, valid = self.detector, self.detector.valid()
+        factor = R_E_M**2 * self.pol * det.solid_angle_sr() * valid
+        q = np.linalg.norm(q_vectors(det, self.beam), axis=-1)
+        return background_template(bg, valid, q, factor)
 
     def powder(self, phases: dict, size_m: float):
         key = (tuple(sorted(phases.items())), round(size_m, 12))
@@ -140,7 +157,9 @@ class DropletSimulator:
         expected = np.empty(n)
         pixel_factor = self.pol.copy()
         render_radial(tables, 0.0, DR_PX, np.tile([cx, cy], (n, 1)).astype(float), pixel_factor, det.valid(),
-                      start, spots, keys, float(det.saturation_photons or 0), self.noise, frames, expected)
+                      start, spots, keys, float(det.saturation_photons or 0), self.noise, frames, expected,
+                      self.background, truth["pulse_energy_j"] / self.beam.pulse_energy_j)
+        truth["background_expected_photons"] = self.background.sum() * truth["pulse_energy_j"] / self.beam.pulse_energy_j
         truth["expected_photons_total"] = expected
         if self.noise:
             truth["photons_total"] = frames.reshape(n, -1).sum(axis=1)

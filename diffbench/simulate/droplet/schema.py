@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from diffbench.recipes.schema import (
+    BackgroundConfig,
     BeamConfig,
     DetectorConfig,
     NonNeg,
@@ -37,6 +38,8 @@ class DropletRecipe(Strict):
     #: above this many crystallites the ring is drawn smooth (the powder average)
     max_explicit_crystallites: Annotated[int, Field(ge=0)] = 400
     instrument_fwhm_q_m: NonNeg = 0.01e10
+    #: what every frame carries, droplet or not: gas along the beam path, stray light
+    background: BackgroundConfig = BackgroundConfig()
     noise: bool = True
 
     @model_validator(mode="after")

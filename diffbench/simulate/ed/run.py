@@ -164,7 +164,7 @@ class EDScanSimulator:
         frames = np.empty((n,) + det.shape, dtype=dtype)
         expected = np.empty(n)
         render_radial(tables, 0.0, DR_PX, centres, np.ones(det.shape), det.valid(), start, spots_arr, keys,
-                      float(det.saturation_photons or 0), self.noise, frames, expected)
+                      float(det.saturation_photons or 0), self.noise, frames, expected, np.zeros((0, 0)), np.zeros(n))
 
         truth = np.zeros(n, dtype=ED_FRAME_DTYPE)
         i, j = np.divmod(np.arange(n), rc.scan.nx)

@@ -174,19 +174,10 @@ class Simulator:
     # ------------------------------------------------------------------ set-up
     def _background_template(self) -> np.ndarray:
         """Expected background photons per pixel at the nominal pulse energy, (npix,)."""
-        bg = self.recipe.background
-        out = np.zeros(self.valid.size)
-        if bg.flat_photons_per_pixel > 0:
-            out += bg.flat_photons_per_pixel * self.valid
-        if bg.gas_photons > 0:
-            from diffbench.physics.scattering_factors import element_factor
+        from diffbench.simulate.background import background_template
 
-            qn = np.linalg.norm(self.qvec, axis=1)
-            f = np.abs(element_factor("He", qn, None)) ** 2
-            prof = self.factor * f
-            if prof.sum() > 0:
-                out += bg.gas_photons * prof / prof.sum()
-        return out
+        return background_template(self.recipe.background, self.valid, np.linalg.norm(self.qvec, axis=1),
+                                   self.factor)
 
     def pixel_arrays(self) -> PixelArrays:
         """The detector as the render kernel reads it."""

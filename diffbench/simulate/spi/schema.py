@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from diffbench.recipes.schema import (  # noqa: F401  (BeamConfig, DetectorConfig, ...: their old import path)
+    BackgroundConfig,
     BeamConfig,
     DetectorConfig,
     Distribution,
@@ -142,14 +143,6 @@ class InjectionConfig(Strict):
 
     hit_diameter_m: NonNeg = 1.0e-6
     depth_m: NonNeg = 2.0e-6
-
-
-class BackgroundConfig(Strict):
-    """Expected background photons, scaled with each pulse's energy: a flat level per valid pixel,
-    and a helium-gas profile P dΩ |f0_He(q)|² normalised to ``gas_photons`` per pattern."""
-
-    flat_photons_per_pixel: NonNeg = 0.0
-    gas_photons: NonNeg = 0.0
 
 
 class HaloConfig(Strict):
