@@ -30,7 +30,7 @@ def groel_file(tmp_path_factory):
 def panel_file(tmp_path_factory):
     n = 10_000 if FULL else 40
     out = tmp_path_factory.mktemp("radial") / "pr772.cxi"
-    simulate_to_file("pr772-spi-v3", n, out, seed=1, workers=2, progress=False)
+    simulate_to_file("pr772-spi-v4", n, out, seed=1, workers=2, progress=False)
     return out
 
 

@@ -36,16 +36,16 @@ def warm(tmp_path):
 
 def test_pr772_single_hits_full_panel(benchmark, tmp_path, warm, timed):
     ov = ["hits.classes={single: 1}"]
-    warm("pr772-spi-v3", ov)
+    warm("pr772-spi-v4", ov)
     n = 600 if timed else 4
-    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v3", n, ov), rounds=3 if timed else 1)
+    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v4", n, ov), rounds=3 if timed else 1)
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 1024 * 512, n=n)
 
 
 def test_pr772_full_recipe_mix(benchmark, tmp_path, warm, timed):
-    warm("pr772-spi-v3", [])
+    warm("pr772-spi-v4", [])
     n = 600 if timed else 4
-    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v3", n, []), rounds=3 if timed else 1)
+    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v4", n, []), rounds=3 if timed else 1)
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 1024 * 512, n=n)
 
 

@@ -1,8 +1,8 @@
 """Simulate N patterns of a recipe into a CXI file with full ground truth.
 
 Examples:
-  diffbench simulate pr772-spi-v3 -n 1000 -o pr772.cxi --seed 7
-  diffbench simulate pr772-spi-v3 -n 500 -o singles.cxi --set hits.classes="{single: 1}"
+  diffbench simulate pr772-spi-v4 -n 1000 -o pr772.cxi --seed 7
+  diffbench simulate pr772-spi-v4 -n 500 -o singles.cxi --set hits.classes="{single: 1}"
   diffbench simulate gold-melt-v4 -n 2000 -o gold.cxi --workers 2 --compression gzip
   diffbench simulate my-recipe-v1 --config my.yaml -n 10 -o x.cxi --no-noise
   diffbench simulate chaperonin-90-v4 -n 100000 -o big.cxi --shard-size 5000 --workers 2

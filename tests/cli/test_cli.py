@@ -16,7 +16,7 @@ SMALL = ["--set", "detector.preset=square-64", "--quiet"]
 def test_list_shows_every_shipped_recipe(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("pr772-spi-v3", "gold-melt-v4", "chaperonin-80-v4", "chaperonin-99-v4", "sphere-calibration-v1"):
+    for name in ("pr772-spi-v4", "gold-melt-v4", "chaperonin-80-v4", "chaperonin-99-v4", "sphere-calibration-v1"):
         assert name in out
 
 
@@ -59,7 +59,7 @@ def test_console_script_runs_as_a_process(tmp_path):
 
 def test_workers_1_and_2_are_bit_identical(tmp_path):
     a, b = tmp_path / "a.cxi", tmp_path / "b.cxi"
-    common = ["pr772-spi-v3", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
+    common = ["pr772-spi-v4", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
     assert main(["simulate", *common, "-o", str(a), "--workers", "1"]) == 0
     assert main(["simulate", *common, "-o", str(b), "--workers", "2"]) == 0
     with diffbench.open_dataset(a) as da, diffbench.open_dataset(b) as db:
@@ -75,7 +75,7 @@ def test_export_emc_round_trip(tmp_path):
     from diffbench.io.emc import read_emc
 
     f = tmp_path / "s.cxi"
-    assert main(["simulate", "pr772-spi-v3", "-n", "4", "-o", str(f), *SMALL]) == 0
+    assert main(["simulate", "pr772-spi-v4", "-n", "4", "-o", str(f), *SMALL]) == 0
     assert main(["export-emc", str(f), str(tmp_path / "emc")]) == 0
     back = read_emc(tmp_path / "emc" / "photons.emc")
     with diffbench.open_dataset(f) as d:

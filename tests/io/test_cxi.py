@@ -18,7 +18,7 @@ PARTICLE_FIELDS = {"pattern_index", "species", "shape", "diameter_m", "shape_par
 
 @pytest.mark.parametrize("compression", ["bitshuffle-lz4", "gzip"])
 def test_cxi_layout_and_round_trip(tmp_path, compression):
-    f = simulate_to_file("pr772-spi-v3", 6, tmp_path / "x.cxi", seed=3, compression=compression,
+    f = simulate_to_file("pr772-spi-v4", 6, tmp_path / "x.cxi", seed=3, compression=compression,
                          overrides=["detector.preset=square-64"], progress=False)
     with h5py.File(f) as h:
         assert h["cxi_version"][()] == 160
@@ -33,7 +33,7 @@ def test_cxi_layout_and_round_trip(tmp_path, compression):
     with diffbench.open_dataset(f) as d:
         assert TRUTH_FIELDS <= set(d.truth) and PARTICLE_FIELDS <= set(d.particles)
         assert d.attrs["compression"] == compression and d.attrs["seed"] == 3
-        assert "pr772" in d.attrs["recipe_yaml"] and d.attrs["recipe_version"] == 3
+        assert "pr772" in d.attrs["recipe_yaml"] and d.attrs["recipe_version"] == 4
         # photons_total is the sum of the stored counts
         assert_array_equal(d.truth["photons_total"], d.patterns[:].sum(axis=(1, 2)))
         assert len(d.truth["multiplicity"]) == 6
@@ -116,9 +116,9 @@ def test_render_threads_do_not_change_the_bytes(tmp_path):
 
 def test_same_seed_same_bytes_different_seed_different(tmp_path):
     kw = dict(overrides=["detector.preset=square-64"], progress=False)
-    a = simulate_to_file("pr772-spi-v3", 5, tmp_path / "a.cxi", seed=1, **kw)
-    b = simulate_to_file("pr772-spi-v3", 5, tmp_path / "b.cxi", seed=1, batch_size=2, **kw)
-    c = simulate_to_file("pr772-spi-v3", 5, tmp_path / "c.cxi", seed=2, **kw)
+    a = simulate_to_file("pr772-spi-v4", 5, tmp_path / "a.cxi", seed=1, **kw)
+    b = simulate_to_file("pr772-spi-v4", 5, tmp_path / "b.cxi", seed=1, batch_size=2, **kw)
+    c = simulate_to_file("pr772-spi-v4", 5, tmp_path / "c.cxi", seed=2, **kw)
     with diffbench.open_dataset(a) as da, diffbench.open_dataset(b) as db, diffbench.open_dataset(c) as dc:
         assert_array_equal(da.patterns[:], db.patterns[:])  # batching does not matter
         assert_array_equal(da.truth["hit_class"], db.truth["hit_class"])

@@ -47,6 +47,9 @@ class SpeciesConfig(Strict):
     melt_levels: Annotated[int, Field(ge=2, le=257)] = 33
     volume_growth: Annotated[float, Field(ge=0, le=1)] = 0.10
     shell_thickness_m: Positive | None = None
+    #: icosahedral viruses: the shell is ``shell_thickness_m`` at every size to within this relative
+    #: error (one volume per size level, levels spaced by (1 + tolerance)²)
+    shell_tolerance: Annotated[float, Field(gt=0, le=0.5)] = 0.02
     inner_material: str | None = None
     structure: str | None = None
     assembly: str | None = "first"
