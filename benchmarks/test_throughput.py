@@ -1,7 +1,10 @@
 """End-to-end throughput: simulation + Poisson + compressed write (2 cores).
 
 Targets from the foundation issue: ≥ 60 patterns/s for PR772 single hits on the full 1024×512
-panel; ≥ 3,000 patterns/s for GroEL at 128×128; GroEL volume precomputation < 30 s.
+panel; ≥ 3,000 patterns/s for GroEL at 128×128; GroEL volume precomputation < 30 s. Since the
+fidelity issue, GroEL at 128×128 (600 µm pixels) is integrated over 5 × 5 sub-pixels per pixel
+(pixel_integration, chaperonin-*-v5): about 2.7× the work of centre sampling; the 3,000/s target
+was set for centre sampling.
 """
 
 import os
@@ -56,15 +59,15 @@ def test_groel_128(benchmark, tmp_path, warm, timed, workers):
     if workers > 1 and not timed:
         pytest.skip("worker processes are exercised by tests/simulate; timed runs only")
     ov = ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"]
-    warm("chaperonin-90-v4", ov)
+    warm("chaperonin-90-v5", ov)
     n = 10000 if timed else 16
-    rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v4", n, ov, workers), rounds=3 if timed else 1)
+    rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v5", n, ov, workers), rounds=3 if timed else 1)
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 128 * 128, n=n, workers=workers)
 
 
 def test_groel_volume_precomputation(benchmark):
     """GroEL's B-spline coefficient volume from scratch (target < 30 s; ~1 s, 109³ complex at the full pnCCD)."""
-    recipe, _ = resolve("chaperonin-90-v4")
+    recipe, _ = resolve("chaperonin-90-v5")
     sim = benchmark.pedantic(lambda: Simulator(recipe, 0, use_cache=False), rounds=1)
     vol = sim.table.volumes[0]
     assert vol.interpolation == "bspline3"
@@ -79,7 +82,7 @@ def test_groel_peak_memory_100k(benchmark, tmp_path):
     import sys
 
     out = tmp_path / "big.cxi"
-    cmd = [sys.executable, "-m", "diffbench.cli.main", "simulate", "chaperonin-90-v4", "-n", "100000", "-o", str(out),
+    cmd = [sys.executable, "-m", "diffbench.cli.main", "simulate", "chaperonin-90-v5", "-n", "100000", "-o", str(out),
            "--quiet", "--set", "detector.preset=pnccd-amo86615-bin8"]
     t0 = time.perf_counter()
     benchmark.pedantic(subprocess.run, args=(cmd,), kwargs={"check": True}, rounds=1)

@@ -1,3 +1,3 @@
 """The diffbench version (single source; read by hatchling and written into every file)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

@@ -172,6 +172,16 @@ class Detector:
         two_theta = math.atan2(r, self.distance_m)
         return 2.0 * beam.k_m * math.sin(two_theta / 2.0)
 
+    def subdivided(self, k: int) -> "Detector":
+        """The same plane cut into k × k sub-pixels per pixel (pixel k² times smaller, same
+        centre of every pixel block): for integrating a pixel over its area. No mask of its own."""
+        if k == 1:
+            return self
+        cx, cy = self.beam_center_xy_px
+        return Detector(nx=self.nx * k, ny=self.ny * k, pixel_size_m=self.pixel_size_m / k, distance_m=self.distance_m,
+                        beam_center_xy_px=((cx + 0.5) * k - 0.5, (cy + 0.5) * k - 0.5), solid_angle=self.solid_angle,
+                        name=f"{self.name}/{k}x{k}")
+
     def pixel_q_step_m(self, beam: Beam) -> float:
         """|Δq| between neighbouring pixels near the beam centre, 1/m (k p / D)."""
         return beam.k_m * self.pixel_size_m / self.distance_m
@@ -199,6 +209,16 @@ class Detector:
             "max_scattering_angle_deg": self.max_scattering_angle_deg,
             "solid_angle": self.solid_angle,
         }
+
+
+def pixel_major(sub: np.ndarray, k: int) -> np.ndarray:
+    """Sub-pixel values (ny·k, nx·k, ...) of :meth:`Detector.subdivided` in pixel-major order
+    (ny·nx·k², ...): the k² sub-pixels of each pixel contiguous, pixels in row order."""
+    ny, nx = sub.shape[0] // k, sub.shape[1] // k
+    rest = sub.shape[2:]
+    a = sub.reshape((ny, k, nx, k) + rest)
+    a = np.moveaxis(a, 2, 1)  # (ny, nx, k, k, ...)
+    return np.ascontiguousarray(a.reshape((ny * nx * k * k,) + rest))
 
 
 def q_vectors(detector: Detector, beam: Beam) -> np.ndarray:

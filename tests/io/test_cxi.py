@@ -102,9 +102,9 @@ def test_render_threads_do_not_change_the_bytes(tmp_path):
     try:
         numba.set_num_threads(1)
         assert render_threads() == 1
-        one = simulate_to_file("chaperonin-90-v4", 13, tmp_path / "one.cxi", **kw)
+        one = simulate_to_file("chaperonin-90-v5", 13, tmp_path / "one.cxi", **kw)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        many = simulate_to_file("chaperonin-90-v4", 13, tmp_path / "many.cxi", **kw)
+        many = simulate_to_file("chaperonin-90-v5", 13, tmp_path / "many.cxi", **kw)
     finally:
         numba.set_num_threads(before)
     with diffbench.open_dataset(one) as a, diffbench.open_dataset(many) as b:

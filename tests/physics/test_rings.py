@@ -51,7 +51,8 @@ def _render(det, table, centre):
     out = np.zeros((1,) + det.shape, np.float32)
     tot = np.zeros(1)
     render_radial(table[None], 0.0, DR_PX, np.array([centre], float), np.ones(det.shape), det.valid(),
-                  np.zeros(2, np.int64), np.zeros((0, 4)), np.zeros(1, np.uint64), 0.0, False, out, tot)
+                  np.zeros(2, np.int64), np.zeros((0, 4)), np.zeros(1, np.uint64), 0.0, False, out, tot,
+                  np.zeros((0, 0)), np.zeros(1))
     return out[0].astype(float)
 
 
@@ -146,7 +147,8 @@ def test_spotty_rings_have_large_azimuthal_variance_smooth_ones_none():
     smooth = powder_table(det, rad, {"Ih": 1.0}, sig, r) * 30
     tables = np.stack([np.zeros_like(smooth), smooth])
     render_radial(tables, 0.0, DR_PX, np.array([[127.5, 127.5]] * 2), np.ones(det.shape), det.valid(),
-                  np.array([0, len(spots), len(spots)]), spots, np.zeros(2, np.uint64), 0.0, False, out, tot)
+                  np.array([0, len(spots), len(spots)]), spots, np.zeros(2, np.uint64), 0.0, False, out, tot,
+                  np.zeros((0, 0)), np.zeros(2))
     yy, xx = np.mgrid[:256, :256]
     rr = np.hypot(xx - 127.5, yy - 127.5)
     phi = np.arctan2(yy - 127.5, xx - 127.5)

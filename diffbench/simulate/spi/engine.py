@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from diffbench.geometry.beam import Beam
-from diffbench.geometry.detector import polarisation_factor, q_vectors
+from diffbench.geometry.detector import pixel_major, polarisation_factor, q_vectors
 from diffbench.geometry.orientation import (
     quaternion_to_matrix,
     quaternions_from_uniforms,
@@ -158,6 +158,16 @@ class Simulator:
                                 recipe.anomalous, recipe.volume, use_cache)
             for name, cfg in recipe.species.items()
         }
+        self.pixel_samples = self._pixel_samples()
+        k = self.pixel_samples
+        if k == 1:
+            self.qvec_sub, self.factor_sub, self.valid_sub = self.qvec, self.factor, self.valid
+        else:  # every pixel as k × k sub-pixels, each pixel's contiguous (see PixelArrays)
+            sub = det.subdivided(k)
+            self.valid_sub = np.repeat(self.valid, k * k)
+            self.qvec_sub = pixel_major(q_vectors(sub, beam), k)
+            self.factor_sub = pixel_major(R_E_M**2 * polarisation_factor(sub, beam) * sub.solid_angle_sr(), k) \
+                * self.valid_sub
         self._tables = None
         classes = recipe.hits.classes
         self._class_names = [c for c in HIT_CLASSES if classes.get(c, 0) > 0]
@@ -172,6 +182,28 @@ class Simulator:
         self.count_dtype = np.uint16 if self.saturation <= 65535 else np.uint32
 
     # ------------------------------------------------------------------ set-up
+    def widest_coherent_group_m(self) -> float:
+        """Extent (m) of the widest group of particles the recipe means to interfere: one particle,
+        a pair at up to ``hits.separation_m`` (multiple hits), or a chain of touching particles
+        (aggregates)."""
+        h = self.recipe.hits
+        r = max(sp.max_bounding_radius_m() for sp in self.species.values())
+        width = 2 * r
+        if h.classes.get("multiple", 0) > 0 and h.separation_m is not None:
+            width = max(width, h.separation_m[1] + 2 * r)
+        if h.classes.get("aggregate", 0) > 0:
+            width = max(width, 2 * r * h.aggregate.max)
+        return width
+
+    def _pixel_samples(self) -> int:
+        """k of k × k sub-pixels: the recipe's, or the fewest that resolve the widest coherent
+        group's fringes with ``samples_per_fringe`` sub-pixels at the beam centre."""
+        cfg = self.recipe.pixel_integration
+        if cfg.samples is not None:
+            return int(cfg.samples)
+        fringes_per_pixel = self.q_step * self.widest_coherent_group_m() / (2 * math.pi)
+        return int(min(16, max(1, math.ceil(cfg.samples_per_fringe * fringes_per_pixel - 1e-9))))
+
     def _background_template(self) -> np.ndarray:
         """Expected background photons per pixel at the nominal pulse energy, (npix,)."""
         from diffbench.simulate.background import background_template
@@ -181,7 +213,9 @@ class Simulator:
 
     def pixel_arrays(self) -> PixelArrays:
         """The detector as the render kernel reads it."""
-        return PixelArrays(self.qvec, float(self.q_step), self.factor, self.valid, self.templates)
+        k = self.pixel_samples
+        return PixelArrays(self.qvec_sub, float(self.q_step / k), self.factor_sub, self.valid_sub, self.templates,
+                           self.valid, k * k)
 
     def kernel_tables(self) -> SpeciesArrays:
         if self._tables is None:
@@ -305,11 +339,14 @@ class Simulator:
                 a = parent[a]
             return a
 
+        # interfere where the sub-pixels resolve the pair's fringes with samples_per_fringe each
+        # (at k = 1: where the phase changes by less than 2π / samples_per_fringe per pixel)
+        limit = 2 * math.pi * self.pixel_samples / self.recipe.pixel_integration.samples_per_fringe
         for a in range(n):
             for b in range(a + 1, n):
                 d = pos[b] - pos[a]
                 phase_per_pixel = self.q_step * (math.hypot(d[0], d[1]) + abs(d[2]) * slope)
-                if phase_per_pixel < math.pi:
+                if phase_per_pixel < limit:
                     parent[find(b)] = find(a)
         roots = [find(a) for a in range(n)]
         _, inv = np.unique(roots, return_inverse=True)
@@ -353,7 +390,8 @@ class Simulator:
         noise = self.noise if noise is None else noise
         b = len(shots)
         npix = self.valid.size
-        nblocks = (npix + kernels.BLOCK - 1) // kernels.BLOCK
+        per_block = max(1, kernels.BLOCK // self.pixel_samples**2)  # as the kernel splits the work
+        nblocks = (npix + per_block - 1) // per_block
         out = np.empty((b, npix), dtype=self.count_dtype if noise else np.float32)
         sums = BlockSums(np.zeros((b, nblocks), dtype=np.int64), np.zeros((b, nblocks), dtype=np.float64),
                          np.zeros((b, nblocks), dtype=np.int64))

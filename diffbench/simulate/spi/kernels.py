@@ -163,7 +163,7 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, phase, r, species_table, s,
     PREFETCH_AHEAD further on. On finely sampled volumes (PR772 panel: 0.15) neighbours share their
     rows, and prefetches would only cost.
     """
-    qvec, q_step, _, valid, _ = pixels
+    qvec, q_step, _, valid, _, _, _ = pixels
     rx, ry, rz = r[0], r[1], r[2]
     kind, off, n, nc = species_table.kind[s], species_table.offset[s], species_table.n[s], species_table.nc[s]
     dq, fold, size, vol = species_table.dq[s], species_table.fold[s], species_table.size[s], species_table.vol
@@ -251,26 +251,29 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
     photons above ``saturation`` are clipped to it. sums (n_pat, n_blocks each): per-block photon
     sum, expected sum and saturated-pixel count.
 
-    Work items are (pattern, block of BLOCK pixels); within one, particles are the outer loop so
+    Work items are (pattern, block of BLOCK sub-pixels); within one, particles are the outer loop so
     that each particle's rotation and species constants stay in registers over the pixels.
     Releases the GIL (``nogil``), so the caller can plan and write other batches meanwhile.
     """
-    qvec, q_step, factor, valid, templates = pixels
+    qvec, q_step, factor, valid, templates, valid_pixels, sub = pixels
     part_start, weights, keys, mat, amp, pos, cluster, species = particles
     block_photons, block_expected, block_saturated = sums
     n_pat = part_start.size - 1
-    npix = qvec.shape[0]
-    n_blocks = (npix + BLOCK - 1) // BLOCK
-    qt = np.ascontiguousarray(qvec.T)  # (3, npix): contiguous components for the vectorised pass
+    npix = valid_pixels.size
+    per_block = max(1, BLOCK // sub)  # pixels per work item: BLOCK sub-pixels
+    n_blocks = (npix + per_block - 1) // per_block
+    qt = np.ascontiguousarray(qvec.T)  # (3, npix · sub): contiguous components for the vectorised pass
     for item in nb.prange(n_pat * n_blocks):
         t = item // n_blocks
         b = item % n_blocks
-        i0 = b * BLOCK
-        i1 = min(npix, i0 + BLOCK)
+        i0 = b * per_block  # pixels [i0, i1), sub-pixels [s0, s1)
+        i1 = min(npix, i0 + per_block)
+        s0 = i0 * sub
+        s1 = i1 * sub
         key = keys[t]
         p0 = part_start[t]
         p1 = part_start[t + 1]
-        m_pix = i1 - i0
+        m_pix = s1 - s0
         inten = np.zeros(m_pix)
         grouped = False  # a coherent group of several particles needs the amplitude accumulators
         for k in range(p0, p1 - 1):
@@ -286,13 +289,13 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
         first_pt = np.empty(m_pix, dtype=np.int32)
         ok = np.empty(m_pix, dtype=np.bool_)
         spline_w = np.empty((12, CHUNK), dtype=np.float32)  # B-spline weights of the stencil pass
-        lam_b = np.empty(m_pix)
-        u_b = np.empty(m_pix)
+        lam_b = np.empty(i1 - i0)
+        u_b = np.empty(i1 - i0)
         for k in range(p0, p1):
             first = k == p0 or cluster[k - 1] != cluster[k]
             last = k == p1 - 1 or cluster[k + 1] != cluster[k]
             lone = first and last  # a phase ramp only matters relative to others of the same coherent group
-            _add_particle(pixels, qt, i0, i1, mat[k], amp[k, 0], amp[k, 1], not lone, pos[k], species_table,
+            _add_particle(pixels, qt, s0, s1, mat[k], amp[k, 0], amp[k, 1], not lone, pos[k], species_table,
                           species[k], inten, (acc_re, acc_im), (tx, ty, tz, first_pt, ok, spline_w))
             if last and not lone:
                 for j in range(m_pix):
@@ -307,14 +310,21 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
             for i in range(i0, i1):
                 lam_b[i - i0] = 0.0 + w * templates[0, i]
         else:
-            for j in range(m_pix):
+            for j in range(i1 - i0):
                 lam_b[j] = 0.0
             for c in range(n_comp):
                 w = weights[t, c]
                 for i in range(i0, i1):
                     lam_b[i - i0] += w * templates[c, i]
-        for i in range(i0, i1):
-            lam_b[i - i0] = factor[i] * inten[i - i0] + lam_b[i - i0]
+        if sub == 1:
+            for i in range(i0, i1):
+                lam_b[i - i0] = factor[i] * inten[i - i0] + lam_b[i - i0]
+        else:  # the pixel's photons: the sum over its sub-pixels of r_e² P dΩ |F|²
+            for i in range(i0, i1):
+                acc = 0.0
+                for j in range((i - i0) * sub, (i - i0 + 1) * sub):
+                    acc += factor[s0 + j] * inten[j]
+                lam_b[i - i0] = acc + lam_b[i - i0]
         if noise:
             for i in range(i0, i1):
                 u_b[i - i0] = first_uniform(key, i)
@@ -324,7 +334,7 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
         s_ex = 0.0
         s_sat = 0
         for i in range(i0, i1):
-            if not valid[i]:
+            if not valid_pixels[i]:
                 out[t, i] = 0
                 continue
             lam = lam_b[i - i0]

@@ -15,13 +15,17 @@ KIND_VOLUME_BSPLINE = 3  # cubic B-spline interpolation of deconvolved coefficie
 
 
 class PixelArrays(NamedTuple):
-    """The detector, pixel by pixel (row-major, valid or not)."""
+    """The detector: its pixels in row order, each integrated over ``sub`` sub-pixels (the k² of
+    :meth:`~diffbench.geometry.detector.Detector.subdivided`, contiguous per pixel; ``sub`` = 1:
+    the pixel centres)."""
 
-    qvec: np.ndarray  # (npix, 3) lab q (1/m)
-    q_step: float  # q difference (1/m) between neighbouring pixels near the beam centre
-    factor: np.ndarray  # (npix,) r_e² P dΩ (m², 0 where invalid)
-    valid: np.ndarray  # (npix,) bool
+    qvec: np.ndarray  # (npix · sub, 3) lab q (1/m) of every sub-pixel
+    q_step: float  # q difference (1/m) between neighbouring sub-pixels near the beam centre
+    factor: np.ndarray  # (npix · sub,) r_e² P dΩ of every sub-pixel (m², 0 where the pixel is invalid)
+    valid: np.ndarray  # (npix · sub,) bool
     templates: np.ndarray  # (n_comp, npix) additive expected-photon images (background, rings)
+    valid_pixels: np.ndarray  # (npix,) bool
+    sub: int  # sub-pixels per pixel
 
 
 class ParticleArrays(NamedTuple):

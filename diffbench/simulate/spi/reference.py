@@ -49,7 +49,7 @@ def expected_photons(sim, shot) -> np.ndarray:
 
     from diffbench.geometry.orientation import quaternion_to_matrix
 
-    q = sim.qvec
+    q = sim.qvec_sub  # every sub-pixel (the pixel centres when pixels are not subdivided)
     tab = sim.table
     inten = np.zeros(len(q))
     groups: dict[int, np.ndarray] = {}
@@ -63,7 +63,8 @@ def expected_photons(sim, shot) -> np.ndarray:
     for a in groups.values():
         inten += np.abs(a) ** 2
     scale = shot.pulse_energy_j / sim.beam.pulse_energy_j
-    lam = sim.factor * inten + sim.bg_template * scale
+    k2 = sim.pixel_samples**2
+    lam = (sim.factor_sub * inten).reshape(-1, k2).sum(axis=1) + sim.bg_template * scale
     if sim.rings.active:
         lam = lam + scale * (shot.rings.weights() @ sim.rings.templates)
     lam[~sim.valid] = 0.0

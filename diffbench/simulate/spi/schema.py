@@ -253,6 +253,22 @@ class VolumeConfig(Strict):
     shape_oversampling: Annotated[float, Field(ge=2, le=8)] = 2.0
 
 
+class PixelIntegrationConfig(Strict):
+    """How each pixel's photons are integrated over its area: its intensity is the mean over
+    ``samples`` × ``samples`` sub-pixels (each with its own q, solid angle and polarisation).
+
+    samples : None chooses the fewest that put ``samples_per_fringe`` sub-pixels across the finest
+        fringe of the recipe's widest coherent group (a particle, or a pair at ``hits.separation_m``,
+        or an aggregate) at the beam centre, where a flat detector's pixels span the most q; 1 on
+        detectors fine enough already. Particles of one shot interfere when their fringes are
+        resolved that finely; farther apart, their fringes are many to a pixel and average out, and
+        their intensities add.
+    """
+
+    samples: Annotated[int, Field(ge=1, le=16)] | None = None
+    samples_per_fringe: Annotated[float, Field(ge=1, le=16)] = 4.0
+
+
 class Recipe(Strict):
     """A complete, named single-particle-imaging recipe (see datasets.yaml)."""
 
@@ -268,6 +284,7 @@ class Recipe(Strict):
     background: BackgroundConfig = BackgroundConfig()
     rings: RingsConfig = RingsConfig()
     volume: VolumeConfig = VolumeConfig()
+    pixel_integration: PixelIntegrationConfig = PixelIntegrationConfig()
     anomalous: bool = True
     noise: bool = True
     random_orientation: bool = True

@@ -48,6 +48,9 @@ class AtomicModel(Species):
         d_eq = 2 * math.sqrt(5 / 3) * rg  # sphere of the same radius of gyration
         return cls(name, cfg, cfg.point_group or cls.point_group, [ctx.table.add_volume(vol)], model, d_eq)
 
+    def max_bounding_radius_m(self) -> float:
+        return self.radius_m
+
     def draw(self, rng):
         r = self.radius_m
         return Draw(self.entries[0], 1.0, complex(1.0), 2 * r, self.equivalent_diameter_m, float("nan"), r)

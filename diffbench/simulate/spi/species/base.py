@@ -104,6 +104,10 @@ class Species:
         """One particle: its table entry, size scale and truth."""
         raise NotImplementedError
 
+    def max_bounding_radius_m(self) -> float:
+        """The largest bounding radius (m) a particle of this species can have."""
+        raise NotImplementedError
+
     @classmethod
     def real_space(cls, row, cfg):
         """The particle of a truth row as a :mod:`~diffbench.simulate.spi.shapes` object (relative

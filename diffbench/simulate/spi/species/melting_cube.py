@@ -51,6 +51,9 @@ class MeltingCube(Species):
             entries.append(ctx.table.add_volume(vol))
         return cls(name, cfg, cfg.point_group or cls.point_group, entries, ref, levels)
 
+    def max_bounding_radius_m(self) -> float:
+        return self.config.size_m.upper * math.sqrt(3) / 2
+
     def draw(self, rng):
         cfg = self.config
         size = cfg.size_m.sample(rng)

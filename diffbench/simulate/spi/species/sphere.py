@@ -34,6 +34,9 @@ class Sphere(Species):
     def bound_m(size_m: float) -> float:
         return size_m / 2
 
+    def max_bounding_radius_m(self) -> float:
+        return self.bound_m(self.config.size_m.upper)
+
     def draw(self, rng):
         size = self.config.size_m.sample(rng)
         s = size / self.reference_m

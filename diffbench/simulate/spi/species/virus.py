@@ -63,6 +63,9 @@ class IcosahedralVirus(Species):
         k = int(round(math.log(self.levels_m[0] / size_m) / self._log_rho))
         return min(max(k, 0), len(self.levels_m) - 1)
 
+    def max_bounding_radius_m(self) -> float:
+        return self.config.size_m.upper / 2
+
     def draw(self, rng):
         size = self.config.size_m.sample(rng)
         k = self.level_of(size)
