@@ -175,6 +175,24 @@ class BackgroundConfig(Strict):
     gas_photons: NonNeg = 0.0
 
 
+class DetectorEffectsConfig(Strict):
+    """What the detector adds to the photons (all off by default; see
+    :mod:`diffbench.simulate.detector_effects`).
+
+    gain_sigma : relative rms of a fixed per-pixel gain map. readout_noise_photons : Gaussian rms per
+    pixel and frame, in photons (integrating detectors). dead_fraction, hot_fraction : fractions of
+    the valid pixels that record nothing, or ``hot_level_photons`` more in every frame.
+    adu_per_photon : report integer ADU at this conversion; None reports photon units.
+    """
+
+    gain_sigma: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    readout_noise_photons: NonNeg = 0.0
+    dead_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    hot_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    hot_level_photons: NonNeg = 50.0
+    adu_per_photon: Positive | None = None
+
+
 def format_validation_error(exc, prefix: str = "") -> str:
     """One line per problem: ``dotted.path: message (got VALUE)``."""
     lines = []

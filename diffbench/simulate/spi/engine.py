@@ -27,6 +27,7 @@ from diffbench.geometry.orientation import (
     quaternions_from_uniforms,
 )
 from diffbench.geometry.presets import make_detector
+from diffbench.simulate.detector_effects import DetectorEffects
 from diffbench.simulate.spi.kernels_api import (
     BlockSums,
     ParticleArrays,
@@ -180,6 +181,14 @@ class Simulator:
         self._streams = PatternStreams(self.seed)
         self.saturation = int(det.saturation_photons) if det.saturation_photons else 2**32 - 1
         self.count_dtype = np.uint16 if self.saturation <= 65535 else np.uint32
+        self.effects = DetectorEffects(recipe.detector_effects, det.shape, self.valid, self.seed)
+
+    def frame_dtype(self, noise: bool):
+        """The dtype of the frames :meth:`render` returns: photon counts, the detector's report
+        when it adds effects, or float32 expected photons without noise."""
+        if not noise:
+            return np.float32
+        return self.effects.dtype if self.effects.active else self.count_dtype
 
     # ------------------------------------------------------------------ set-up
     def widest_coherent_group_m(self) -> float:
@@ -400,6 +409,8 @@ class Simulator:
         truth = self.pattern_truth(shots, sums.photons, sums.expected, sums.saturated, noise, out)
         self.ring_truth(truth, shots, pa.weights)
         parts = self.particle_truth(shots)
+        if noise and self.effects.active:  # the truth keeps the photons; the frames are the detector's report
+            out = self.effects.apply(out, [s.index for s in shots])
         return out.reshape((b,) + self.detector.shape), truth, parts
 
     def pattern_truth(self, shots, bp, be, bs, noise, out) -> np.ndarray:

@@ -41,6 +41,17 @@ def spi_attrs(run, sim) -> dict:
                           units="SI (m, J, photons/m^2); counts are photons per pixel", **ring_attrs)
 
 
+def write_detector_effects(sim, writer) -> None:
+    """The detector's maps and parameters, under ``truth/detector_effects``, when it adds any."""
+    if not (sim.noise and sim.effects.active):
+        return
+    g = writer.truth_group.create_group("detector_effects")
+    for name, arr in sim.effects.truth(sim.detector.shape).items():
+        g.create_dataset(name, data=arr, compression="gzip")
+    for key, value in sim.effects.cfg.model_dump().items():
+        g.attrs[key] = "none" if value is None else value
+
+
 def render_threads() -> int:
     """Render threads for :func:`_write_range`: numba's thread count where the threading layer lets
     several threads launch kernels at once (omp, tbb), else 1 (workqueue)."""
@@ -107,12 +118,13 @@ def write_patterns(sim, path, start: int, stop: int, compression: str, attrs: di
     returns the number of particles written."""
     from diffbench.io.cxi import CXIWriter
 
-    dtype = sim.count_dtype if sim.noise else np.float32
+    dtype = sim.frame_dtype(sim.noise)
     det, beam = (sim.detector, sim.beam) if geometry else (None, None)
     with CXIWriter(path, stop - start, sim.detector.shape, dtype, compression, det, beam, attrs,
                    first_index=start) as w:
         t, p = _write_range(sim, w, start, stop, sim.noise, batch_size_for(sim.valid.size), advance)
         w.write_truth(t, p)
+        write_detector_effects(sim, w)
     return len(p)
 
 
@@ -149,7 +161,7 @@ def write_spi(run) -> Path:
     name, n, out, seed, raw = run.name, run.n, run.out, run.seed, run.raw
     sim = Simulator(run.recipe, seed, noise=run.noise)  # builds / caches volumes once, before any worker
     noise = sim.noise
-    dtype = sim.count_dtype if noise else np.float32
+    dtype = sim.frame_dtype(noise)
     batch = run.batch_size or batch_size_for(sim.valid.size)
     attrs = spi_attrs(run, sim)
     workers = int(min(run.workers, n))
@@ -161,6 +173,7 @@ def write_spi(run) -> Path:
             if workers == 1:
                 t, p = _write_range(sim, w, 0, n, noise, batch, advance)
                 w.write_truth(t, p)
+                write_detector_effects(sim, w)
             else:
                 bounds = np.linspace(0, n, workers + 1).astype(int)
                 tmpdir = Path(tempfile.mkdtemp(prefix="." + out.name + ".parts.", dir=out.parent or "."))
@@ -191,6 +204,7 @@ def write_spi(run) -> Path:
                             pats.append(_table(d.truth, PATTERN_DTYPE))
                             parts.append(_table(d.particles, PARTICLE_DTYPE))
                     w.write_truth(np.concatenate(pats), np.concatenate(parts))
+                    write_detector_effects(sim, w)
                 finally:
                     shutil.rmtree(tmpdir, ignore_errors=True)
     return out

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from diffbench.recipes.schema import (  # noqa: F401  (BeamConfig, DetectorConfig, ...: their old import path)
     BackgroundConfig,
+    DetectorEffectsConfig,
     BeamConfig,
     DetectorConfig,
     Distribution,
@@ -285,6 +286,7 @@ class Recipe(Strict):
     rings: RingsConfig = RingsConfig()
     volume: VolumeConfig = VolumeConfig()
     pixel_integration: PixelIntegrationConfig = PixelIntegrationConfig()
+    detector_effects: DetectorEffectsConfig = DetectorEffectsConfig()
     anomalous: bool = True
     noise: bool = True
     random_orientation: bool = True
