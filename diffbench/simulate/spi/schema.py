@@ -14,9 +14,9 @@ from pydantic import Field, field_validator, model_validator
 
 from diffbench.recipes.schema import (  # noqa: F401  (BeamConfig, DetectorConfig, ...: their old import path)
     BackgroundConfig,
-    DetectorEffectsConfig,
     BeamConfig,
     DetectorConfig,
+    DetectorEffectsConfig,
     Distribution,
     Fixed,
     Mixture,
