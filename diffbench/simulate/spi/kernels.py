@@ -29,6 +29,9 @@ CHUNK = 256  # pixels per weights pass of the B-spline stencil: 12 kB of weights
 PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
 PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart
 
+# how _add_particle adds a particle: alone, or as the first / another member of a coherent group
+LONE, GROUP_FIRST, GROUP_OTHER = 0, 1, 2
+
 _U1 = np.uint64(1)
 _U3 = np.uint64(3)
 
@@ -146,10 +149,12 @@ def _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok):
 
 
 @nb.njit(inline="always")
-def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, phase, r, species_table, s, inten, acc, scratch):
-    """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i), times
-    e^{i q_i·r} if ``phase``, into ``acc`` = (re, im) when it shares a coherent group with other
-    particles, else its intensity straight into ``inten``. ``s`` is the particle's row of the
+def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, mode, r, species_table, s, inten, acc, scratch):
+    """Add one particle to the pixels i in [i0, i1) (j = i − i0): amplitude a · F(m q_i). ``mode``
+    LONE: its intensity straight into ``inten``; in a coherent group, into ``acc`` = (re, im): as it
+    is for the group's first particle (GROUP_FIRST), times e^{i q_i·r} with r its position relative
+    to that first particle otherwise (GROUP_OTHER; phases relative to one particle of the group
+    leave |Σ|² unchanged and spare its cos/sin). ``s`` is the particle's row of the
     species table; ``scratch`` = (tx, ty, tz, first_pt, ok, spline_w), per-block work arrays.
 
     B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
@@ -189,7 +194,7 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, phase, r, species_table, s,
                     re32, im32 = bspline_stencil_f32(vol, start, row, plane, spline_w, np.int64(j - j0))
                 tx[j] = re32  # the amplitude replaces the coordinates it was computed from
                 ty[j] = im32
-        _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, tx, ty, inten, acc_re, acc_im)
+        _accumulate(qvec, i0, i1, a_re, a_im, mode, rx, ry, rz, tx, ty, inten, acc_re, acc_im)
         return
     m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
     m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
@@ -205,21 +210,30 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, phase, r, species_table, s,
         ar = a_re * fre - a_im * fim
         ai = a_re * fim + a_im * fre
         j = i - i0
-        if phase:
+        if mode == GROUP_OTHER:
             ph = qx * rx + qy * ry + qz * rz
             c = math.cos(ph)
             s = math.sin(ph)
             acc_re[j] += ar * c - ai * s
             acc_im[j] += ar * s + ai * c
+        elif mode == GROUP_FIRST:
+            acc_re[j] += ar
+            acc_im[j] += ai
         else:
             inten[j] += ar * ar + ai * ai
 
 
 @nb.njit(inline="always")
-def _accumulate(qvec, i0, i1, a_re, a_im, phase, rx, ry, rz, f_re, f_im, inten, acc_re, acc_im):
-    """For j = i − i0: a · F_j (F = f_re + i f_im), times e^{i q_i·r} into ``acc`` if ``phase``,
-    else |a · F_j|² straight into ``inten`` (vectorised)."""
-    if phase:
+def _accumulate(qvec, i0, i1, a_re, a_im, mode, rx, ry, rz, f_re, f_im, inten, acc_re, acc_im):
+    """For j = i − i0: a · F_j (F = f_re + i f_im) into ``acc``, times e^{i q_i·r} for GROUP_OTHER,
+    or |a · F_j|² straight into ``inten`` for LONE (vectorised)."""
+    if mode == GROUP_FIRST:
+        for j in range(i1 - i0):
+            fre = float(f_re[j])
+            fim = float(f_im[j])
+            acc_re[j] += a_re * fre - a_im * fim
+            acc_im[j] += a_re * fim + a_im * fre
+    elif mode == GROUP_OTHER:
         for i in range(i0, i1):
             j = i - i0
             fre = float(f_re[j])
@@ -291,13 +305,17 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
         spline_w = np.empty((12, CHUNK), dtype=np.float32)  # B-spline weights of the stencil pass
         lam_b = np.empty(i1 - i0)
         u_b = np.empty(i1 - i0)
+        g0 = p0  # the first particle of the current coherent group: the group's phase origin
         for k in range(p0, p1):
             first = k == p0 or cluster[k - 1] != cluster[k]
             last = k == p1 - 1 or cluster[k + 1] != cluster[k]
-            lone = first and last  # a phase ramp only matters relative to others of the same coherent group
-            _add_particle(pixels, qt, s0, s1, mat[k], amp[k, 0], amp[k, 1], not lone, pos[k], species_table,
+            if first:
+                g0 = k
+            mode = LONE if (first and last) else (GROUP_FIRST if first else GROUP_OTHER)
+            r = (pos[k, 0] - pos[g0, 0], pos[k, 1] - pos[g0, 1], pos[k, 2] - pos[g0, 2])
+            _add_particle(pixels, qt, s0, s1, mat[k], amp[k, 0], amp[k, 1], mode, r, species_table,
                           species[k], inten, (acc_re, acc_im), (tx, ty, tz, first_pt, ok, spline_w))
-            if last and not lone:
+            if last and not first:
                 for j in range(m_pix):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]
                     acc_re[j] = 0.0
