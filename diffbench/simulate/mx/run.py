@@ -116,6 +116,18 @@ def fit_cell_and_resolution(sg, cell_par: tuple, d_range_a: tuple, n_target: int
     return par, d
 
 
+def cutoff_b_factor(d_min_m: float, recipe, spread: float) -> float:
+    """The Wilson B (m²) of data processed to ``d_min_m`` where, as crystallographers cut them,
+    ⟨I/σ⟩ has fallen to about 2: ⟨I⟩(d_min) = I_c with I_c = 2 σ(I_c) for σ² = I + background,
+    i.e. B = 2 d_min² ln(S / I_c), times ``spread`` (data sets differ around the rule), within the
+    recipe's ``wilson_b_m2`` range. B drawn independently of d_min gave sets like B = 58 Å² to
+    1.05 Å, pure noise beyond 2 Å, which no one would have processed that far."""
+    s = recipe.intensity_scale
+    i_cut = 2.0 + 2.0 * math.sqrt(1.0 + recipe.background * s)
+    b = 2.0 * d_min_m**2 * math.log(s / i_cut) * spread
+    return float(min(max(b, recipe.wilson_b_m2[0]), recipe.wilson_b_m2[1]))
+
+
 def wilson_mean(d_m, epsilon, scale, b_m2):
     """⟨I⟩ = S ε exp(−B s²·2) with s = 1/2d, i.e. S ε exp(−B / 2d²)."""
     return scale * epsilon * np.exp(-b_m2 / (2.0 * np.asarray(d_m) ** 2))
@@ -227,7 +239,7 @@ def simulate_dataset(recipe, seed: int, k: int) -> MXDataset:
     ops = sg.operations()
     centric = np.asarray(ops.centric_flag_array(hkl), dtype=bool)
     eps = np.asarray(ops.epsilon_factor_array(hkl), dtype=float)
-    b = rng.uniform(*recipe.wilson_b_m2)
+    b = cutoff_b_factor(d_min * ANGSTROM, recipe, rng.uniform(0.85, 1.15))
     mean_i = wilson_mean(d, eps, recipe.intensity_scale, b)
     n = len(hkl)
     z = rng.standard_normal(n)

@@ -205,3 +205,37 @@ def _kept_rows(clean, icy):
     """Rows of ``clean`` whose hkl the icy data set still holds (blanking removes some)."""
     keys = {tuple(h) for h in icy.hkl.tolist()}
     return np.array([i for i, h in enumerate(clean.hkl.tolist()) if tuple(h) in keys], dtype=int)
+
+
+def test_data_are_cut_where_i_over_sigma_falls_to_about_two():
+    """B follows d_min as in processed data (⟨I⟩ = 2σ at d_min, ±15 %): the outermost 5 % of
+    reflections keep a mean I/σ of 1-7 (measured 1.3-6.1; up to 12 where the recipe's B range caps
+    B and low-resolution data stay strong), never the pure noise of B = 58 Å² carried to 1.05 Å."""
+    r = _recipe("ice.probability=0", "reflections=[4000, 6000]")
+    for k in range(12):
+        ds = simulate_dataset(r, 2, k)
+        outer = ds.d_m <= np.quantile(ds.d_m, 0.05)
+        i_over_sigma = (ds.i_true[outer] / ds.sig_i[outer]).mean()
+        capped = float(ds.truth["wilson_b_m2"]) >= r.wilson_b_m2[1] * (1 - 1e-9)
+        assert 1.0 < i_over_sigma < (12.0 if capped else 7.0), (k, i_over_sigma)
+
+
+def test_real_xtriage_judges_clean_sets_clean(tmp_path):
+    """The real phenix.xtriage (cctbx-base, the optional 'xtriage' extra) on 20 clean sets: at
+    most 4 with ice-ring warnings (measured: 2/30 and the rate in the closing note; paper 003 Table 3
+    puts xtriage's specificity on real data at 0.92). Skips without cctbx."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("mmtbx")
+    exe = shutil.which("mmtbx.xtriage") or str(Path(sys.executable).with_name("mmtbx.xtriage"))
+    path = simulate_to_file("mx-ice-rings-v2", 20, tmp_path / "clean.h5", seed=4, overrides=["ice.probability=0"],
+                            progress=False)
+    flagged = 0
+    for mtz in sorted(Path(str(path) + ".mtz").glob("*.mtz")):
+        out = subprocess.run([exe, str(mtz), "obs_labels=I,SIGI"], capture_output=True, text=True, cwd=tmp_path,
+                             timeout=300).stdout
+        flagged += "ice ring related warning" in out and "There were 0 ice ring" not in out
+    assert flagged <= 4
