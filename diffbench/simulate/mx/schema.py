@@ -57,6 +57,7 @@ class MXRecipe(Strict):
     cell_edge_m: Range = (25e-10, 90e-10)
     d_min_m: Range = (1.0e-10, 2.6e-10)
     reflections: tuple[Annotated[int, Field(ge=100)], Annotated[int, Field(ge=100)]] = (10000, 20000)
+    #: bounds of the Wilson B; within them B follows d_min as processed data are cut (⟨I⟩ = 2σ at d_min)
     wilson_b_m2: Range = (8e-20, 60e-20)
     #: mean intensity at low resolution (counts) and the background per reflection relative to it
     intensity_scale: Positive = 1.0e4
