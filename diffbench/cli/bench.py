@@ -29,6 +29,8 @@ def add_args(p):
     p.add_argument("--compare", metavar="BASELINE.json", help="exit 1 if a metric regressed vs this scorecard")
     p.add_argument("--tolerance", type=float, help="allowed regression (default 0.05; 2 nm for size errors)")
     p.add_argument("--config", help="YAML catalogue with the benchmarks section (default: datasets.yaml)")
+    p.add_argument("--allow-imports", action="store_true",
+                   help="let a --config name methods by import path (package.module:Class): that runs its code")
 
 
 def main(args):
@@ -42,7 +44,20 @@ def main(args):
     )
     from diffbench.bench.tasks import load_tasks
 
+    import math
+
     tasks = load_tasks(args.config)
+    if args.config and not args.allow_imports:
+        # a YAML file must not be enough to run code: import paths in it need the explicit flag
+        for name in args.tasks or list(tasks):
+            for label, method, _ in tasks[name].method_specs() if name in tasks else []:
+                if ":" in method:
+                    raise ValueError(f"benchmarks.{name}.methods.{label}: the import path {method!r} in "
+                                     f"{args.config} would run its code; pass --allow-imports to allow it")
+    if args.tolerance is not None and not (math.isfinite(args.tolerance) and args.tolerance >= 0):
+        raise ValueError(f"--tolerance must be a finite number >= 0, got {args.tolerance}")
+    if args.shard_size is not None and args.shard_size < 1:
+        raise ValueError(f"--shard-size must be >= 1, got {args.shard_size}")
     if args.list:
         for name, t in tasks.items():
             print(f"{name:32s} {t.recipe:20s} n={t.n}  {t.description}")
@@ -53,6 +68,12 @@ def main(args):
         raise ValueError(f"unknown task(s) {', '.join(unknown)}; known: {', '.join(tasks)}")
     if args.n is not None and args.n < 10:
         raise ValueError(f"--n must be at least 10, got {args.n}")
+    if args.methods:
+        from diffbench.bench.runner import method_plan
+
+        if not any(method_plan(tasks[n], args.methods) for n in names):
+            raise ValueError(f"--methods {' '.join(args.methods)}: no task of {', '.join(names)} has such a "
+                             "method (labels or registered names), and none is a package.module:Class path")
     baseline = load_scorecard(args.compare) if args.compare else None
     out = Path(args.output)
     rows = []

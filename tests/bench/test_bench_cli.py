@@ -117,3 +117,24 @@ def test_a_users_method_by_import_path_runs_on_a_shipped_task(tmp_path, config, 
     capsys.readouterr()
     assert main(["bench", "tiny-size", "--config", str(config), "-o", str(out), "--methods", "nope.mod:Cls"]) == 2
     assert "cannot import method 'nope.mod:Cls'" in capsys.readouterr().err
+
+
+def test_a_config_cannot_run_code_without_allow_imports(tmp_path, capsys):
+    """An import path in a --config file is code: refused unless --allow-imports says so."""
+    p = tmp_path / "evil.yaml"
+    marker = tmp_path / "ran"
+    p.write_text(CONFIG.replace("sphere-size: {}", f"x: {{method: 'os:system', command: 'touch {marker}'}}"))
+    assert main(["bench", "--config", str(p), "-o", str(tmp_path / "o"), "tiny-size"]) == 2
+    err = capsys.readouterr().err
+    assert "import path 'os:system'" in err and "--allow-imports" in err and not marker.exists()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--tolerance", "nan"], "--tolerance must be a finite number >= 0"),
+    (["--tolerance", "inf"], "--tolerance must be a finite number >= 0"),
+    (["--shard-size", "0"], "--shard-size must be >= 1"),
+    (["--methods", "nope"], "--methods nope: no task"),
+])
+def test_bench_options_that_would_silently_do_nothing_are_refused(argv, needle, config, tmp_path, capsys):
+    assert main(["bench", "tiny-size", "--config", str(config), "-o", str(tmp_path / "o")] + argv) == 2
+    assert needle in capsys.readouterr().err

@@ -186,3 +186,46 @@ def test_server_app_loads_a_tapped_frame_from_disk(browser, spi_file, artefacts)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+XSS = "<img src=x onerror=\"window.xssFired=1\">"
+
+
+@pytest.fixture(scope="module")
+def hostile_page(spi_file, tmp_path_factory):
+    """A file whose categorical truth carries markup (a foreign CXI, or a --config recipe's names)."""
+    import h5py
+
+    folder = tmp_path_factory.mktemp("xss")
+    hostile = folder / "hostile.cxi"
+    shutil.copy(spi_file, hostile)
+    with h5py.File(hostile, "r+") as f:
+        t = f["/entry_1/sample_1/truth"]
+        old = t["hit_class"][()]
+        del t["hit_class"]
+        t.create_dataset("hit_class", data=np.array([XSS.encode() if i % 2 else v for i, v in enumerate(old)]))
+    out = folder / "view.html"
+    assert main(["view", str(hostile), "--html", str(out), "--colour-by", "hit_class", "--quiet"]) == 0
+    return out
+
+
+def test_markup_from_a_file_is_shown_as_text_never_run(browser, hostile_page, artefacts):
+    """Hover preview, pinned truth table and selection counts all show the hostile value as text."""
+    page, errors = _open(browser, hostile_page.as_uri())
+    labels = _data(page, "f_hit_class")
+    i = labels.index(XSS)
+    x, y = page.evaluate(POINT_XY, i)
+    page.mouse.move(x, y)
+    page.wait_for_selector("#hover-img", timeout=5000)
+    page.mouse.click(x, y)
+    page.wait_for_selector("#pinned-img", timeout=5000)
+    # select every point: the count box lists the hostile class
+    page.evaluate("() => { const s = Bokeh.documents[0].get_model_by_name('points'); "
+                  "s.selected.indices = [...Array(s.data.x.length).keys()]; }")
+    page.wait_for_timeout(500)
+    summary = page.evaluate("() => Bokeh.documents[0].get_model_by_name('selection').text")
+    assert "&lt;img" in summary and "<img src=x" not in summary
+    page.screenshot(path=str(artefacts / "xss.png"), full_page=True)
+    assert page.evaluate("() => window.xssFired") is None
+    assert errors == []
+    page.close()

@@ -1,3 +1,5 @@
+// text from a file or a recipe is escaped before it becomes HTML
+const esc = v => String(v).replace(/[&<>"']/g, ch => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[ch]));
 const ind = src.selected.indices; const d = src.data;
 if (ind.length >= 1) {
     const key = cats.includes(colour.value) ? colour.value : (cats.length ? cats[0] : null);
@@ -5,7 +7,7 @@ if (ind.length >= 1) {
     if (key) {
         const c = {};
         for (const i of ind) { const v = d['f_' + key][i]; c[v] = (c[v] || 0) + 1; }
-        t += ` by ${key}:<br>` + Object.keys(c).sort().map(v => `${v || '(none)'}: ${c[v]}`).join('<br>');
+        t += ` by ${esc(key)}:<br>` + Object.keys(c).sort().map(v => `${esc(v || '(none)')}: ${c[v]}`).join('<br>');
     }
     summary.text = t;
 }
