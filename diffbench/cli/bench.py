@@ -34,6 +34,7 @@ def add_args(p):
 
 
 def main(args):
+    import math
     from pathlib import Path
 
     from diffbench.bench.runner import aggregate, compare, run_task
@@ -43,8 +44,6 @@ def main(args):
         write_scorecard,
     )
     from diffbench.bench.tasks import load_tasks
-
-    import math
 
     tasks = load_tasks(args.config)
     if args.config and not args.allow_imports:

@@ -30,11 +30,34 @@ def catalogue_path() -> Path:
     raise RecipeError("datasets.yaml not found (neither in the package nor at the repository root)")
 
 
+#: the most nodes a YAML document may expand to once its aliases are followed (datasets.yaml: ~2,000)
+MAX_YAML_NODES = 100_000
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Nodes in ``node`` with every alias expanded (aliases share node objects: counted by identity)."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 0  # a recursive document counts once per cycle instead of forever
+        if isinstance(node, yaml.MappingNode):
+            memo[key] = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            memo[key] = 1 + sum(_expanded_size(v, memo) for v in node.value)
+        else:
+            memo[key] = 1
+    return memo[key]
+
+
 def safe_load_yaml(text: str):
     """``yaml.safe_load`` through libyaml's C parser where PyYAML was built with it: the same
     safe constructor and resolver, so the same values, about ten times sooner (every
-    ``diffbench simulate`` parses datasets.yaml once)."""
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    ``diffbench simulate`` parses datasets.yaml once). A document whose aliases expand beyond
+    :data:`MAX_YAML_NODES` nodes (a "billion laughs") is refused before it is built."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    node = yaml.compose(text, Loader=loader)
+    if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+        raise RecipeError(f"YAML expands to more than {MAX_YAML_NODES:,} nodes through its aliases; refused")
+    return yaml.load(text, Loader=loader)
 
 
 def load_catalogue(path: str | Path | None = None) -> dict:

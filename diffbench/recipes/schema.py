@@ -134,7 +134,8 @@ def as_distribution(v):
 
 class BeamConfig(Strict):
     photon_energy_ev: Positive
-    pulse_energy_j: Positive
+    #: at most 1 J: XFEL pulses carry micro- to a few millijoules
+    pulse_energy_j: Annotated[float, Field(gt=0, le=1.0, allow_inf_nan=False)]
     focus_diameter_m: Positive
     profile: Literal["top-hat", "gaussian"] = "gaussian"
     pulse_energy_jitter: NonNeg = 0.0
@@ -193,6 +194,15 @@ class DetectorEffectsConfig(Strict):
     adu_per_photon: Positive | None = None
 
 
+def _short_repr(value) -> str:
+    """``repr`` bounded in size: a hostile input must not make an error message huge or slow."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring, r.maxother, r.maxlist, r.maxtuple, r.maxdict, r.maxlevel = 80, 80, 6, 6, 6, 3
+    return r.repr(value)
+
+
 def format_validation_error(exc, prefix: str = "") -> str:
     """One line per problem: ``dotted.path: message (got VALUE)``."""
     lines = []
@@ -200,7 +210,7 @@ def format_validation_error(exc, prefix: str = "") -> str:
         loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(err["loc"])
                        if not str(p).startswith(("function-", "tagged-union")))
         got = err.get("input")
-        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        got_s = "" if isinstance(got, dict) else f" (got {_short_repr(got)})"
         lines.append(f"{loc}: {err['msg']}{got_s}")
     return "; ".join(lines)
 

@@ -205,15 +205,14 @@ def _spans(rows, fov_m) -> bool:
 
 def _recipe_species(attrs: dict) -> dict | None:
     """The species configs of the recipe stored in the file (None for kinds without species)."""
-    import yaml
-
     from diffbench import kinds
+    from diffbench.recipes.catalogue import safe_load_yaml
 
     text = attrs.get("recipe_yaml")
     if not text:
         return None
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load_yaml(text)
         return getattr(kinds.of_recipe(raw).recipe_model().model_validate(raw), "species", None)
     except Exception:  # an older or foreign recipe: no real-space view, the rest still works
         return None

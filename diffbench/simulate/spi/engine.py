@@ -85,6 +85,10 @@ PATTERN_DTYPE = table_dtype(PATTERN_FIELDS)
 PARTICLE_DTYPE = table_dtype(PARTICLE_FIELDS)
 
 
+#: the most expected photons a pattern may hold: counts and their sums stay exact in int64 and float64
+MAX_EXPECTED_PHOTONS = 1e15
+
+
 class Particle(NamedTuple):
     """One planned particle of a shot (SI units)."""
 
@@ -406,6 +410,12 @@ class Simulator:
                          np.zeros((b, nblocks), dtype=np.int64))
         pa = self.particle_arrays(shots)
         kernels.render(self.pixel_arrays(), pa, self.kernel_tables(), noise, self.saturation, out, sums)
+        expected = sums.expected.sum(axis=1)
+        if not np.all(np.isfinite(expected) & (expected < MAX_EXPECTED_PHOTONS)):
+            bad = float(np.max(np.where(np.isfinite(expected), expected, np.inf)))
+            raise ValueError(f"recipe: {bad:.3g} expected photons in a pattern (at most {MAX_EXPECTED_PHOTONS:.0e}: "
+                             "beyond, counts overflow); check beam.pulse_energy_j, the species' sizes and "
+                             "background")
         truth = self.pattern_truth(shots, sums.photons, sums.expected, sums.saturated, noise, out)
         self.ring_truth(truth, shots, pa.weights)
         parts = self.particle_truth(shots)

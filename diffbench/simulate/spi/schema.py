@@ -86,6 +86,8 @@ class SpeciesConfig(Strict):
     def _positive_size(cls, v):
         if v is not None and v.lower <= 0:
             raise ValueError(f"must be > 0 everywhere, got lower bound {v.lower}")
+        if v is not None and v.upper > 2e-6:  # single-particle imaging: nanometres to a micron or two
+            raise ValueError(f"must be at most 2e-6 m (a single particle), got upper bound {v.upper}")
         return v
 
     @model_validator(mode="after")
@@ -293,6 +295,9 @@ class Recipe(Strict):
 
     @model_validator(mode="after")
     def _refs(self):
+        for name in self.species:  # the particle truth stores names in 32 bytes
+            if len(name.encode()) > 32:
+                raise ValueError(f"species name {name[:40]!r}... is longer than 32 bytes (the truth's field width)")
         if self.target not in self.species:
             raise ValueError(f"target {self.target!r} is not one of the species {sorted(self.species)}")
         for name in self.hits.contaminants:

@@ -1,0 +1,62 @@
+"""Hostile and absurd input: refused quickly with one line naming what is wrong, exit 2, no file."""
+
+import time
+
+import pytest
+
+from diffbench.cli.main import main
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+    for p, c in zip("abcdefgh", "bcdefghi")) + "recipes: {x-v1: *i}\n"
+
+
+@pytest.mark.parametrize("argv", [["list"], ["simulate", "x-v1", "-n", "1", "-o", "OUT"], ["bench", "--list"]])
+def test_billion_laughs_is_refused_at_once(argv, tmp_path, capsys):
+    p = tmp_path / "laughs.yaml"
+    p.write_text(LAUGHS)
+    argv = [a.replace("OUT", str(tmp_path / "o.cxi")) for a in argv] + ["--config", str(p)]
+    t0 = time.perf_counter()
+    assert main(argv) == 2
+    assert time.perf_counter() - t0 < 5  # was minutes and a 5 GB MemoryError
+    err = capsys.readouterr().err.strip()
+    assert "nodes through its aliases; refused" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "o.cxi").exists()
+
+
+def test_validation_errors_never_print_huge_values(capsys, tmp_path):
+    big = "[" + ",".join(["1"] * 50_000) + "]"
+    assert main(["simulate", "sphere-calibration-v1", "-n", "1", "-o", str(tmp_path / "o.cxi"),
+                 "--set", f"beam.photon_energy_ev={big}"]) == 2
+    err = capsys.readouterr().err
+    assert "beam.photon_energy_ev" in err and len(err) < 400 and not (tmp_path / "o.cxi").exists()
+
+
+@pytest.mark.parametrize("override, needle", [
+    ("beam.pulse_energy_j=1e300", "beam.pulse_energy_j: Input should be less than or equal to 1"),
+    ("species.sphere.size_m=1.0", "species.sphere.size_m: Value error, must be at most 2e-6 m"),
+    ("beam.pulse_energy_j=.nan", "beam.pulse_energy_j"),
+])
+def test_absurd_values_are_refused_not_simulated_into_wrong_truth(override, needle, tmp_path, capsys):
+    out = tmp_path / "o.cxi"
+    assert main(["simulate", "sphere-calibration-v1", "-n", "2", "-o", str(out), "--set", override]) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_a_pattern_too_bright_to_count_is_an_error_not_an_overflow(tmp_path, capsys):
+    """Within the schema's bounds a recipe can still ask for more photons than counts hold."""
+    out = tmp_path / "o.cxi"
+    argv = ["simulate", "sphere-calibration-v1", "-n", "2", "-o", str(out), "--set", "beam.pulse_energy_j=1.0",
+            "--set", "species.sphere.size_m=2e-6", "--set", "beam.focus_diameter_m=1e-8"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "expected photons in a pattern" in err and not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_species_names_longer_than_the_truth_field_are_refused(tmp_path, capsys):
+    long = "a" * 40
+    out = tmp_path / "o.cxi"
+    assert main(["simulate", "sphere-calibration-v1", "-n", "1", "-o", str(out), "--set",
+                 f"species={{{long}: {{shape: sphere, size_m: 5.0e-8}}}}", "--set", f"target={long}"]) == 2
+    assert "longer than 32 bytes" in capsys.readouterr().err and not out.exists()
