@@ -56,6 +56,8 @@ def main(args):
     from diffbench.viewer.latent import latent_space, load_latent_file
     from diffbench.viewer.viewdata import gather
 
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be 0-65535, got {args.port}")
     require("bokeh", "diffbench view")
     path = Path(args.file)
     if not path.is_file():

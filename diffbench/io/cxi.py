@@ -181,8 +181,16 @@ class Dataset:
         from diffbench.io.index import read_manifest, validate_shards
 
         self.path = Path(path)
-        self.file = h5py.File(self.path, "r")
+        try:
+            self.file = h5py.File(self.path, "r")
+        except OSError as exc:
+            raise ValueError(f"{self.path}: not a file diffbench can read (not HDF5, truncated or empty: "
+                             f"{exc})") from None
         f = self.file
+        if TRUTH not in f or PARTICLES not in f or "/entry_1/data_1/data" not in f:
+            f.close()
+            raise ValueError(f"{self.path}: a CXI/HDF5 file without diffbench's frames and truth; not written by "
+                             "diffbench")
         self.manifest = read_manifest(f)
         if self.manifest is not None and verify != "none":
             try:

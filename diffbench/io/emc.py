@@ -98,7 +98,12 @@ def export_emc(cxi_path, outdir) -> list[Path]:
     with open_dataset(cxi_path) as d:
         if d.patterns.dtype.kind == "f":
             raise ValueError(f"{cxi_path}: EMC needs integer photon counts (simulated with --no-noise)")
-        det, beam = d.detector(), d.beam()
+        try:
+            det, beam = d.detector(), d.beam()
+        except (TypeError, KeyError, ValueError) as exc:
+            raise ValueError(f"{cxi_path}: no detector and beam geometry to export ({exc})") from None
+        if det is None or beam is None:
+            raise ValueError(f"{cxi_path}: no detector and beam geometry to export")
         npix = det.nx * det.ny
         emc = outdir / "photons.emc"
         write_emc(emc, (b for _, b in d.iter_batches(512)), npix)

@@ -16,10 +16,16 @@ def kind_of_file(path) -> kinds.DataKind:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    with h5py.File(path, "r") as f:
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise ValueError(f"{path}: not a file diffbench can read (not HDF5, truncated or empty: {exc})") from None
+    with f:
         name = f.attrs.get("kind")
         if name is None and TRUTH in f:
             name = f[TRUTH].attrs.get("kind")
+        elif name is None and "datasets" not in f:
+            raise ValueError(f"{path}: an HDF5 file without diffbench's truth ({TRUTH}); not written by diffbench")
     return kinds.get(name)
 
 

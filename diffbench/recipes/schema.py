@@ -146,8 +146,9 @@ class DetectorConfig(Strict):
     """A preset plus optional overrides of single fields."""
 
     preset: str
-    nx: Annotated[int, Field(ge=1)] | None = None
-    ny: Annotated[int, Field(ge=1)] | None = None
+    #: at most 16,384 pixels a side (the largest XFEL detectors are ~4,000)
+    nx: Annotated[int, Field(ge=1, le=16384)] | None = None
+    ny: Annotated[int, Field(ge=1, le=16384)] | None = None
     distance_m: Positive | None = None
     pixel_size_m: Positive | None = None
     beam_center_xy_px: tuple[float, float] | None = None

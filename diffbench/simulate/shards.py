@@ -89,9 +89,14 @@ def load_manifest(path: Path) -> dict | None:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise RecipeError(f"unreadable shard manifest {path}: {exc}") from exc
+        m = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"unreadable shard manifest {path}: {exc}") from None
+    if not (isinstance(m, dict) and isinstance(m.get("shards"), list) and isinstance(m.get("identity"), dict)
+            and all(isinstance(e, dict) for e in m["shards"])):
+        raise RecipeError(f"shard manifest {path}: not a diffbench manifest (needs 'identity' and a list 'shards'); "
+                          "remove the folder to start over")
+    return m
 
 
 def _kept_shards(folder: Path, old: dict | None, identity: dict) -> dict[int, dict]:

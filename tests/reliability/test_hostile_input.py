@@ -2,6 +2,7 @@
 
 import time
 
+import numpy as np
 import pytest
 
 from diffbench.cli.main import main
@@ -60,3 +61,47 @@ def test_species_names_longer_than_the_truth_field_are_refused(tmp_path, capsys)
     assert main(["simulate", "sphere-calibration-v1", "-n", "1", "-o", str(out), "--set",
                  f"species={{{long}: {{shape: sphere, size_m: 5.0e-8}}}}", "--set", f"target={long}"]) == 2
     assert "longer than 32 bytes" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["simulate", "sphere-calibration-v1", "-n", "1000000000000", "-o", "OUT"], "-n must be at most"),
+    (["simulate", "sphere-calibration-v1", "-n", "1", "--seed", str(10**26), "-o", "OUT"], "--seed must be below 2^63"),
+    (["simulate", "sphere-calibration-v1", "-n", "1", "-o", "OUT", "--set", "detector.nx=1000000"],
+     "detector.nx: Input should be less than or equal to 16384"),
+    (["view", "IN", "--serve", "--port", "99999"], "--port must be 0-65535"),
+])
+def test_huge_values_are_refused_before_any_work(argv, needle, tmp_path, capsys):
+    src = tmp_path / "in.cxi"
+    src.write_bytes(b"")
+    argv = [a.replace("OUT", str(tmp_path / "o.cxi")).replace("IN", str(src)) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and not (tmp_path / "o.cxi").exists()
+
+
+def test_a_foreign_manifest_is_named_not_a_traceback(tmp_path, capsys):
+    out = tmp_path / "idx.cxi"
+    (tmp_path / "idx.cxi.shards").mkdir()
+    (tmp_path / "idx.cxi.shards" / "manifest.json").write_text('{"identity": {}, "shards": 5}')
+    assert main(["simulate", "sphere-calibration-v1", "-n", "4", "-o", str(out), "--shard-size", "2",
+                 "--set", "detector.preset=square-64"]) == 2
+    assert "not a diffbench manifest" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"", b"just text\n", b"\x89HDF\r\n\x1a\n" + b"\0" * 40])
+def test_foreign_files_are_named_in_one_line(content, tmp_path, capsys):
+    p = tmp_path / "foreign.cxi"
+    p.write_bytes(content)
+    assert main(["info", str(p)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert str(p) in err and "not a file diffbench can read" in err and len(err.splitlines()) == 1
+
+
+def test_an_hdf5_file_without_truth_is_named(tmp_path, capsys):
+    import h5py
+
+    p = tmp_path / "other.h5"
+    with h5py.File(p, "w") as f:
+        f["x"] = np.arange(3)
+    assert main(["info", str(p)]) == 2
+    assert "without diffbench's truth" in capsys.readouterr().err
