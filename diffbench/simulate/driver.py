@@ -112,5 +112,8 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
     option the recipe's kind does not take (``noise=False`` for merged MX data, ``workers`` for
     ED scans, ...) is an error naming it.
     """
+    from diffbench.utils.atomic import output_lock
+
     run = prepare_run(name, n, out, seed, overrides, config, workers, noise, compression, progress, batch_size)
-    return Path(run.kind.load("writer")(run))
+    with output_lock(run.out):  # one writer per output; clears what crashed runs of it left
+        return Path(run.kind.load("writer")(run))

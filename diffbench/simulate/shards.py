@@ -120,6 +120,23 @@ def _kept_shards(folder: Path, old: dict | None, identity: dict) -> dict[int, di
 def simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, overrides=None, config=None,
                      workers: int = 1, scheduler: str | None = None, noise: bool | None = None,
                      compression: str | None = None, progress: bool | None = None) -> dict:
+    """Generate ``n`` patterns as shards of ``shard_size`` plus the index file ``out``, holding the
+    output's lock (one writer per output) for the whole run.
+
+    Returns a summary: patterns, shards written and kept, seconds, patterns/s, bytes, engine.
+    """
+    from diffbench.simulate.driver import check_output
+    from diffbench.utils.atomic import output_lock
+
+    check_output(Path(out))  # a missing folder is named before a lock is taken in it
+    with output_lock(out):
+        return _simulate_sharded(name, n, out, shard_size, seed, overrides, config, workers, scheduler, noise,
+                                 compression, progress)
+
+
+def _simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, overrides=None, config=None,
+                     workers: int = 1, scheduler: str | None = None, noise: bool | None = None,
+                     compression: str | None = None, progress: bool | None = None) -> dict:
     """Generate ``n`` patterns as shards of ``shard_size`` plus the index file ``out``.
 
     Returns a summary: patterns, shards written and kept, seconds, patterns/s, bytes, engine.
@@ -141,7 +158,7 @@ def simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, ove
     attrs = spi_attrs(run, sim)
     folder = shard_dir(out)
     folder.mkdir(exist_ok=True)
-    for stale in folder.glob(".shard-*.tmp"):  # temporaries of killed workers
+    for stale in folder.glob(".*.tmp"):  # temporaries of killed workers and of the manifest
         stale.unlink(missing_ok=True)
     mpath = folder / MANIFEST
     done = _kept_shards(folder, load_manifest(mpath), identity)

@@ -60,3 +60,46 @@ def atomic_write(path: str | Path, write) -> None:
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+class OutputBusy(ValueError):
+    """Another process holds the output's lock."""
+
+
+@contextmanager
+def output_lock(path: str | Path):
+    """Hold ``path``'s lock (``.NAME.lock`` beside it) for a whole run, and clear what crashed runs
+    of the same output left behind (``.NAME.*.tmp`` files, ``.NAME.parts.*`` folders): while the lock
+    is held no live run owns them. A second writer of the same output gets :class:`OutputBusy`.
+    POSIX advisory locks (``flock``): they hold between processes of one machine and, on most
+    cluster file systems, between machines."""
+    import fcntl
+    import shutil
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    lock = folder / f".{path.name}.lock"
+    while True:
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputBusy(f"{path}: another diffbench run is writing it (lock {lock}); wait for it to "
+                             "finish or choose another output") from None
+        try:  # the lock file may have been removed and recreated between open and flock: retry then
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        for stale in folder.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        for stale in folder.glob(f".{path.name}.*"):  # part files of workers, MTZ folders being written
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+    finally:
+        os.unlink(lock)
+        os.close(fd)
