@@ -17,7 +17,11 @@ def summary(path) -> str:
 
     kind = kind_of_file(path)
     with kind.open(path) as d:
-        return kind.load("summary")(path, d)
+        text = kind.load("summary")(path, d)
+        if getattr(d, "verified", None):
+            text += (f"\nshards checked: {d.verified} (present, sizes, SHA-256 of those whose mtime changed); "
+                     f"`diffbench verify {path}` checks every shard and frame")
+        return text
 
 
 def spi_summary(path, d) -> str:

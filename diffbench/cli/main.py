@@ -11,7 +11,7 @@ import sys
 
 from diffbench._version import __version__
 
-SUBCOMMANDS = ("list", "simulate", "info", "export_emc", "bench", "view")
+SUBCOMMANDS = ("list", "simulate", "info", "verify", "export_emc", "bench", "view")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -192,6 +192,15 @@ class Dataset:
             raise ValueError(f"{self.path}: a CXI/HDF5 file without diffbench's frames and truth; not written by "
                              "diffbench")
         self.manifest = read_manifest(f)
+        data = f["/entry_1/data_1/data"]
+        if self.manifest is None and data.is_virtual:
+            f.close()
+            raise ValueError(f"{self.path}: a sharded index without its manifest: its shards cannot be checked, "
+                             "and a missing one would read as fill values; rebuild it by running the same "
+                             "simulate command again")
+        #: how the shards were checked on opening: "none", "quick" (present, sizes, SHA-256 of those whose
+        #: mtime changed), "full" (SHA-256 of all); None for a single file
+        self.verified = verify if self.manifest is not None else None
         if self.manifest is not None and verify != "none":
             try:
                 validate_shards(self.path, self.manifest, full=verify == "full")

@@ -105,3 +105,41 @@ def test_an_hdf5_file_without_truth_is_named(tmp_path, capsys):
         f["x"] = np.arange(3)
     assert main(["info", str(p)]) == 2
     assert "without diffbench's truth" in capsys.readouterr().err
+
+
+def test_verify_checks_every_shard_and_frame(tmp_path, capsys):
+    import os
+
+    import h5py
+
+    from diffbench.simulate.shards import simulate_sharded
+
+    idx = tmp_path / "idx.cxi"
+    simulate_sharded("sphere-calibration-v1", 6, idx, 3, overrides=["detector.preset=square-64"], progress=False)
+    assert main(["verify", str(idx)]) == 0
+    assert "ok (6 frames against their truth, 2 shards by SHA-256)" in capsys.readouterr().out
+    assert main(["info", str(idx)]) == 0
+    assert "shards checked: quick" in capsys.readouterr().out
+    # bit rot inside a shard, its mtime restored: quick opening misses it, verify does not
+    shard = sorted((tmp_path / "idx.cxi.shards").glob("shard-*.cxi"))[0]
+    st = shard.stat()
+    with h5py.File(shard, "r+") as f:
+        f["/entry_1/sample_1/truth/photons_total"][0] += 1
+    os.utime(shard, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert main(["verify", str(idx)]) == 2
+    assert "shard" in capsys.readouterr().err
+
+
+def test_an_index_without_its_manifest_is_refused(tmp_path, capsys):
+    import h5py
+
+    from diffbench.simulate.shards import simulate_sharded
+
+    idx = tmp_path / "idx.cxi"
+    simulate_sharded("sphere-calibration-v1", 6, idx, 3, overrides=["detector.preset=square-64"], progress=False)
+    with h5py.File(idx, "r+") as f:
+        for k in list(f.attrs):
+            if "manifest" in k:
+                del f.attrs[k]
+    assert main(["info", str(idx)]) == 2
+    assert "a sharded index without its manifest" in capsys.readouterr().err
