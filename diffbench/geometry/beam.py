@@ -119,7 +119,7 @@ class Beam:
     def sample_pulse_energy(self, rng: np.random.Generator) -> float:
         """One pulse energy in joules, with unbiased relative jitter (gamma, mean 1)."""
         s = self.pulse_energy_jitter
-        if s == 0:
+        if s < 1e-6:  # below a part per million the gamma is the constant (and 1/s² would overflow)
             return self.pulse_energy_j
         shape = 1.0 / (s * s)
         return self.pulse_energy_j * rng.gamma(shape, 1.0 / shape)

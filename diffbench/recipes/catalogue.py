@@ -35,10 +35,13 @@ MAX_YAML_NODES = 100_000
 
 
 def _expanded_size(node, memo: dict) -> int:
-    """Nodes in ``node`` with every alias expanded (aliases share node objects: counted by identity)."""
+    """Nodes in ``node`` with every alias expanded (aliases share node objects: counted by identity);
+    a document that contains itself is an error."""
     key = id(node)
+    if memo.get(key) == -1:
+        raise RecipeError("YAML refers to itself through an alias (a recursive document); refused")
     if key not in memo:
-        memo[key] = 0  # a recursive document counts once per cycle instead of forever
+        memo[key] = -1  # in progress
         if isinstance(node, yaml.MappingNode):
             memo[key] = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
         elif isinstance(node, yaml.SequenceNode):

@@ -132,13 +132,22 @@ def as_distribution(v):
     return v
 
 
+def Between(low: float, high: float):  # noqa: N802  (a type, read as one)
+    """A finite float in [low, high]: the bounds say what is physical, so absurd values are refused
+    before any work rather than simulated into NaN or overflowing truth."""
+    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False)]
+
+
 class BeamConfig(Strict):
-    photon_energy_ev: Positive
+    #: X-rays (and the electron-equivalent of ED voltages are set elsewhere): 10 eV to 1 MeV
+    photon_energy_ev: Between(10.0, 1e6)
     #: at most 1 J: XFEL pulses carry micro- to a few millijoules
     pulse_energy_j: Annotated[float, Field(gt=0, le=1.0, allow_inf_nan=False)]
-    focus_diameter_m: Positive
+    #: 1 nm to 1 cm
+    focus_diameter_m: Between(1e-9, 1e-2)
     profile: Literal["top-hat", "gaussian"] = "gaussian"
-    pulse_energy_jitter: NonNeg = 0.0
+    #: relative rms of the pulse energy, at most 1
+    pulse_energy_jitter: Between(0.0, 1.0) = 0.0
     polarisation: Literal["horizontal", "vertical", "unpolarised"] = "horizontal"
 
 
@@ -149,10 +158,12 @@ class DetectorConfig(Strict):
     #: at most 16,384 pixels a side (the largest XFEL detectors are ~4,000)
     nx: Annotated[int, Field(ge=1, le=16384)] | None = None
     ny: Annotated[int, Field(ge=1, le=16384)] | None = None
-    distance_m: Positive | None = None
-    pixel_size_m: Positive | None = None
-    beam_center_xy_px: tuple[float, float] | None = None
-    beamstop_radius_m: NonNeg | None = None
+    #: 1 mm to 100 m
+    distance_m: Between(1e-3, 100.0) | None = None
+    #: 1 µm to 1 cm
+    pixel_size_m: Between(1e-6, 1e-2) | None = None
+    beam_center_xy_px: tuple[Between(-1e6, 1e6), Between(-1e6, 1e6)] | None = None
+    beamstop_radius_m: Between(0.0, 1.0) | None = None
     saturation_photons: Annotated[int, Field(ge=1)] | None = None
     solid_angle: Literal["exact", "centre"] | None = None
 
@@ -173,8 +184,8 @@ class BackgroundConfig(Strict):
     """Expected background photons, scaled with each pulse's energy: a flat level per valid pixel,
     and a helium-gas profile P dΩ |f0_He(q)|² normalised to ``gas_photons`` per pattern."""
 
-    flat_photons_per_pixel: NonNeg = 0.0
-    gas_photons: NonNeg = 0.0
+    flat_photons_per_pixel: Between(0.0, 1e6) = 0.0
+    gas_photons: Between(0.0, 1e12) = 0.0
 
 
 class DetectorEffectsConfig(Strict):
@@ -188,11 +199,11 @@ class DetectorEffectsConfig(Strict):
     """
 
     gain_sigma: Annotated[float, Field(ge=0, le=0.5)] = 0.0
-    readout_noise_photons: NonNeg = 0.0
+    readout_noise_photons: Between(0.0, 1e3) = 0.0
     dead_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.0
     hot_fraction: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    hot_level_photons: NonNeg = 50.0
-    adu_per_photon: Positive | None = None
+    hot_level_photons: Between(0.0, 1e6) = 50.0
+    adu_per_photon: Between(1e-6, 1e6) | None = None
 
 
 def _short_repr(value) -> str:

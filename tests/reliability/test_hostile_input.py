@@ -143,3 +143,9 @@ def test_an_index_without_its_manifest_is_refused(tmp_path, capsys):
                 del f.attrs[k]
     assert main(["info", str(idx)]) == 2
     assert "a sharded index without its manifest" in capsys.readouterr().err
+
+
+def test_a_recursive_yaml_value_is_refused(tmp_path, capsys):
+    assert main(["simulate", "sphere-calibration-v1", "-n", "1", "-o", str(tmp_path / "o.cxi"),
+                 "--set", "beam.pulse_energy_j=&a [*a]"]) == 2
+    assert "recursive document" in capsys.readouterr().err

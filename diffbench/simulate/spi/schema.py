@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 from diffbench.recipes.schema import (  # noqa: F401  (BeamConfig, DetectorConfig, ...: their old import path)
     BackgroundConfig,
     BeamConfig,
+    Between,
     DetectorConfig,
     DetectorEffectsConfig,
     Distribution,
@@ -147,8 +148,8 @@ class InjectionConfig(Strict):
     """Where particles sit: transverse (x, y) uniform in a disk of ``hit_diameter_m`` around the
     beam axis, along z uniform in ±``depth_m``/2."""
 
-    hit_diameter_m: NonNeg = 1.0e-6
-    depth_m: NonNeg = 2.0e-6
+    hit_diameter_m: Between(0.0, 1e-3) = 1.0e-6
+    depth_m: Between(0.0, 1e-3) = 2.0e-6
 
 
 class HaloConfig(Strict):
