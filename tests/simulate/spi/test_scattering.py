@@ -157,18 +157,10 @@ def test_two_particles_give_fringes_of_period_two_pi_over_d():
                 hits={"classes": {"multiple": 1}, "multiple": {"min": 2, "max": 2}, "separation_m": [d, d]},
                 pixel_integration={"samples": 1})  # pixel centres: the formula holds exactly
     sim = _sim(**base)
-    shot = sim.plan(0)
-    # place the pair along x at ±d/2 (coherent: d · Δq_pix ≪ π on this detector)
-    name, draw, quat, _, flu, _ = shot.particles[0]
-    shot.particles = [Particle(name, draw, quat, np.array([-d / 2, 0, 0]), flu, 0),
-                      Particle(name, draw, quat, np.array([d / 2, 0, 0]), flu, 0)]
-    img2, _, _ = sim.render([shot], noise=False)
-    shot.particles = shot.particles[:1]
-    img1, _, _ = sim.render([shot], noise=False)
+    img1, img2 = _pair(sim, d)
     q = q_vectors(sim.detector, sim.beam)
-    ratio = img2[0].astype(float) / img1[0]
     # I₂ = 2 |F|² (1 + cos(q·d)): fringes of period 2π/d along the pair's axis
-    assert_allclose(ratio, 2 * (1 + np.cos(q[..., 0] * d)), rtol=1e-4, atol=1e-4)
+    assert_allclose(img2 / img1, 2 * (1 + np.cos(q[..., 0] * d)), rtol=1e-4, atol=1e-4)
 
 
 def test_far_apart_particles_add_incoherently():
