@@ -87,8 +87,9 @@ def field_colours(view: ViewData, name: str) -> tuple[list, str]:
 
 def info_table(text: str) -> str:
     """The HTML table of a point's ``key: value`` truth lines (as the page's JavaScript builds it)."""
-    rows = "".join(f"<tr><td>{html.escape(line.partition(': ')[0])}</td>"
-                   f"<td>{html.escape(line.partition(': ')[2])}</td></tr>" for line in text.split("\n"))
+    # the lines come from truth_text, which escaped every value already
+    rows = "".join(f"<tr><td>{line.partition(': ')[0]}</td><td>{line.partition(': ')[2]}</td></tr>"
+                   for line in text.split("\n"))
     return f"<table class='truth'>{rows}</table>"
 
 

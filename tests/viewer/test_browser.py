@@ -225,6 +225,9 @@ def test_markup_from_a_file_is_shown_as_text_never_run(browser, hostile_page, ar
     page.wait_for_timeout(500)
     summary = page.evaluate("() => Bokeh.documents[0].get_model_by_name('selection').text")
     assert "&lt;img" in summary and "<img src=x" not in summary
+    # escaped exactly once: the truth table shows the value as the file holds it
+    pinned = page.evaluate("() => Bokeh.documents[0].get_model_by_name('pinned').text")
+    assert "&lt;img src=x" in pinned and "&amp;lt;" not in pinned
     page.screenshot(path=str(artefacts / "xss.png"), full_page=True)
     assert page.evaluate("() => window.xssFired") is None
     assert errors == []

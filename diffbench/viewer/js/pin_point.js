@@ -1,5 +1,3 @@
-// text from a file or a recipe is escaped before it becomes HTML
-const esc = v => String(v).replace(/[&<>"']/g, ch => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[ch]));
 const ind = src.selected.indices; const d = src.data;
 if (ind.length >= 1) {
     const i = ind[0];
@@ -10,7 +8,7 @@ if (ind.length >= 1) {
     if (d.real[i]) h += `<div><b>particles, projected along the beam</b><br>` +
             `<img id='pinned-real' src='${d.real[i]}' width='192' height='192' style='image-rendering:pixelated'></div>`;
     const rows = d.info[i].split('\n').map(l => { const k = l.indexOf(': ');
-        return `<tr><td>${esc(l.slice(0, k))}</td><td>${esc(l.slice(k + 2))}</td></tr>`; }).join('');
+        return `<tr><td>${l.slice(0, k)}</td><td>${l.slice(k + 2)}</td></tr>`; }).join('');  // info is escaped in Python (truth_text)
     h += `</div><table class='truth'>${rows}</table>`;
     pinned.text = css + h;
 }
