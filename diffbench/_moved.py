@@ -71,6 +71,21 @@ class _MovedFinder(importlib.abc.MetaPathFinder):
         return None
 
 
+def former_module_getattr(package: str, target: str):
+    """A module ``__getattr__`` for ``package``, which replaced a module of the same name: names of
+    the former module are looked up in ``target`` (for one release)."""
+
+    def __getattr__(name):
+        if name.startswith("__") or name in ("run", "schema"):
+            raise AttributeError(name)
+        try:
+            return getattr(importlib.import_module(target), name)
+        except AttributeError:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+
+    return __getattr__
+
+
 def install() -> None:
     """Put the finder on ``sys.meta_path`` (once)."""
     if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):

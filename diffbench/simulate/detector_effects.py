@@ -27,14 +27,15 @@ class DetectorEffects:
     def __init__(self, cfg, shape: tuple[int, int], valid: np.ndarray, seed: int):
         self.cfg = cfg
         self.seed = int(seed)
-        n = int(np.prod(shape))
-        valid = np.asarray(valid, bool).ravel()
+        self.valid = np.asarray(valid, bool).ravel()
+        if not self.active:  # no maps to draw for the usual, effect-free recipe
+            return
+        n = self.valid.size
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, MAP_STREAM]))
         self.gain = (1.0 + cfg.gain_sigma * rng.standard_normal(n)).clip(0.0, None) if cfg.gain_sigma else np.ones(n)
         u = rng.random(n)
-        self.dead = valid & (u < cfg.dead_fraction)
-        self.hot = valid & ~self.dead & (u >= 1.0 - cfg.hot_fraction)
-        self.valid = valid
+        self.dead = self.valid & (u < cfg.dead_fraction)
+        self.hot = self.valid & ~self.dead & (u >= 1.0 - cfg.hot_fraction)
 
     @property
     def active(self) -> bool:
