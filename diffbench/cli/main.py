@@ -7,7 +7,9 @@ Bad input (unknown recipe, bad value, missing file, unwritable output, N ≤ 0) 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 from diffbench._version import __version__
 
@@ -31,9 +33,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that a terminated run cleans up as Ctrl-C does
+    (temporaries removed, workers stopped, the previous output left as it was)."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # not when embedded in a host that handles SIGTERM itself, nor off the main thread (not allowed)
+    own = threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    if own:
+        signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return _run(args)
+    finally:
+        if own:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run(args) -> int:
     try:
         return int(args.func(args) or 0)
     except (ValueError, KeyError, FileNotFoundError, PermissionError, OSError, ImportError) as exc:
@@ -43,9 +67,11 @@ def main(argv=None) -> int:
     except RuntimeError as exc:  # a run that failed part-way (e.g. a worker died): resumable
         print(f"diffbench: failed: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("diffbench: interrupted; no output file was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"diffbench: {what}; the output was not written (an earlier file there is unchanged; "
+              "a sharded run keeps its finished shards)", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 if __name__ == "__main__":

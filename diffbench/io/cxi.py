@@ -46,6 +46,30 @@ def compression_kwargs(compression: str) -> dict:
     raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
 
 
+#: Free space kept in reserve beyond what a write needs (bytes): HDF5's chunk cache (1 MiB per
+#: dataset) and metadata are flushed later, at eviction or close.
+SPACE_MARGIN_BYTES = 4 * 2**20
+
+
+def ensure_free_space(where, nbytes: int, target) -> None:
+    """Raise ``OSError(ENOSPC)`` naming ``target`` unless the file system holding ``where`` has
+    ``nbytes`` + :data:`SPACE_MARGIN_BYTES` free.
+
+    HDF5 cannot recover from a write that fails half-way on a full disk: the file's state in the
+    library is corrupt and freeing its handles later can crash the process. Checking before each
+    write turns a full disk into an ordinary, clean error (the temporary file is removed, a good
+    file at ``target`` is kept). Concurrent writers to the same disk can still race past it.
+    """
+    import errno
+    import os
+
+    st = os.statvfs(Path(where).parent)
+    free = st.f_bavail * st.f_frsize
+    if free < nbytes + SPACE_MARGIN_BYTES:
+        raise OSError(errno.ENOSPC, f"No space left on device for {target}: the next write needs "
+                                    f"{(nbytes + SPACE_MARGIN_BYTES) / 1e6:.1f} MB, {free / 1e6:.1f} MB are free")
+
+
 class CXIWriter:
     """Write N frames and their truth to ``path`` atomically.
 
@@ -60,7 +84,21 @@ class CXIWriter:
         kw = compression_kwargs(compression)
         self.compression = compression
         directory = self.path.parent if str(self.path.parent) else Path(".")
+        if compression == "none":  # the size is known: refuse before any work rather than fill the disk
+            ensure_free_space(directory / self.path.name,
+                              n_patterns * int(np.prod(shape)) * np.dtype(dtype).itemsize, self.path)
         self.tmp = temp_beside(directory / self.path.name)
+        self.f = None
+        try:
+            self._create(n_patterns, shape, dtype, kw, detector, beam, attrs, first_index)
+        except BaseException:  # nothing half-made is left behind
+            if self.f is not None:
+                self.f.close()
+            self.tmp.unlink(missing_ok=True)
+            raise
+
+    def _create(self, n_patterns, shape, dtype, kw, detector, beam, attrs, first_index):
+        compression = self.compression
         self.f = h5py.File(self.tmp, "w")
         f = self.f
         f.create_dataset("cxi_version", data=160)
@@ -108,17 +146,20 @@ class CXIWriter:
                 "pulse_energy_jitter": beam.pulse_energy_jitter, "polarisation": beam.polarisation})
 
     def write_frames(self, start: int, frames: np.ndarray):
+        ensure_free_space(self.tmp, frames.nbytes, self.path)
         self.data[start:start + len(frames)] = frames
 
     def copy_chunks_from(self, src_dataset, start: int):
         """Copy already-compressed frames (same filters) without decompressing them."""
         for i in range(src_dataset.shape[0]):
             mask, chunk = src_dataset.id.read_direct_chunk((i, 0, 0))
+            ensure_free_space(self.tmp, len(chunk), self.path)
             self.data.id.write_direct_chunk((start + i, 0, 0), chunk, mask)
 
     def write_truth(self, patterns: np.ndarray, particles: np.ndarray | None = None):
         """Per-pattern truth (a structured array of length N) and, where the kind has them,
         per-particle truth (one row per particle, crystal, ...), written under ``truth/particles``."""
+        ensure_free_space(self.tmp, patterns.nbytes + (0 if particles is None else particles.nbytes), self.path)
         write_table(self.f[TRUTH], patterns)
         if particles is not None:
             write_table(self.f[PARTICLES], particles)

@@ -10,14 +10,50 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+#: How often a worker checks that its client is alive (s): a killed client's workers stop within it.
+PARENT_POLL_S = 0.2
+
+
+def _exit_when_orphaned(parent_pid: int) -> None:
+    """Worker side: end this process as soon as ``parent_pid`` is no longer its parent.
+
+    A client killed with SIGKILL cannot stop its workers; without this they would run to the end
+    of their task, write files nobody collects and hold the client's stdout open (anything reading
+    it would hang). Polling ``getppid`` is portable (no prctl) and costs nothing measurable.
+    """
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(1)
+        time.sleep(PARENT_POLL_S)
+
+
+def worker_init(parent_pid: int) -> None:
+    """Initializer of every worker process: the client alone decides on Ctrl-C (the whole process
+    group receives SIGINT; workers would each print a traceback), and the worker dies with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True,
+                     name="diffbench-orphan-watch").start()
 
 
 class LocalPool:
-    """K spawned worker processes on this machine (spawn: numba threads and fork do not mix)."""
+    """K spawned worker processes on this machine (spawn: numba threads and fork do not mix).
+
+    Workers die with the client (killed or not) and :meth:`close` with ``cancel=True`` terminates
+    running tasks at once instead of letting them finish and write more files.
+    """
 
     def __init__(self, workers: int):
         self.workers = int(workers)
-        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
+                                            initializer=worker_init, initargs=(os.getpid(),))
 
     def submit(self, fn, *args):
         return self._pool.submit(fn, *args)
@@ -27,7 +63,17 @@ class LocalPool:
         return cf.as_completed(futures)
 
     def close(self, cancel: bool = False):
-        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if cancel:
+            # Python 3.11 has no ProcessPoolExecutor.terminate_workers (3.14): end the processes
+            # ourselves, then shut down without waiting for tasks that will never report.
+            procs = list((getattr(self._pool, "_processes", None) or {}).values())
+            for p in procs:
+                p.terminate()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                p.join(timeout=5)
+        else:
+            self._pool.shutdown(wait=True)
 
     def describe(self) -> str:
         return f"local process pool, {self.workers} workers"
@@ -47,6 +93,8 @@ class DaskExecutor:
         Client, LocalCluster = distributed.Client, distributed.LocalCluster
         self.address = address
         self._cluster = None
+        self._scratch = None
+        self._futures = []
         if address.startswith("local:"):
             try:
                 k = int(address.split(":", 1)[1])
@@ -54,8 +102,9 @@ class DaskExecutor:
                 k = 0
             if k < 1:
                 raise ValueError(f"--scheduler local:K needs K >= 1, got {address!r}")
+            self._scratch = scratch_dir()
             self._cluster = LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
-                                         dashboard_address=None)
+                                         dashboard_address=None, local_directory=str(self._scratch))
             self._client = Client(self._cluster)
         else:
             if "://" not in address:
@@ -64,7 +113,9 @@ class DaskExecutor:
         self.workers = len(self._client.scheduler_info().get("workers", {}))
 
     def submit(self, fn, *args):
-        return self._client.submit(fn, *args, pure=False)
+        fut = self._client.submit(fn, *args, pure=False)
+        self._futures.append(fut)
+        return fut
 
     @staticmethod
     def as_completed(futures):
@@ -73,12 +124,47 @@ class DaskExecutor:
         return as_completed(futures)
 
     def close(self, cancel: bool = False):
+        if cancel:
+            try:
+                self._client.cancel(self._futures, force=True)
+            except Exception:  # noqa: BLE001 - best effort while stopping; close() below still runs
+                pass
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def describe(self) -> str:
         return f"Dask {self.address}, {self.workers} workers"
+
+
+SCRATCH_PREFIX = "diffbench-dask-"
+
+
+def scratch_dir() -> Path:
+    """A new scratch folder for a LocalCluster's workers (``diffbench-dask-PID-*`` in the system's
+    temporary folder), after removing those of clients that no longer run: Dask's default
+    ``dask-scratch-space`` is shared by every run and outlives a killed one."""
+    base = Path(tempfile.gettempdir())
+    for old in base.glob(SCRATCH_PREFIX + "*"):
+        try:
+            pid = int(old.name[len(SCRATCH_PREFIX):].split("-", 1)[0])
+        except ValueError:
+            continue
+        if not _alive(pid):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=base))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
 
 
 def make_executor(workers: int = 1, scheduler: str | None = None):

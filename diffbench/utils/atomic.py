@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 
@@ -67,39 +67,53 @@ class OutputBusy(ValueError):
 
 
 @contextmanager
-def output_lock(path: str | Path):
-    """Hold ``path``'s lock (``.NAME.lock`` beside it) for a whole run, and clear what crashed runs
-    of the same output left behind (``.NAME.*.tmp`` files, ``.NAME.parts.*`` folders): while the lock
-    is held no live run owns them. A second writer of the same output gets :class:`OutputBusy`.
-    POSIX advisory locks (``flock``): they hold between processes of one machine and, on most
+def file_lock(lock: str | Path, wait: bool = True):
+    """Hold an exclusive POSIX advisory lock (``flock``) on the file ``lock`` (created if needed,
+    removed on release). With ``wait=False`` a lock held by another process raises
+    :class:`BlockingIOError` at once. Such locks hold between processes of one machine and, on most
     cluster file systems, between machines."""
     import fcntl
-    import shutil
 
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    lock = folder / f".{path.name}.lock"
+    lock = Path(lock)
     while True:
         fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             os.close(fd)
-            raise OutputBusy(f"{path}: another diffbench run is writing it (lock {lock}); wait for it to "
-                             "finish or choose another output") from None
-        try:  # the lock file may have been removed and recreated between open and flock: retry then
+            raise
+        try:  # the holder before us may have removed the file between our open and flock: retry then
             if os.fstat(fd).st_ino == os.stat(lock).st_ino:
                 break
         except FileNotFoundError:
             pass
         os.close(fd)
     try:
+        yield
+    finally:
+        os.unlink(lock)
+        os.close(fd)
+
+
+@contextmanager
+def output_lock(path: str | Path):
+    """Hold ``path``'s lock (``.NAME.lock`` beside it) for a whole run, and clear what crashed runs
+    of the same output left behind (``.NAME.*.tmp`` files, ``.NAME.parts.*`` folders): while the lock
+    is held no live run owns them. A second writer of the same output gets :class:`OutputBusy`."""
+    import shutil
+
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    lock = folder / f".{path.name}.lock"
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(file_lock(lock, wait=False))
+        except BlockingIOError:
+            raise OutputBusy(f"{path}: another diffbench run is writing it (lock {lock}); wait for it to "
+                             "finish or choose another output") from None
         for stale in folder.glob(f".{path.name}.*.tmp"):
             stale.unlink(missing_ok=True)
         for stale in folder.glob(f".{path.name}.*"):  # part files of workers, MTZ folders being written
             if stale.is_dir():
                 shutil.rmtree(stale, ignore_errors=True)
         yield
-    finally:
-        os.unlink(lock)
-        os.close(fd)

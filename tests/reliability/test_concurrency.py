@@ -46,3 +46,45 @@ def test_the_lock_holds_between_processes(tmp_path, capsys):
     finally:
         release.set()
         p.join(30)
+
+
+def _build_once(cache, log, ready):
+    import os
+    import time
+
+    import numpy as np
+
+    from diffbench.simulate.spi.volume import ReciprocalVolume, cached
+
+    os.environ["DIFFBENCH_CACHE_DIR"] = str(cache)
+
+    def build():
+        with open(log, "a") as f:
+            f.write("built\n")
+        time.sleep(0.5)  # long enough that the other process asks while this one builds
+        return ReciprocalVolume(np.ones((3, 3, 3), np.float32), 1.0, False, 1e-8, {})
+
+    ready.wait(30)
+    return float(cached({"test": "entry"}, build).data.sum())
+
+
+def test_one_process_builds_a_volume_the_others_wait_and_read_it(tmp_path):
+    """Two processes asking for the same uncached volume: one builds, the other reads its result;
+    the temporaries of a build that was killed are cleared by the next builder."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from diffbench.simulate.spi.volume import cache_key
+
+    vols = tmp_path / "volumes"
+    vols.mkdir()
+    stale = vols / f".{cache_key({'test': 'entry'})}.npy.dead.tmp"  # a killed build's temporary
+    stale.write_bytes(b"partial")
+    ctx = mp.get_context("spawn")
+    with ctx.Manager() as manager:
+        ready = manager.Event()
+        with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+            futs = [pool.submit(_build_once, tmp_path, tmp_path / "log", ready) for _ in range(2)]
+            ready.set()
+            assert [f.result(timeout=60) for f in futs] == [27.0, 27.0]
+    assert (tmp_path / "log").read_text() == "built\n"
+    assert sorted(p.name for p in vols.iterdir() if p.name.startswith(".")) == []  # no lock, no temporary

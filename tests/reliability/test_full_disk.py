@@ -62,3 +62,47 @@ def _atomic_failing(emc, body):
         with emc.atomic_path(path) as tmp:
             body(tmp, frames, npix)
     return write
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 5 MiB file system (tmpfs), where this machine lets the test mount one (root, Linux)."""
+    import shutil
+    import subprocess
+
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if not shutil.which("mount") or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", str(mnt)],
+                                                   capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a size-limited tmpfs here (needs root on Linux)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+BIG = ["simulate", "chaperonin-90-v5", "-n", "400", "--set", "detector.preset=pnccd-amo86615-bin8",
+       "--compression", "none", "--quiet"]  # 400 frames of 128 x 128 uncompressed: far beyond 5 MiB
+
+
+@pytest.mark.parametrize("extra", [[], ["--workers", "2"], ["--shard-size", "100"]])
+def test_a_real_full_disk_keeps_the_good_file(extra, small_disk):
+    """The reported case, on a real full file system and in a subprocess (it used to segfault): exit 1
+    or 2 with one line naming the disk error, the good file byte for byte, nothing else left."""
+    import subprocess
+    import sys
+
+    out = small_disk / "f.cxi"
+    assert main(ARGS + ["-o", str(out)]) == 0
+    before = out.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "diffbench.cli.main", *BIG, "-o", str(out), *extra],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (1, 2), proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and ("No space left" in lines[0] or "errno = 28" in lines[0]), proc.stderr
+    assert out.read_bytes() == before
+    left = sorted(p.relative_to(small_disk).as_posix() for p in small_disk.rglob("*"))
+    if "--shard-size" in extra:  # finished shards are kept to resume; nothing half-written
+        assert all(not p.rsplit("/", 1)[-1].startswith(".") or p.endswith("manifest.json") for p in left), left
+    else:
+        assert left == ["f.cxi"]

@@ -191,8 +191,10 @@ def write_spi(run) -> Path:
                             results.append((a, b, path))
                             if advance:
                                 advance(b - a)
-                    finally:
-                        pool.close()
+                    except BaseException:  # interrupted or a worker failed: stop the others now
+                        pool.close(cancel=True)
+                        raise
+                    pool.close()
                     results.sort()
                     from diffbench.io.cxi import open_dataset
                     from diffbench.simulate.spi.engine import PARTICLE_DTYPE, PATTERN_DTYPE

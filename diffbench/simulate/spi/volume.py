@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from diffbench.utils.atomic import atomic_write
+from diffbench.utils.atomic import atomic_write, file_lock
 
 VOLUME_ALGORITHM_VERSION = 3
 
@@ -88,6 +88,9 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
     """Return the volume for ``params`` from the disk cache, or build it with ``build()`` and store it.
 
     Writes are atomic (temporary file + rename), so concurrent workers never read a partial file.
+    One process builds a given entry at a time (a lock per entry, ``.KEY.lock``): the others wait
+    and then read its result instead of building it again, and the builder first clears the
+    temporaries (``.KEY.*.tmp``) that a killed build left.
     """
     if not use_cache:
         return build()
@@ -95,17 +98,32 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
     key = cache_key(params)
     path = d / f"{key}.npy"
     meta_path = d / f"{key}.json"
-    if path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        data = np.load(path, mmap_mode="r")
-        return ReciprocalVolume(data, meta["dq_m"], meta["fold"], meta["reference_size_m"], meta["meta"],
-                                meta.get("interpolation", "trilinear"))
-    vol = build()
-    atomic_write(path, lambda f: np.save(f, vol.data))
-    meta = {"dq_m": vol.dq_m, "fold": vol.fold, "reference_size_m": vol.reference_size_m, "meta": vol.meta,
-            "interpolation": vol.interpolation, "params": params}
-    atomic_write(meta_path, lambda f: f.write(json.dumps(meta, default=str).encode()))
+    vol = _load(path, meta_path)
+    if vol is not None:
+        return vol
+    d.mkdir(parents=True, exist_ok=True)
+    with file_lock(d / f".{key}.lock"):
+        vol = _load(path, meta_path)  # built by the run we waited for
+        if vol is not None:
+            return vol
+        for stale in d.glob(f".{key}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        vol = build()
+        atomic_write(path, lambda f: np.save(f, vol.data))
+        meta = {"dq_m": vol.dq_m, "fold": vol.fold, "reference_size_m": vol.reference_size_m, "meta": vol.meta,
+                "interpolation": vol.interpolation, "params": params}
+        atomic_write(meta_path, lambda f: f.write(json.dumps(meta, default=str).encode()))
     return vol
+
+
+def _load(path: Path, meta_path: Path) -> ReciprocalVolume | None:
+    """The cached volume at ``path`` (+ its metadata), or None if it is not (yet) complete."""
+    if not (path.exists() and meta_path.exists()):
+        return None
+    meta = json.loads(meta_path.read_text())
+    data = np.load(path, mmap_mode="r")
+    return ReciprocalVolume(data, meta["dq_m"], meta["fold"], meta["reference_size_m"], meta["meta"],
+                            meta.get("interpolation", "trilinear"))
 
 
 INTERPOLATIONS = ("trilinear", "bspline3")
