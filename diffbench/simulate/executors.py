@@ -102,10 +102,14 @@ class DaskExecutor:
                 k = 0
             if k < 1:
                 raise ValueError(f"--scheduler local:K needs K >= 1, got {address!r}")
+            import dask
+
             self._scratch = scratch_dir()
-            self._cluster = LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, local_directory=str(self._scratch))
-            self._client = Client(self._cluster)
+            # the scheduler's scratch too (it ignores local_directory): nothing in a shared dask-scratch-space
+            with dask.config.set({"temporary-directory": str(self._scratch)}):
+                self._cluster = LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
+                                             dashboard_address=None, local_directory=str(self._scratch))
+                self._client = Client(self._cluster)
         else:
             if "://" not in address:
                 raise ValueError(f"--scheduler must be tcp://host:port or local:K, got {address!r}")

@@ -123,3 +123,16 @@ def test_dask_scratch_of_dead_clients_is_removed(tmp_path, monkeypatch):
     new = executors.scratch_dir()
     assert new.is_dir() and new.name.startswith(f"{executors.SCRATCH_PREFIX}{os.getpid()}-")
     assert not dead.exists() and live.exists()
+
+
+def test_a_dask_run_leaves_no_scratch_behind(tmp_path):
+    pytest.importorskip("dask.distributed")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    out = tmp_path / "i.cxi"
+    proc = subprocess.run([sys.executable, "-m", "diffbench.cli.main", "simulate", "sphere-calibration-v1", "-n", "4",
+                           *SMALL, "--shard-size", "2", "--scheduler", "local:1", "-o", str(out)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert list(scratch.iterdir()) == []  # neither dask-scratch-space nor our per-client folder
