@@ -10,24 +10,46 @@ from pathlib import Path
 import numpy as np
 
 from diffbench.bench.tasks import Task
-from diffbench.io.readers import kind_of_file, open_any
+from diffbench.io.readers import kind_of_file
 
 
-def dataset_path(folder: Path, task: Task, n: int, seed: int) -> Path:
-    tag = hashlib.sha256(json.dumps([task.recipe, task.overrides, n, seed]).encode()).hexdigest()[:10]
+def dataset_path(folder: Path, task: Task, n: int, seed: int, config=None) -> Path:
+    """Where the task's data set for (n, seed) lives: the name carries a hash of the *resolved*
+    recipe (every parameter after the task's overrides) and the diffbench version, so an edited
+    recipe or a new release never reuses an old file."""
+    tag = hashlib.sha256(json.dumps([recipe_key(task, config), n, seed]).encode()).hexdigest()[:10]
     return Path(folder) / f"{task.recipe}-n{n}-s{seed}-{tag}.cxi"
+
+
+def recipe_key(task: Task, config=None) -> str:
+    """The resolved recipe of a task (after its overrides) and the diffbench version, as text."""
+    from diffbench._version import __version__
+    from diffbench.recipes.catalogue import resolve
+
+    _, raw = resolve(task.recipe, config, list(task.overrides))
+    return json.dumps([raw, __version__], sort_keys=True, default=str)
 
 
 def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | None = None, log=print,
                    config=None) -> Path:
-    """Simulate the dataset unless a complete file with the same recipe, seed and N exists."""
+    """Simulate the dataset unless a complete file of the same resolved recipe, version, seed and N
+    is at ``path``."""
     if path.is_file():
         try:
+            import yaml
+
+            from diffbench._version import __version__
+            from diffbench.recipes.catalogue import resolve
+
             kind = kind_of_file(path)
+            _, raw = resolve(task.recipe, config, list(task.overrides))
             with kind.open(path) as d:
                 a = d.attrs
                 count = int(a.get(kind.count_attr, len(d)))  # what -n counted: patterns, scans, data sets
-                if a.get("recipe") == task.recipe and int(a.get("seed", -1)) == seed and count == n:
+                same = (a.get("recipe") == task.recipe and int(a.get("seed", -1)) == seed and count == n
+                        and a.get("diffbench_version") == __version__
+                        and yaml.safe_load(a.get("recipe_yaml", "")) == yaml.safe_load(yaml.safe_dump(raw)))
+                if same:
                     return path
         except (OSError, ValueError):
             pass
@@ -46,23 +68,31 @@ def ensure_dataset(path: Path, task: Task, n: int, seed: int, shard_size: int | 
     return path
 
 
-def dataset_digest(path: Path, opened=None) -> str:
-    """SHA-256 of the file, of the shard hashes for a sharded index, or of an index and the files
-    beside it that hold its data (the MTZ files of merged MX data). ``opened``: the file already
-    open (saves opening it again)."""
-    from diffbench.io.index import file_sha256
-
-    if opened is None:
-        with open_any(path) as d:
-            return dataset_digest(path, d)
-    manifest = getattr(opened, "manifest", None)
-    if manifest is not None:
-        return hashlib.sha256("".join(e["sha256"] for e in manifest["shards"]).encode()).hexdigest()
-    side = getattr(opened, "side_files", [])
-    if side:
-        files = [Path(path)] + list(side)
-        return hashlib.sha256("".join(file_sha256(p) for p in files).encode()).hexdigest()
-    return file_sha256(path)
+def content_digest(ds) -> str:
+    """SHA-256 of what a data set *holds* — its frames (or reflection lists) and every truth array —
+    not of its file bytes (which differ between runs: HDF5 time stamps, compression layout). The
+    same recipe, seed and N give the same digest on any machine and however the work was split;
+    a benchmark baseline is only comparable to a run whose data have the same digest."""
+    h = hashlib.sha256()
+    frames = getattr(ds, "patterns", None)
+    if frames is not None:
+        for s in range(0, frames.shape[0], 256):
+            h.update(np.ascontiguousarray(frames[s:s + 256]).tobytes())
+    if frames is None and hasattr(ds, "side_files"):  # merged MX: every data set's reflection arrays
+        for m in ds:
+            for k in ("hkl", "d_m", "i", "sig_i", "f", "sig_f"):
+                v = getattr(m, k, None)
+                if v is not None:
+                    h.update(np.ascontiguousarray(v).tobytes())
+    for table in ("truth", "particles", "ranges", "ice_reflections"):
+        cols = getattr(ds, table, None)
+        if not isinstance(cols, dict):
+            continue
+        for k in sorted(cols):
+            v = np.asarray(cols[k])
+            h.update(f"{table}/{k}:{v.dtype.str}:{v.shape}".encode())
+            h.update(v.astype(str).tobytes() if v.dtype.kind in "OU" else np.ascontiguousarray(v).tobytes())
+    return h.hexdigest()
 
 
 def target_values(ds, target: str) -> np.ndarray:

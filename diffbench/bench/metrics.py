@@ -29,10 +29,17 @@ def confusion(y_true, y_pred) -> dict:
 
 
 def binary_scores(y_true, y_pred) -> dict:
-    """precision, recall (= sensitivity), specificity, accuracy with Wilson 95 % intervals; F1; counts.
+    """precision, recall (= sensitivity), specificity, accuracy with Wilson 95 % intervals; F1; MCC;
+    counts. Positive = 1 = the task's target class.
 
     For the other class (e.g. the outliers an envelope flags): ``precision_other`` = tn/(tn + fn) (the
-    negative predictive value) and its recall is ``specificity``."""
+    negative predictive value) and its recall is ``specificity``.
+
+    An empty selection is worth nothing, not undefined: its precision and F1 are 0 where there are
+    positives to find (scikit-learn's ``zero_division=0``), so a method that selects nothing on one
+    seed pulls the mean down instead of being averaged away. F1 = 2tp / (2tp + fp + fn); nan only
+    when there is neither a positive nor a prediction.
+    """
     c = confusion(y_true, y_pred)
     tp, fp, tn, fn = c["tp"], c["fp"], c["tn"], c["fn"]
     out = dict(c, n_predicted=tp + fp, n_true=tp + fn)
@@ -40,9 +47,43 @@ def binary_scores(y_true, y_pred) -> dict:
                        ("precision_other", tn, tn + fn), ("accuracy", tp + tn, tp + fp + tn + fn)):
         out[name] = k / n if n else math.nan
         out[name + "_ci"] = wilson_interval(k, n)
-    p, r = out["precision"], out["recall"]
-    out["f1"] = 2 * p * r / (p + r) if (p + r) > 0 else (0.0 if not math.isnan(p + r) else math.nan)
+    if tp + fp == 0 and tp + fn > 0:
+        out["precision"] = 0.0
+    out["f1"] = 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else math.nan
+    out["mcc"] = matthews(tp, fp, tn, fn)
     return out
+
+
+def matthews(tp: int, fp: int, tn: int, fn: int) -> float:
+    """Matthews correlation coefficient (B. W. Matthews, BBA 405, 442, 1975): 0 for any constant or
+    random prediction, 1 for a perfect one, whatever the class balance; 0 where a margin is empty
+    (scikit-learn's convention)."""
+    den = math.sqrt(float(tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return (tp * tn - fp * fn) / den if den else 0.0
+
+
+def average_precision(y_true, score) -> float:
+    """Area under the precision-recall curve (scikit-learn's step-wise average precision): for a rare
+    positive class it tells far more than ROC-AUC, and a random score gets the prevalence."""
+    from sklearn.metrics import average_precision_score
+
+    t = np.asarray(y_true).astype(bool)
+    if t.sum() == 0 or t.all():
+        return math.nan
+    return float(average_precision_score(t, np.asarray(score, dtype=float)))
+
+
+def bootstrap_interval(values, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values``, one value per independent unit
+    (seed, scan, data set; never pooled frames). A unit whose value is nan (a failed run) makes the
+    interval nan: failures are not averaged away. One unit gives (nan, nan)."""
+    v = np.asarray(values, dtype=float)
+    if v.size < 2 or not np.all(np.isfinite(v)):
+        return (math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, v.size, size=(n_boot, v.size))].mean(axis=1)
+    a = (1 - level) / 2
+    return (float(np.quantile(means, a)), float(np.quantile(means, 1 - a)))
 
 
 def roc_auc(y_true, score) -> float:

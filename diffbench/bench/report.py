@@ -36,15 +36,18 @@ def _fmt(v) -> str:
 
 
 def _results_table(results: list[dict]) -> str:
-    head = "<tr>" + "".join(f"<th>{h}</th>" for h in ("method", "test", "metric", "value", "95 % CI", "seeds",
-                                                       "N", "fit s", "predict s", "paper (other data)")) + "</tr>"
+    head = "<tr>" + "".join(f"<th>{h}</th>" for h in ("role", "method", "test", "metric", "value", "95 % CI",
+                                                       "margin over controls", "seeds", "N", "fit s", "worst bin",
+                                                       "paper (other data)")) + "</tr>"
     rows = []
     for r in results:
-        ci = r.get("ci95_pooled")
-        spread = f" ± {_fmt(r['std'])}" if len(r["seeds"]) > 1 else ""
-        cells = (r["method"], r.get("test", "all"), r["metric"], _fmt(r["value"]) + spread,
-                 f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "", len(r["seeds"]), r["n"], f"{r['fit_s']:.2f}",
-                 f"{r['predict_s']:.2f}", r.get("paper", ""))
+        from diffbench.bench.scorecard import value_text, worst_bins
+
+        ci = r.get("ci95") or r.get("ci95_pooled")
+        margin = f"{r['margin']:+.3f}" + (" ✔" if r.get("beats_controls") else "") if "margin" in r else ""
+        cells = (r.get("role", "method"), r["method"], r.get("test", "all"), r["metric"], value_text(r),
+                 f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "", margin, len(r["seeds"]), r["n"],
+                 f"{r['fit_s']:.2f}", worst_bins(r), r.get("paper", ""))
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
     return ("<table style='border-collapse:collapse;font-size:12px' border='1' cellpadding='3'>"
             + head + "".join(rows) + "</table>")

@@ -1,11 +1,17 @@
 """Run benchmark tasks: simulate (or reuse) each task's data sets (:mod:`.datasets`), split them
-(:mod:`.splits`), fit every method and score it against the truth (:mod:`.scoring`,
-:mod:`.ranges`); :mod:`.aggregate` turns the rows into a scorecard (:mod:`.scorecard`).
+(:mod:`.splits`), fit every method, every oracle and every control (:mod:`.controls`) and score
+them against the truth (:mod:`.scoring`, :mod:`.ranges`); :mod:`.aggregate` turns the rows into a
+scorecard (:mod:`.scorecard`).
+
+Every row says its ``role``: ``method`` (what is benchmarked), ``control`` (trivial rules: what a
+score is worth) or ``oracle`` (an upper bound that reads the truth). A method that raises is a
+failed row (its metrics nan, the error kept), never a crashed benchmark nor a silently missing seed.
 """
 
 from __future__ import annotations
 
 import math
+import resource
 import time
 from pathlib import Path
 
@@ -13,7 +19,7 @@ import numpy as np
 
 from diffbench.bench import metrics as M
 from diffbench.bench.aggregate import HIGHER_IS_BETTER, aggregate, compare  # noqa: F401  (old import path)
-from diffbench.bench.datasets import dataset_digest, dataset_path, ensure_dataset, target_values  # noqa: F401
+from diffbench.bench.datasets import content_digest, dataset_path, ensure_dataset, target_values  # noqa: F401
 from diffbench.bench.ranges import score_ranges
 from diffbench.bench.scoring import Evaluation, is_binary, score_predictions
 from diffbench.bench.splits import group_positions, train_test_indices  # noqa: F401  (old import path)
@@ -21,22 +27,55 @@ from diffbench.bench.tasks import PerGroup, Task
 from diffbench.io.readers import kind_of_file
 from diffbench.methods.base import fit_method
 
-
-def _timed_fit_predict(est, train, y_train, test):
-    t0 = time.perf_counter()
-    fit_method(est, train, y_train)
-    t1 = time.perf_counter()
-    pred = np.asarray(est.predict(test))
-    return pred, t1 - t0, time.perf_counter() - t1
+ROLES = ("control", "oracle", "method")
 
 
-def score_method(est, frames, y, metrics: list[str], select=None) -> Evaluation:
+class _Stopwatch:
+    """Wall and CPU seconds of a stage."""
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        return False
+
+
+def _scoring_kwargs(task: Task, truth: dict, idx=None) -> dict:
+    """What :func:`score_predictions` needs beyond the predictions: positive class, primary metric and
+    the per-frame values of the task's condition fields (at ``idx``)."""
+    conds = {}
+    for f in task.conditions:
+        if f in truth:
+            v = np.asarray(truth[f])
+            v = v.astype(str) if v.dtype.kind == "S" else v
+            conds[f] = v if idx is None else v[idx]
+    return {"positive": task.positive, "conditions": conds, "primary": task.primary_metric}
+
+
+def _fit_predict(est, train, y_train, test) -> tuple[np.ndarray, dict]:
+    with _Stopwatch() as fit:
+        fit_method(est, train, y_train)
+    with _Stopwatch() as pred_t:
+        pred = np.asarray(est.predict(test))
+    return pred, {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred_t.wall, "predict_cpu_s": pred_t.cpu}
+
+
+def score_method(est, frames, y, metrics: list[str], select=None, task: Task | None = None,
+                 truth: dict | None = None) -> Evaluation:
     """Fit on all frames, predict them and score (the ``split: none`` case)."""
-    pred, fit_s, predict_s = _timed_fit_predict(est, frames, y, frames)
+    pred, times = _fit_predict(est, frames, y, frames)
     n = len(frames)
-    out = {"fit_s": fit_s, "predict_s": predict_s, "n": n, "predict_per_s": n / predict_s if predict_s else math.nan}
-    out.update(score_predictions(est, frames, y, pred, metrics, select))
-    selection = np.asarray(pred).astype(bool) if is_binary(y) and "iou" in metrics else None
+    out = dict(times, n=n, predict_per_s=n / times["predict_s"] if times["predict_s"] else math.nan)
+    kw = _scoring_kwargs(task, truth or {}) if task is not None else {}
+    with _Stopwatch() as sc:
+        out.update(score_predictions(est, frames, y, pred, metrics, select, **kw))
+    out["score_s"] = sc.wall
+    selection = None
+    if is_binary(y) and "iou" in metrics:
+        positive = True if task is None else task.positive
+        selection = np.asarray(pred).astype(bool) == bool(positive)
     return Evaluation("all", out, selection)
 
 
@@ -55,45 +94,56 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
     sp = task.split
     n = len(frames)
     if sp == "none":
-        return [score_method(est_factory(), frames, y, task.metrics, select)]
+        return [score_method(est_factory(), frames, y, task.metrics, select, task, truth)]
     if isinstance(sp, PerGroup):
         groups = np.asarray(truth[sp.group])
-        fit_s = predict_s = 0.0
+        times = {"fit_s": 0.0, "fit_cpu_s": 0.0, "predict_s": 0.0, "predict_cpu_s": 0.0}
         per = []
         for g in np.unique(groups):
             idx = np.flatnonzero(groups == g)
             est = est_factory()
             f = frames.take(idx)
-            pred, a, b = _timed_fit_predict(est, f, y[idx], f)
-            fit_s, predict_s = fit_s + a, predict_s + b
-            per.append(score_predictions(est, f, y[idx], pred, task.metrics))
+            pred, t = _fit_predict(est, f, y[idx], f)
+            times = {k: times[k] + t[k] for k in times}
+            per.append(score_predictions(est, f, y[idx], pred, task.metrics, positive=task.positive))
         # cluster ids mean nothing across groups: scores are per group, then averaged
         res = {k: float(np.mean([p[k] for p in per])) for k in per[0] if isinstance(per[0][k], float)}
-        res.update(fit_s=fit_s, predict_s=predict_s, n=n, groups=len(per),
-                   predict_per_s=n / predict_s if predict_s else math.nan)
+        res.update(times, n=n, groups=len(per),
+                   predict_per_s=n / times["predict_s"] if times["predict_s"] else math.nan)
+        res["by_condition"] = {sp.group: [{"bin": str(g), "n": int((groups == g).sum()),
+                                           "value": float(p.get(task.primary_metric, math.nan))}
+                                          for g, p in zip(np.unique(groups), per)]}
+        _mark_worst(res["by_condition"][sp.group], task.primary_metric)
         return [Evaluation(f"each {sp.group}", res)]
     train, tests = train_test_indices(sp, y, truth, seed)
     est = est_factory()
-    t0 = time.perf_counter()
-    fit_method(est, frames.take(train), y[train])
-    fit_s = time.perf_counter() - t0
+    with _Stopwatch() as fit:
+        fit_method(est, frames.take(train), y[train])
     out = []
     for name, idx in tests.items():
         f = frames.take(idx)
-        t1 = time.perf_counter()
-        pred = np.asarray(est.predict(f))
-        predict_s = time.perf_counter() - t1
-        res = {"fit_s": fit_s, "predict_s": predict_s, "n": int(len(idx)), "n_train": int(len(train)),
-               "predict_per_s": len(idx) / predict_s if predict_s else math.nan}
+        with _Stopwatch() as pt:
+            pred = np.asarray(est.predict(f))
+        res = {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pt.wall, "predict_cpu_s": pt.cpu,
+               "n": int(len(idx)), "n_train": int(len(train)),
+               "predict_per_s": len(idx) / pt.wall if pt.wall else math.nan}
         res.update(score_predictions(est, f, y[idx], pred, task.metrics,
-                                     None if select is None else np.asarray(select)[idx]))
+                                     None if select is None else np.asarray(select)[idx],
+                                     **_scoring_kwargs(task, truth, idx)))
         out.append(Evaluation(name, res))
     return out
 
 
+def _mark_worst(bins: list[dict], metric: str) -> None:
+    finite = [b for b in bins if np.isfinite(b["value"])]
+    if finite:
+        (max if HIGHER_IS_BETTER.get(metric, True) is False else min)(finite, key=lambda b: b["value"])["worst"] = True
+
+
 def resolve_params(params: dict, y: np.ndarray) -> dict:
     """A method's parameters with ``"true-fraction"`` replaced by the outlier fraction of ``y``
-    (for the envelope's contamination: an oracle setting, labelled as such in the tasks)."""
+    (the fraction of frames whose truth is not ``True``, e.g. the doubles of an ``is_single_hit``
+    task): the envelope's contamination as an oracle setting, so only in a task's ``oracles``."""
     out = {}
     for k, v in params.items():
         if v == "true-fraction":
@@ -122,39 +172,85 @@ def method_plan(task: Task, methods=None) -> list[tuple[str, str, dict]]:
     return [s for s in specs if s[0] in methods or s[1] in methods] + extra
 
 
-def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
-             shard_size=None, log=print, config=None) -> list[dict]:
-    """Every (method, seed) of one task → per-seed result rows."""
-    from diffbench.methods.frames import as_frames
+def target_kind(task: Task, y) -> str:
+    """How the task's target is scored: "binary", "multiclass", "cluster" or "value"."""
+    if "size_error_nm" in task.metrics:
+        return "value"
+    if {"ari", "nmi"} & set(task.metrics):
+        return "cluster"
+    if y is None or is_binary(y):
+        return "binary"
+    return "multiclass"
+
+
+def full_plan(task: Task, methods, seed: int, y, has_frames: bool) -> list[tuple[str, str, object]]:
+    """(label, role, factory) of every control, oracle and method to run on one data set."""
+    from diffbench.bench.controls import CONTROLS, controls_for
     from diffbench.methods.registry import make_method
 
+    kind = target_kind(task, y)
+    plan = []
+    for c in controls_for(kind, has_frames):
+        plan.append((c, "control", lambda c=c: CONTROLS[c](kind=kind, positive=task.positive, random_state=seed)))
+    for role, specs in (("oracle", task.method_specs(oracles=True)), ("method", method_plan(task, methods))):
+        for label, mname, params in specs:
+            resolved = resolve_params(params, y) if y is not None else params
+            plan.append((label, role, lambda m=mname, p=resolved: make_method(m, **p)))
+    return plan
+
+
+def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
+             shard_size=None, log=print, config=None) -> list[dict]:
+    """Every (control, oracle, method) × seed × sweep value of one task → per-seed result rows."""
     n = n or task.n[tier]
     seeds = seeds or task.seeds[tier]
     task = task.for_tier(tier)
+    variants = [("", [])]
+    if task.sweep is not None:
+        variants = [(f"{task.sweep.key}={v}", [f"{task.sweep.key}={v}"]) for v in task.sweep.for_tier(tier)]
     rows = []
     for seed in seeds:
-        seed_results = []
-        path = ensure_dataset(dataset_path(folder, task, n, seed), task, n, seed, shard_size, log, config)
-        kind = kind_of_file(path)
-        with kind.open(path) as ds:
-            digest = dataset_digest(path, ds)
-            ranges = task.target.startswith("ranges.")
-            y = None if ranges else target_values(ds, task.target)
-            select = np.asarray(ds.truth[task.select], bool) if task.select else None
-            frames = as_frames(ds) if kind.frames else ds
-            for label, mname, params in method_plan(task, methods):
-                resolved = resolve_params(params, y) if y is not None else params
-                factory = lambda: make_method(mname, **resolved)  # noqa: E731
-                results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics) if ranges
-                           else evaluate(factory, frames, y, task, ds.truth, seed, select))
-                for test, res, selection in results:
-                    log(f"  {name} / {label} / {test} / seed {seed}: " + ", ".join(
-                        f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
-                    row = {"task": name, "method": label, "test": test, "seed": seed, "dataset": path.name,
-                           "dataset_sha256": digest, **res}
-                    seed_results.append((label, Evaluation(test, row, selection)))
-                    rows.append(row)
-        selection_overlaps(seed_results)
+        for variant, extra in variants:
+            vtask = task.model_copy(update={"overrides": list(task.overrides) + extra}) if extra else task
+            rows += _run_one(name, vtask, variant, folder, methods, seed, n, shard_size, log, config)
     return rows
 
 
+def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, config) -> list[dict]:
+    from diffbench.methods.frames import as_frames
+
+    with _Stopwatch() as sim:
+        path = ensure_dataset(dataset_path(folder, task, n, seed, config), task, n, seed, shard_size, log, config)
+    kind = kind_of_file(path)
+    rows, seed_results = [], []
+    with kind.open(path) as ds:
+        digest = content_digest(ds)
+        ranges = task.target.startswith("ranges.")
+        y = None if ranges else target_values(ds, task.target)
+        select = np.asarray(ds.truth[task.select], bool) if task.select else None
+        frames = as_frames(ds) if kind.frames else ds
+        for label, role, factory in full_plan(task, methods, seed, y, kind.frames):
+            try:
+                results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics, task) if ranges
+                           else evaluate(factory, frames, y, task, ds.truth, seed, select))
+                error = None
+            except Exception as exc:  # noqa: BLE001 - a failing method is a result, not a crash
+                results = [Evaluation("all", {"n": len(ds), "fit_s": math.nan, "predict_s": math.nan})]
+                error = f"{type(exc).__name__}: {exc}"
+                log(f"  {name} / {label} / seed {seed}: FAILED ({error})")
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+            for test, res, selection in results:
+                if variant:
+                    test = variant if test == "all" else f"{variant} {test}"
+                if error is None:
+                    log(f"  {name} / {label} / {test} / seed {seed}: " + ", ".join(
+                        f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
+                row = {"task": name, "method": label, "role": role, "test": test, "seed": seed, "dataset": path.name,
+                       "recipe": task.recipe, "content_sha256": digest, "simulate_s": sim.wall,
+                       "peak_rss_mb": peak_mb, **res}
+                if error is not None:
+                    row["error"] = error
+                seed_results.append((label, Evaluation(test, row, selection)))
+                rows.append(row)
+    selection_overlaps([(label, ev) for label, ev in seed_results if ev.scores.get("role") != "control"])
+    return rows

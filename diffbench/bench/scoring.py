@@ -22,9 +22,11 @@ from diffbench.bench import metrics as M
 class Case:
     """One method's predictions of one test set: what every scorer reads.
 
-    est : the fitted method (for ``score_samples``); frames : the test frames (for PSDs; None for
-    merged MX data); y : the truth; pred : the predictions; select : a boolean mask of the frames
-    to score (all where the task selects none).
+    est : the fitted method; frames : the test frames (for PSDs; None for merged MX data); y : the
+    truth; pred : the predictions; select : a boolean mask of the frames to score (all where the task
+    selects none); score : the method's ``score_samples`` of the frames (None where it has none).
+    For binary tasks ``y``, ``pred`` and ``score`` are already turned towards the task's positive
+    class (1 = positive, higher score = more positive).
     """
 
     est: object
@@ -32,6 +34,7 @@ class Case:
     y: np.ndarray
     pred: np.ndarray
     select: np.ndarray
+    score: np.ndarray | None = None
 
 
 class Evaluation(NamedTuple):
@@ -152,38 +155,39 @@ class MulticlassScorer(Scorer):
 
 
 class BinaryScorer(Scorer):
-    """Two classes: precision, recall, F1, specificity, precision of the other class, accuracy (with
-    Wilson intervals), IoU of the selection with the true targets (paper 000 eq. 4), ROC AUC of
-    ``score_samples`` (with the curve), and the PSD contrast of the selection (paper 000 eq. 5,
-    with the mean PSDs)."""
+    """Two classes, positive = the task's target class: precision, recall, F1, MCC, specificity,
+    precision of the other class, accuracy, IoU of the selection with the true targets (paper 000
+    eq. 4), ROC AUC and average precision of ``score_samples`` (with the ROC curve), and the PSD
+    contrast γ of the selection (paper 000 eq. 5, with the mean PSDs and the γ of the true set)."""
 
     name = "binary"
     metrics = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted", "iou",
-               "roc_auc", "psd_contrast")
+               "roc_auc", "average_precision", "mcc", "psd_contrast")
 
     def applies(self, metrics, y):
         return is_binary(y)
 
     def score(self, case, metrics):
-        est, frames, y, pred, sel = case.est, case.frames, case.y, case.pred, case.select
+        frames, y, pred, sel = case.frames, case.y, case.pred, case.select
         n = len(y)
         out = {}
         b = M.binary_scores(y[sel], pred[sel])
-        for m in ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted"):
+        for m in ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted", "mcc"):
             if m in metrics:
                 out[m] = b[m]
-                if m + "_ci" in b:
-                    out[m + "_ci"] = b[m + "_ci"]
         if "iou" in metrics:  # the selection against the true target set (paper 000 eq. 4)
             out["iou"] = M.iou(np.asarray(pred[sel], bool), np.asarray(y[sel], bool))
         out["confusion"] = {k: b[k] for k in ("tp", "fp", "tn", "fn")}
         curves = {}
-        if "roc_auc" in metrics and hasattr(est, "score_samples"):
-            score = np.asarray(est.score_samples(frames))[sel]
-            out["roc_auc"] = M.roc_auc(y[sel], score)
-            if 0 < np.sum(y[sel]) < sel.sum():
-                curves["roc"] = roc_curve_points(y[sel], score)
-        if "psd_contrast" in metrics:
+        if case.score is not None:
+            score = np.asarray(case.score, dtype=float)[sel]
+            if "roc_auc" in metrics:
+                out["roc_auc"] = M.roc_auc(y[sel], score)
+                if 0 < np.sum(y[sel]) < sel.sum():
+                    curves["roc"] = roc_curve_points(y[sel], score)
+            if "average_precision" in metrics:
+                out["average_precision"] = M.average_precision(y[sel], score)
+        if "psd_contrast" in metrics and frames is not None:
             picked = pred.astype(bool)
             radius, psd = selection_psds(frames, {"selected": picked, "true targets": np.asarray(y, bool),
                                                    "all frames": np.ones(n, bool)})
@@ -205,8 +209,72 @@ def scorer_for(metrics: list[str], y: np.ndarray) -> Scorer:
     return next(s for s in SCORERS if s.applies(metrics, y))
 
 
-def score_predictions(est, frames, y, pred, metrics: list[str], select=None) -> dict:
-    """Metric → value (and what the report draws) for predictions ``pred`` against the truth ``y``."""
+def score_predictions(est, frames, y, pred, metrics: list[str], select=None, positive=True, score=None,
+                      conditions: dict | None = None, primary: str | None = None) -> dict:
+    """Metric → value (and what the report draws) for predictions ``pred`` against the truth ``y``.
+
+    positive : the truth value of the positive class of a binary task (``False`` when the target
+        class is the absent one, e.g. doubles in an ``is_single_hit`` task): truth, predictions and
+        the method's ``score_samples`` (``score``, computed here when None) are turned towards it.
+    conditions : truth field → per-frame values; the ``primary`` metric is also reported per bin of
+        each (see :func:`by_condition`).
+    """
     sel = np.ones(len(y), bool) if select is None else np.asarray(select, bool)
-    case = Case(est, frames, np.asarray(y), np.asarray(pred), sel)
-    return scorer_for(metrics, case.y).score(case, metrics)
+    y, pred = np.asarray(y), np.asarray(pred)
+    if is_binary(y) and not ({"ari", "nmi", "size_error_nm"} & set(metrics)):
+        if score is None and hasattr(est, "score_samples") and frames is not None and \
+                bool({"roc_auc", "average_precision"} & set(metrics)):
+            score = np.asarray(est.score_samples(frames), dtype=float)
+        y, pred, score = orient(y, pred, score, positive)
+    case = Case(est, frames, y, pred, sel, score)
+    scorer = scorer_for(metrics, case.y)
+    out = scorer.score(case, metrics)
+    if conditions and primary:
+        out["by_condition"] = {f: by_condition(scorer, case, primary, v) for f, v in conditions.items()}
+    return out
+
+
+def orient(y, pred, score, positive):
+    """Binary truth, predictions and scores with 1 = the positive class (and higher score = more
+    positive) when the positive class is truth value ``positive``."""
+    y = np.asarray(y).astype(bool)
+    pred = np.asarray(pred).astype(bool)
+    if bool(positive):
+        return y.astype(int), pred.astype(int), score
+    return (~y).astype(int), (~pred).astype(int), None if score is None else -np.asarray(score, dtype=float)
+
+
+#: Numeric truth fields are split into this many quantile bins for per-condition scores.
+CONDITION_BINS = 4
+
+
+def by_condition(scorer: Scorer, case: Case, metric: str, values) -> list[dict]:
+    """The ``metric`` in each bin of one truth field (per value for labels and booleans, quantile
+    bins for numbers): [{"bin", "n", "value"}], the worst bin marked. Bins where the metric is
+    undefined (e.g. no positive in a photon-count bin for recall) get nan and are never the worst."""
+    v = np.asarray(values)
+    sel = case.select
+    if v.dtype.kind in "fiu" and np.unique(v[sel]).size > CONDITION_BINS:
+        edges = np.unique(np.quantile(v[sel].astype(float), np.linspace(0, 1, CONDITION_BINS + 1)))
+        idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
+        bins = [(f"{edges[i]:.3g}-{edges[i + 1]:.3g}", idx == i) for i in range(len(edges) - 1)]
+    else:
+        bins = [(str(u), v == u) for u in np.unique(v[sel])]
+    out = []
+    for label, mask in bins:
+        m = sel & mask
+        sub = Case(case.est, None, case.y, case.pred, m, case.score)
+        # a binary score in a bin without positives (or without negatives) says nothing about the
+        # method: nan, never the worst bin
+        one_class = isinstance(scorer, BinaryScorer) and np.unique(case.y[m]).size < 2
+        try:
+            val = scorer.score(sub, [metric]).get(metric, math.nan) if m.any() and not one_class else math.nan
+        except ValueError:
+            val = math.nan
+        out.append({"bin": label, "n": int(m.sum()), "value": float(val)})
+    higher = metric not in ("size_error_nm",)
+    finite = [b for b in out if np.isfinite(b["value"])]
+    if finite:
+        worst = (min if higher else max)(finite, key=lambda b: b["value"])
+        worst["worst"] = True
+    return out

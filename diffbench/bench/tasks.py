@@ -44,7 +44,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from diffbench.recipes.catalogue import RecipeError, load_catalogue
 from diffbench.recipes.schema import format_validation_error
 
-METRICS = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "roc_auc", "n_predicted",
+METRICS = ("precision", "recall", "f1", "mcc", "specificity", "precision_other", "accuracy", "roc_auc",
+           "average_precision", "n_predicted",
            "size_error_nm", "psd_contrast", "iou",
            # multi-class (sklearn's support-weighted averages) and clustering scores
            "precision_weighted", "recall_weighted", "f1_weighted", "ari", "nmi")
@@ -75,6 +76,18 @@ class PerGroup(_Strict):
     each: Literal[True]
 
 
+class Sweep(_Strict):
+    """Graded difficulty: the task's data simulated at each value of one recipe key (a physical
+    axis: photons per pattern, double separation, size overlap, ring amplitude); every score is
+    reported per value (as its test set ``KEY=VALUE``)."""
+
+    key: str
+    values: dict[Literal["quick", "paper"], list] | list
+
+    def for_tier(self, tier: str) -> list:
+        return list(self.values.get(tier, [])) if isinstance(self.values, dict) else list(self.values)
+
+
 class Task(_Strict):
     description: str
     paper: str | None = None
@@ -83,11 +96,34 @@ class Task(_Strict):
     n: dict[Literal["quick", "paper"], Annotated[int, Field(ge=1)]]  # patterns (scans, data sets for ED, MX)
     seeds: dict[Literal["quick", "paper"], list[Annotated[int, Field(ge=0)]]]
     target: str
+    #: the truth value of the positive class of a binary target: the minority / target class
+    #: (``false`` for double hits in an ``is_single_hit`` task)
+    positive: bool = True
     select: str | None = None  # score only patterns where this truth field is true (e.g. is_single_hit)
     split: Literal["none"] | Split | GroupSplit | PerGroup = "none"
     methods: dict[str, dict]
+    #: upper bounds that read the truth (role "oracle"), scored like methods but shown with the controls
+    oracles: dict[str, dict] = {}
     metrics: list[str]
+    #: the one metric a task is judged by (default: the first of ``metrics``)
+    primary: str | None = None
+    #: truth fields whose bins every score is also reported in (photons, size, separation, session...)
+    conditions: list[str] = []
+    sweep: Sweep | None = None
+    #: a task that reproduces a paper's setting which a control already solves says so here
+    saturated: str | None = None
     paper_numbers: dict[str, str] = {}
+
+    @field_validator("primary")
+    @classmethod
+    def _primary_is_a_metric(cls, v, info):
+        if v is not None and v not in (info.data.get("metrics") or []):
+            raise ValueError(f"primary metric {v!r} is not among the task's metrics")
+        return v
+
+    @property
+    def primary_metric(self) -> str:
+        return self.primary or self.metrics[0]
 
     @field_validator("metrics")
     @classmethod
@@ -97,7 +133,7 @@ class Task(_Strict):
             raise ValueError(f"unknown metrics {bad}; known: {', '.join(METRICS)}")
         return v
 
-    @field_validator("methods")
+    @field_validator("methods", "oracles")
     @classmethod
     def _known_methods(cls, v):
         from diffbench.methods.registry import available
@@ -114,10 +150,10 @@ class Task(_Strict):
             return self.model_copy(update={"overrides": list(self.overrides.get(tier, []))})
         return self
 
-    def method_specs(self) -> list[tuple[str, str, dict]]:
-        """(label, registered name, parameters) for every method of the task."""
+    def method_specs(self, oracles: bool = False) -> list[tuple[str, str, dict]]:
+        """(label, registered name, parameters) for every method (or every oracle) of the task."""
         out = []
-        for label, params in self.methods.items():
+        for label, params in (self.oracles if oracles else self.methods).items():
             params = dict(params or {})
             out.append((label, params.pop("method", label), params))
         return out

@@ -27,7 +27,9 @@ def add_args(p):
     p.add_argument("--n", type=int, help="override the tier's number of patterns")
     p.add_argument("--shard-size", type=int, help="simulate the datasets as sharded indexes of this shard size")
     p.add_argument("--compare", metavar="BASELINE.json", help="exit 1 if a metric regressed vs this scorecard")
-    p.add_argument("--tolerance", type=float, help="allowed regression (default 0.05; 2 nm for size errors)")
+    p.add_argument("--tolerance", type=float,
+                   help="allowed regression (default: 3 standard errors of the baseline's seed spread, "
+                        "at least 0.01; 1 nm for size errors)")
     p.add_argument("--config", help="YAML catalogue with the benchmarks section (default: datasets.yaml)")
     p.add_argument("--allow-imports", action="store_true",
                    help="let a --config name methods by import path (package.module:Class): that runs its code")
@@ -68,12 +70,19 @@ def main(args):
     if args.n is not None and args.n < 10:
         raise ValueError(f"--n must be at least 10, got {args.n}")
     if args.methods:
-        from diffbench.bench.runner import method_plan
+        from diffbench.methods.registry import available, get_method
 
-        if not any(method_plan(tasks[n], args.methods) for n in names):
-            raise ValueError(f"--methods {' '.join(args.methods)}: no task of {', '.join(names)} has such a "
-                             "method (labels or registered names), and none is a package.module:Class path")
+        known = {x for n in names for label, m, _ in tasks[n].method_specs() for x in (label, m)} | set(available())
+        for m in args.methods:
+            if ":" in m:
+                get_method(m)  # a bad import path fails here, naming it
+            elif m not in known:
+                raise ValueError(f"--methods {m}: no task of {', '.join(names)} has such a method; "
+                                 f"known: {', '.join(sorted(known))} (or a package.module:Class path)")
     baseline = load_scorecard(args.compare) if args.compare else None
+    if baseline is not None and baseline.get("tier") != args.tier:
+        raise ValueError(f"--compare {args.compare}: a {baseline.get('tier')} tier baseline cannot gate a "
+                         f"{args.tier} tier run")
     out = Path(args.output)
     rows = []
     for name in names:
@@ -95,7 +104,16 @@ def main(args):
     except ImportError as exc:  # bokeh is the `viewer` extra
         print(f"no HTML report: {exc}")
     if baseline is not None:
-        problems = compare(results, baseline["results"], args.tolerance)
+        base = baseline["results"]
+        if args.tasks:  # a run of some tasks is compared with the baseline's entries of those tasks
+            base = [b for b in base if b["task"] in names]
+        if args.methods:
+            base = [b for b in base if b["method"] in args.methods or b.get("role") in ("control", "oracle")
+                    or any(b["method"] == label and b["task"] == t for t in names
+                           for label, m, _ in tasks[t].method_specs() if m in args.methods)]
+        if baseline.get("machine", {}).get("node") != make_scorecard([], [], args.tier)["machine"]["node"]:
+            print("note: the baseline's timings come from another machine; timings are not compared")
+        problems = compare(results, base, args.tolerance, log=print)
         if problems:
             print("regressions against " + args.compare + ":", file=sys.stderr)
             for p in problems:

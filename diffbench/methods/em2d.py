@@ -353,9 +353,10 @@ class EMSelection(Method):
     select : "symmetry" (automatic, no truth: classes whose average shows the strongest
         ``symmetry_order``-fold angular symmetry, the paper's choice by eye of 6-fold classes; the
         cut between kept and rejected classes is the largest gap in the sorted class scores, within
-        the top ``max_fraction`` of frames) or "oracle" (an upper bound that uses truth: a class is
-        kept when most of its frames in a random labelled subset of ``oracle_fraction`` are targets;
-        report it as an oracle, never as the method).
+        the top ``max_fraction`` of frames), "oracle" (uses truth: a class is kept when most of its
+        frames in a random labelled subset of ``oracle_fraction`` are targets) or "purity" (the
+        upper bound of class selection: classes ranked by their true purity, the prefix with the
+        best F1). Report the last two as oracles, never as the method.
     Other parameters go to :class:`EM2DClassification` (paper 000: 20 classes, 10 iterations).
     """
 
@@ -376,12 +377,12 @@ class EMSelection(Method):
 
     def __diffbench_tags__(self) -> MethodTags:
         # only the oracle reads truth (the bench passes y to methods that require it)
-        return MethodTags(requires_y=self.select == "oracle")
+        return MethodTags(requires_y=self.select in ("oracle", "purity"))
 
     def fit(self, X, y=None):
-        if self.select not in ("symmetry", "oracle"):
-            raise ValueError(f"EMSelection: select must be 'symmetry' or 'oracle', got {self.select!r}")
-        if self.select == "oracle" and y is None:
+        if self.select not in ("symmetry", "oracle", "purity"):
+            raise ValueError(f"EMSelection: select must be 'symmetry', 'oracle' or 'purity', got {self.select!r}")
+        if self.select != "symmetry" and y is None:
             raise ValueError("EMSelection(select='oracle') needs the truth y (it is an upper bound, not a method)")
         self.em_ = EM2DClassification(n_classes=self.n_classes, n_angles=self.n_angles, n_iter=self.n_iter,
                                       grid_radius=self.grid_radius, bin_px=self.bin_px, r_min_px=self.r_min_px,
@@ -391,6 +392,8 @@ class EMSelection(Method):
                                              r_min=max(2.0, self.r_min_px / em.bin_px_), r_max=self.grid_radius)
         if self.select == "symmetry":
             self.selected_classes_ = self._largest_gap(self.class_scores_, em.class_weights_)
+        elif self.select == "purity":
+            self.selected_classes_ = self._purest(em.labels_, np.asarray(y).astype(bool))
         else:
             rng = np.random.default_rng(self.random_state)
             y = np.asarray(y).astype(bool)
@@ -401,6 +404,18 @@ class EMSelection(Method):
             self.selected_classes_ = np.flatnonzero((tot > 0) & (pos > tot / 2))
         self.classes_ = BINARY_CLASSES
         return self
+
+    def _purest(self, labels, y):
+        """The classes an ideal class picker keeps: ranked by their true target purity, the prefix of
+        that ranking whose union has the best F1 against the truth (the upper bound of any rule that
+        keeps or drops whole classes)."""
+        pos = np.bincount(labels, weights=y, minlength=self.n_classes)
+        tot = np.bincount(labels, minlength=self.n_classes)
+        purity = np.where(tot > 0, pos / np.maximum(tot, 1), -1.0)
+        order = np.argsort(-purity, kind="stable")
+        tp, sel = np.cumsum(pos[order]), np.cumsum(tot[order])
+        f1 = 2 * tp / (sel + y.sum())
+        return np.sort(order[:int(np.argmax(f1)) + 1])
 
     def _largest_gap(self, scores, weights):
         order = np.argsort(scores)[::-1]

@@ -25,10 +25,17 @@ def pcc_matrix(features) -> np.ndarray:
     return np.clip(f @ f.T, -1.0, 1.0)
 
 
-def _fingerprint(feats: np.ndarray) -> str:
-    import hashlib
+def _row_keys(feats: np.ndarray) -> list[bytes]:
+    """One key per frame: its feature vector's bytes (identifies a frame whatever its position)."""
+    f = np.ascontiguousarray(feats, dtype=np.float64)
+    return [row.tobytes() for row in f]
 
-    return hashlib.sha256(np.ascontiguousarray(feats).tobytes()).hexdigest()
+
+def canonical_order(feats: np.ndarray) -> np.ndarray:
+    """A permutation that sorts the frames by their features (lexicographic on the rows): fitting
+    in this order makes the clustering independent of the order the frames were given in."""
+    f = np.asarray(feats, dtype=np.float64)
+    return np.lexsort(f.T[::-1]) if f.size else np.arange(len(f))
 
 
 class PCCClustering(Method):
@@ -38,8 +45,11 @@ class PCCClustering(Method):
     features : "ria" (log radial averages about refined centres) or "frames" (pixels as they are).
     random_state : seed of the spectral embedding's k-means.
 
-    Transductive: ``predict`` answers for the frames ``fit`` saw (another set is assigned to the
-    cluster whose mean feature vector it correlates with best).
+    Transductive: ``predict`` answers for the frames ``fit`` saw, recognised by their features
+    whatever their order; another frame is assigned to the cluster whose mean feature vector it
+    correlates with best. The labels do not depend on the order of the frames: ``fit`` clusters
+    them in a canonical order (:func:`canonical_order`; the spectral embedding's iterative solver
+    otherwise gives order-dependent results).
     """
 
     def __init__(self, n_clusters: int = 4, features: str = "ria", random_state: int | None = 0):
@@ -66,17 +76,27 @@ class PCCClustering(Method):
         feats = self._features(X)
         if len(feats) < self.n_clusters:
             raise ValueError(f"need at least n_clusters={self.n_clusters} frames, got {len(feats)}")
-        self.pcc_ = pcc_matrix(feats)
+        order = canonical_order(feats)
+        pcc = pcc_matrix(feats[order])
         sc = SpectralClustering(self.n_clusters, affinity="precomputed", random_state=self.random_state,
                                 assign_labels="cluster_qr")
-        self.labels_ = sc.fit_predict((1.0 + self.pcc_) / 2.0)
+        labels = np.empty(len(feats), dtype=np.int64)
+        labels[order] = sc.fit_predict((1.0 + pcc) / 2.0)
+        # cluster ids numbered by first appearance in the canonical order: renaming-free output
+        _, first = np.unique(labels[order], return_index=True)
+        rename = np.empty(self.n_clusters, dtype=np.int64)
+        rename[np.unique(labels[order])[np.argsort(first)]] = np.arange(len(first))
+        self.labels_ = rename[labels]
+        self.pcc_ = np.empty_like(pcc)
+        self.pcc_[np.ix_(order, order)] = pcc  # in the caller's order
         self.centroids_ = np.stack([feats[self.labels_ == k].mean(axis=0) if np.any(self.labels_ == k)
                                     else np.zeros(feats.shape[1]) for k in range(self.n_clusters)])
-        self.fingerprint_ = _fingerprint(feats)
+        self.seen_ = dict(zip(_row_keys(feats), self.labels_.tolist()))
         return self
 
     def predict(self, X) -> np.ndarray:
         feats = self._features(X)
-        if _fingerprint(feats) == self.fingerprint_:
-            return self.labels_.copy()
+        keys = _row_keys(feats)
+        if all(k in self.seen_ for k in keys):
+            return np.array([self.seen_[k] for k in keys], dtype=np.int64)
         return np.argmax(pcc_matrix(np.vstack([feats, self.centroids_]))[:len(feats), len(feats):], axis=1)

@@ -29,10 +29,13 @@ benchmarks:
     n: {quick: 60, paper: 100}
     seeds: {quick: [1, 2], paper: [1]}
     target: is_single_hit
+    positive: false  # the doubles
     methods:
       ipca-envelope: {downsample: null, batch_size: 20}
+    oracles:
       ipca-envelope@true-fraction: {method: ipca-envelope, downsample: null, batch_size: 20, contamination: true-fraction}
     metrics: [precision, recall, f1, specificity, roc_auc, iou]
+    conditions: [photons_total]
   tiny-size:
     description: "test task"
     recipe: tiny-spheres-v1
@@ -60,10 +63,19 @@ def test_bench_writes_scorecards_and_compares(tmp_path, config, capsys):
     got = {(r["task"], r["method"], r["metric"]): r for r in card["results"]}
     assert ("tiny-outliers", "ipca-envelope@true-fraction", "roc_auc") in got
     r = got[("tiny-outliers", "ipca-envelope", "recall")]
-    assert r["seeds"] == [1, 2] and len(r["values"]) == 2 and len(r["ci95_pooled"]) == 2
+    assert r["seeds"] == [1, 2] and len(r["values"]) == 2 and len(r["ci95"]) == 2
+    roles = {(r["method"], r["role"]) for r in card["results"] if r["task"] == "tiny-outliers"}
+    assert roles == {("prevalence", "control"), ("random", "control"), ("photon-count", "control"),
+                     ("ipca-envelope@true-fraction", "oracle"), ("ipca-envelope", "method")}
+    # the primary metric (the first) has its margin over the best control and its worst photon bin
+    p = got[("tiny-outliers", "ipca-envelope", "precision")]
+    assert p["primary"] and "margin" in p and "beats_controls" in p and "photons_total" in p["by_condition"]
+    assert "margin" not in got[("tiny-outliers", "photon-count", "precision")]
     # noise-free-ish spheres of 70 ± 5 nm: the sphere fit is good to a nanometre or two
     assert got[("tiny-size", "sphere-size", "size_error_nm")]["value"] < 2.0
-    assert "| tiny-outliers | ipca-envelope | all | recall |" in (out / "scorecard.md").read_text()
+    md = (out / "scorecard.md").read_text()
+    assert "| tiny-outliers | method | ipca-envelope | all | recall |" in md
+    assert md.index("| tiny-outliers | control | prevalence |") < md.index("| tiny-outliers | method | ipca-envelope |")
     # the HTML report: self-contained (BokehJS inline, no CDN script), one section per task with its plots
     page = (out / "report.html").read_text()
     assert "<script src=" not in page and "Bokeh" in page
@@ -86,16 +98,19 @@ def test_bench_writes_scorecards_and_compares(tmp_path, config, capsys):
             res["value"] += 0.2
     (tmp_path / "better.json").write_text(json.dumps(card))
     capsys.readouterr()
-    assert main(["bench", "--config", str(config), "-o", str(out), "--compare", str(tmp_path / "better.json")]) == 1
+    assert main(["bench", "--config", str(config), "-o", str(out), "--compare", str(tmp_path / "better.json"),
+                 "--tolerance", "0.05"]) == 1
     assert "tiny-outliers/ipca-envelope/recall" in capsys.readouterr().err
 
 
 def test_compare_directions():
-    base = [{"task": "t", "method": "m", "metric": "f1", "value": 0.8},
-            {"task": "t", "method": "m", "metric": "size_error_nm", "value": 1.0}]
-    assert compare([dict(base[0], value=0.77), dict(base[1], value=2.5)], base) == []
-    probs = compare([dict(base[0], value=0.7), dict(base[1], value=3.5)], base)
+    # tolerance: three standard errors of the baseline's mean over its 4 seeds (0.02 / 2 * 3 = 0.03)
+    base = [{"task": "t", "method": "m", "metric": "f1", "value": 0.8, "std": 0.02, "seeds": [1, 2, 3, 4]},
+            {"task": "t", "method": "m", "metric": "size_error_nm", "value": 1.0, "std": 0.0, "seeds": [1, 2, 3, 4]}]
+    assert compare([dict(base[0], value=0.775), dict(base[1], value=1.9)], base) == []
+    probs = compare([dict(base[0], value=0.765), dict(base[1], value=2.1)], base)
     assert len(probs) == 2 and "t/m/f1" in probs[0] and "t/m/size_error_nm" in probs[1]
+    assert "tolerance 0.0300" in probs[0] and "tolerance 1.0000" in probs[1]
 
 
 def test_bad_task_config_names_the_field(tmp_path, capsys):
@@ -112,8 +127,9 @@ def test_a_users_method_by_import_path_runs_on_a_shipped_task(tmp_path, config, 
     out = tmp_path / "user"
     assert main(["bench", "tiny-size", "--config", str(config), "-o", str(out), "--methods", path, "ipca-envelope"]) == 0
     rows = json.loads((out / "scorecard.json").read_text())["results"]
-    assert {r["method"] for r in rows} == {path}
-    assert rows[0]["metric"] == "size_error_nm" and np.isfinite(rows[0]["value"])
+    assert {r["method"] for r in rows if r["role"] == "method"} == {path}
+    mine = [r for r in rows if r["method"] == path]
+    assert mine[0]["metric"] == "size_error_nm" and np.isfinite(mine[0]["value"])
     capsys.readouterr()
     assert main(["bench", "tiny-size", "--config", str(config), "-o", str(out), "--methods", "nope.mod:Cls"]) == 2
     assert "cannot import method 'nope.mod:Cls'" in capsys.readouterr().err
@@ -134,6 +150,7 @@ def test_a_config_cannot_run_code_without_allow_imports(tmp_path, capsys):
     (["--tolerance", "inf"], "--tolerance must be a finite number >= 0"),
     (["--shard-size", "0"], "--shard-size must be >= 1"),
     (["--methods", "nope"], "--methods nope: no task"),
+    (["--methods", "sphere-size", "typo"], "--methods typo: no task"),
 ])
 def test_bench_options_that_would_silently_do_nothing_are_refused(argv, needle, config, tmp_path, capsys):
     assert main(["bench", "tiny-size", "--config", str(config), "-o", str(tmp_path / "o")] + argv) == 2

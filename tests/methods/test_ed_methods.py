@@ -105,3 +105,19 @@ def test_pcc_matrix_is_pearson_and_clusters_separate():
     # frames not seen in fit go to the best-correlated cluster mean
     new = proto[[2, 0]] + 0.3 * rng.normal(size=(2, 50))
     assert_array_equal(est.predict(new), est.predict(feats)[[40, 0]])
+
+
+def test_pcc_clustering_does_not_depend_on_the_order_of_the_frames():
+    """Issue 22: permuting the frames changed 1-22 % of the labels. Now the labels of a permuted set
+    are the permuted labels, exactly (cluster ids are numbered canonically, so not even a renaming)."""
+    rng = np.random.default_rng(3)
+    proto = rng.normal(size=(4, 30))
+    labels = rng.integers(0, 4, 120)
+    feats = proto[labels] + 1.5 * rng.normal(size=(120, 30))  # overlapping clusters: order used to matter
+    ref = PCCClustering(n_clusters=4, features="frames").fit(feats)
+    base = ref.predict(feats)
+    for seed in range(3):
+        perm = np.random.default_rng(seed).permutation(len(feats))
+        assert_array_equal(ref.predict(feats[perm]), base[perm])  # the fitted model, frames reordered
+        again = PCCClustering(n_clusters=4, features="frames").fit(feats[perm])
+        assert_array_equal(again.predict(feats[perm]), base[perm])  # fitted on the reordered frames
