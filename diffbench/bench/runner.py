@@ -117,8 +117,9 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
         return [Evaluation(f"each {sp.group}", res)]
     train, tests = train_test_indices(sp, y, truth, seed)
     est = est_factory()
+    groups = np.asarray(truth[sp.group])[train] if hasattr(sp, "group") else None
     with _Stopwatch() as fit:
-        fit_method(est, frames.take(train), y[train])
+        fit_method(est, frames.take(train), y[train], groups)
     out = []
     for name, idx in tests.items():
         f = frames.take(idx)

@@ -85,6 +85,18 @@ def method_tags(est) -> MethodTags:
     return MethodTags(requires_y=requires_y)
 
 
-def fit_method(est, X, y=None):
-    """``est.fit(X, y)`` for methods that need the truth, ``est.fit(X)`` otherwise; returns ``est``."""
-    return est.fit(X, y) if method_tags(est).requires_y else est.fit(X)
+def fit_method(est, X, y=None, groups=None):
+    """``est.fit(X, y)`` for methods that need the truth, ``est.fit(X)`` otherwise; returns ``est``.
+
+    groups : the independent unit of each frame (scan, data set) where the task splits by groups;
+        passed to a supervised method whose ``fit`` takes ``groups`` (scikit-learn's convention), so
+        that its own cross-validation never puts neighbouring frames of one scan on both sides.
+    """
+    if not method_tags(est).requires_y:
+        return est.fit(X)
+    if groups is not None:
+        import inspect
+
+        if "groups" in inspect.signature(est.fit).parameters:
+            return est.fit(X, y, groups=groups)
+    return est.fit(X, y)

@@ -82,3 +82,35 @@ def test_multiclass_scores_against_hand_counts():
     merged = M.sum_confusion([{"labels": ["a", "b"], "counts": [[1, 2], [3, 4]]},
                               {"labels": ["b", "c"], "counts": [[5, 0], [1, 1]]}])
     assert merged == {"labels": ["a", "b", "c"], "counts": [[1, 2, 0], [3, 9, 0], [0, 1, 1]]}
+
+
+class GroupRecorder(Recorder):
+    """Takes ``groups`` in fit, as scikit-learn's group-aware estimators do."""
+
+    groups = None
+
+    def fit(self, X, y, groups=None):
+        GroupRecorder.groups = groups
+        return super().fit(X, y)
+
+
+def test_group_splits_hand_the_groups_to_methods_that_cross_validate():
+    n = 60
+    frames = Frames(np.arange(n, dtype=float)[:, None])
+    scan = np.repeat([3, 5, 8, 9], 15)
+    y = np.array(["a", "b", "c"])[np.arange(n) % 3]
+    task = _task({"group": "scan", "test": {"same": [-2], "shifted": [-1]}}, ["accuracy"])
+    evaluate(GroupRecorder, frames, y, task, {"scan": scan}, seed=0)
+    np.testing.assert_array_equal(GroupRecorder.groups, np.repeat([3, 5], 15))
+
+
+def test_the_svm_search_never_splits_a_scan():
+    """Issue 22: shuffled frame folds put overlapping neighbours on both sides; with groups the folds
+    are whole scans, without them contiguous blocks."""
+    from sklearn.model_selection import GroupKFold, KFold
+
+    from diffbench.methods.ed_ria import RIASVM
+
+    assert isinstance(RIASVM(n_iter=2)._model(np.repeat([0, 1, 2, 3], 5)).cv, GroupKFold)
+    folds = RIASVM(n_iter=2)._model(None).cv
+    assert isinstance(folds, KFold) and not folds.shuffle
