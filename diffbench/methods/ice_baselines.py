@@ -6,10 +6,14 @@ written from their published descriptions (paper 003 and the programs' documenta
   of the ±5 neighbouring bins outside the ice ranges whose m/s lies in the window's inter-quartile
   range (linear interpolation across gaps); score = (m/s − expected)·√n; a range is icy if a bin
   inside it has |score| ≥ 5.
-- :class:`XtriageIceRings` — phenix.xtriage ``ice_ring_checker``-style: per 1/d² bin a Wilson
-  z-score of ⟨I⟩ against a smooth fit over ice-free bins and the completeness; mean and spread of
-  both over ice-free bins; for the ice lines with relative intensity > 0.1, a warning when
-  |completeness − mean| ≥ 4σ, or z > 10, or |z − mean| ≥ 4σ; icy if any warning.
+- :class:`XtriageStyleIceRings` (``xtriage-style``) — in the style of phenix.xtriage's
+  ``ice_ring_checker``, not the program: per 1/d² bin a Wilson z-score of ⟨I⟩ against a smooth
+  (quadratic in log) fit over ice-free bins and the completeness; mean and spread of both over
+  ice-free bins; for the 7 ice lines with relative intensity > 0.1, a warning when
+  |completeness − mean| ≥ 4 (σ + 10⁻⁶) (xtriage's guard, so that a spread of 0 does not switch the
+  rule off), or z > 10, or |z − mean| ≥ 4σ; icy if any warning. Its own background fit and bins
+  make it a different, stronger detector than the real program (issue 22 measured Cohen's κ = 0.10
+  between the two on 100 data sets); the real xtriage is the reference where cctbx installs.
 - :class:`CtruncateIceRings` — CTRUNCATE ``IceRings_analyse``-style (tol 4, ratioI 2, ratioC
   1.25): rings of full width 0.005 Å⁻² at the ice lines; expected ⟨I⟩ from a fit with the ring
   reflections removed (N/500 bins); a ring is rejected if |⟨I⟩ − ⟨I⟩exp|/⟨σI⟩ > 4, or
@@ -31,9 +35,10 @@ from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
 from diffbench.physics.ice import AUSPEX_RANGES_INV_D2_A2
 
 RANGES = np.asarray(AUSPEX_RANGES_INV_D2_A2)  # (25, 2) 1/d² in Å⁻²
-# d-spacings (Å) of the hexagonal-ice lines the program checks, strongest first (Ih powder pattern;
-# relative intensities above 0.1 of the strongest)
+# d-spacings (Å) of the ten hexagonal-ice lines in phenix.xtriage's ice-ring table and their
+# relative intensities (the table's values, mmtbx.scaling); xtriage checks the lines above 0.1 (7)
 ICE_LINES_A = np.array([3.897, 3.669, 3.441, 2.671, 2.249, 2.072, 1.948, 1.918, 1.883, 1.721])
+ICE_REL_INTENSITY = np.array([1.000, 0.750, 0.530, 0.170, 0.390, 0.300, 0.040, 0.180, 0.030, 0.020])
 
 
 def _in_ice_ranges(inv_d2) -> np.ndarray:
@@ -150,16 +155,19 @@ class IcefinderScore(_RuleDetector):
         return top, inv_d2[hit]
 
 
-class XtriageIceRings(_RuleDetector):
+class XtriageStyleIceRings(_RuleDetector):
     """phenix.xtriage-style ice-ring check (see the module docstring).
 
-    bin_width_inv_d2 : width of the 1/d² bins (Å⁻²). n_sigma : abnormality threshold; z_max : z-score limit.
+    bin_width_inv_d2 : width of the 1/d² bins (Å⁻²). n_sigma : abnormality threshold; z_max : z-score
+    limit; intensity_level : lines of relative intensity above it are checked.
     """
 
-    def __init__(self, bin_width_inv_d2: float = 0.005, n_sigma: float = 4.0, z_max: float = 10.0):
+    def __init__(self, bin_width_inv_d2: float = 0.005, n_sigma: float = 4.0, z_max: float = 10.0,
+                 intensity_level: float = 0.1):
         self.bin_width_inv_d2 = bin_width_inv_d2
         self.n_sigma = n_sigma
         self.z_max = z_max
+        self.intensity_level = intensity_level
 
     def _one(self, data):
         x = data.inv_d2_a2
@@ -175,7 +183,7 @@ class XtriageIceRings(_RuleDetector):
             compl = np.divide(n, n_exp, out=np.full(nb, np.nan), where=n_exp > 0)
         else:
             compl = np.full(nb, np.nan)
-        line_x = 1.0 / ICE_LINES_A**2
+        line_x = 1.0 / ICE_LINES_A[ICE_REL_INTENSITY > self.intensity_level] ** 2
         near_ice = np.zeros(nb, bool)  # ice bin and its flanks are left out of the reference statistics
         for lx in line_x:
             k = int(np.clip(np.digitize(lx, edges) - 1, 0, nb - 1))
@@ -196,7 +204,7 @@ class XtriageIceRings(_RuleDetector):
             if n[k] < 1:
                 continue
             z_ab = abs(z[k] - zm) / zs if zs > 0 else 0.0
-            c_ab = abs(compl[k] - cm) / cs if (cs > 0 and np.isfinite(compl[k])) else 0.0
+            c_ab = abs(compl[k] - cm) / (cs + 1e-6) if np.isfinite(compl[k]) and np.isfinite(cm) else 0.0
             worst = max(worst, z_ab, c_ab, z[k] / self.z_max * self.n_sigma)
             if c_ab >= self.n_sigma or z[k] > self.z_max or z_ab >= self.n_sigma:
                 flagged.append(lx)

@@ -25,7 +25,7 @@ _BUILTIN = {
     "ria-fcnn": "diffbench.methods.ed_ria:RIANet",
     "pcc-clustering": "diffbench.methods.pcc_clustering:PCCClustering",
     "icefinder": "diffbench.methods.ice_baselines:IcefinderScore",
-    "xtriage-ice": "diffbench.methods.ice_baselines:XtriageIceRings",
+    "xtriage-style": "diffbench.methods.ice_baselines:XtriageStyleIceRings",
     "ctruncate-ice": "diffbench.methods.ice_baselines:CtruncateIceRings",
 }
 def _entry_points() -> dict:

@@ -11,12 +11,12 @@ from diffbench.methods.ice_baselines import (
     RANGES,
     CtruncateIceRings,
     IcefinderScore,
-    XtriageIceRings,
+    XtriageStyleIceRings,
     _row_quartiles,
 )
 from diffbench.simulate.driver import simulate_to_file
 
-METHODS = [IcefinderScore, XtriageIceRings, CtruncateIceRings]
+METHODS = [IcefinderScore, XtriageStyleIceRings, CtruncateIceRings]
 
 
 def _mx(tmp_path, name, ice):
@@ -64,10 +64,20 @@ def test_strong_hexagonal_ice_rings_are_found(cls, spiked):
     assert np.all(flags[:, 1] == 1)
 
 
-@pytest.mark.parametrize("cls", [IcefinderScore, XtriageIceRings])
+@pytest.mark.parametrize("cls", [IcefinderScore, XtriageStyleIceRings])
 def test_clean_data_mostly_pass(cls, clean, spiked):
     assert not clean.truth["label_ice"].any()
     m = cls().fit(clean)
     assert m.predict(clean).sum() <= 1  # at most one false alarm in six ice-free data sets
     # and the continuous score ranks every spiked data set above every clean one
     assert m.score_samples(spiked).min() > m.score_samples(clean).max()
+
+
+def test_xtriage_style_catches_blanked_ice_by_completeness(tmp_path):
+    """Issue 22: the completeness rule divided by the spread of completeness over ice-free bins,
+    which is exactly 0 for complete data, so blank-mode ice (reflections removed at the lines) was
+    never caught. With xtriage's σ + 1e-6 guard it is."""
+    blank = _mx(tmp_path, "blank", "{probability: 1.0, types: {Ih: 1.0}, amplitude: [20.0, 30.0], modes: {blank: 1.0}}")
+    assert XtriageStyleIceRings().fit(blank).predict(blank).sum() >= 5
+    # and only the 7 lines of relative intensity > 0.1 are checked (xtriage's table), not all 10
+    assert XtriageStyleIceRings(intensity_level=0.1)._one(blank[0])[1].size <= 7
