@@ -154,6 +154,24 @@ def resolve_params(params: dict, y: np.ndarray) -> dict:
     return out
 
 
+def write_split_file(folder: Path, task: str, variant: str, seed: int, digest: str, train, tests) -> Path:
+    """The split of one data set as JSON (``splits/TASK[-VARIANT]-sSEED.json``): the content hash
+    of the data it indexes, the training frame indices and each test set's, so that another tool
+    can train and test on exactly the frames the scorecard did."""
+    import json
+    import re
+
+    from diffbench.utils.atomic import atomic_write_text
+
+    tag = re.sub(r"[^A-Za-z0-9_.=-]+", "_", variant)
+    path = Path(folder) / (f"{task}-{tag}-s{seed}.json" if tag else f"{task}-s{seed}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps({"task": task, "variant": variant, "seed": seed, "content_sha256": digest,
+                                        "train": np.asarray(train).tolist(),
+                                        "tests": {k: np.asarray(v).tolist() for k, v in tests.items()}}))
+    return path
+
+
 def method_plan(task: Task, methods=None) -> list[tuple[str, str, dict]]:
     """(label, method name, parameters) to run on ``task``: all its methods, or those of ``methods``
     (labels or names). A user's ``package.module:Class`` in ``methods`` that the task does not list
@@ -230,6 +248,9 @@ def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, con
         y = None if ranges else target_values(ds, task.target)
         select = np.asarray(ds.truth[task.select], bool) if task.select else None
         frames = as_frames(ds) if kind.frames else ds
+        if y is not None and not (task.split == "none" or isinstance(task.split, PerGroup)):
+            write_split_file(Path(folder).parent / "splits", name, variant, seed, digest,
+                             *train_test_indices(task.split, y, ds.truth, seed))
         for label, role, factory in full_plan(task, methods, seed, y, kind.frames):
             try:
                 results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics, task) if ranges

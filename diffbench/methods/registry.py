@@ -24,6 +24,8 @@ _BUILTIN = {
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",
     "ria-fcnn": "diffbench.methods.ed_ria:RIANet",
     "pcc-clustering": "diffbench.methods.pcc_clustering:PCCClustering",
+    "radial-profile-classifier": "diffbench.methods.profile_classifier:RadialProfileClassifier",
+    "post-filter": "diffbench.methods.profile_classifier:PostFilter",
     "icefinder": "diffbench.methods.ice_baselines:IcefinderScore",
     "xtriage-style": "diffbench.methods.ice_baselines:XtriageStyleIceRings",
     "ctruncate-ice": "diffbench.methods.ice_baselines:CtruncateIceRings",

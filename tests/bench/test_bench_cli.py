@@ -155,3 +155,18 @@ def test_a_config_cannot_run_code_without_allow_imports(tmp_path, capsys):
 def test_bench_options_that_would_silently_do_nothing_are_refused(argv, needle, config, tmp_path, capsys):
     assert main(["bench", "tiny-size", "--config", str(config), "-o", str(tmp_path / "o")] + argv) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_split_files_are_written_beside_the_scorecard(tmp_path, config):
+    import yaml
+
+    cfg = yaml.safe_load(config.read_text())
+    cfg["benchmarks"]["tiny-outliers"]["split"] = {"test_fraction": 0.5}
+    p = tmp_path / "split.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "o"
+    assert main(["bench", "tiny-outliers", "--config", str(p), "-o", str(out), "--seeds", "1"]) == 0
+    split = json.loads((out / "splits" / "tiny-outliers-s1.json").read_text())
+    card = json.loads((out / "scorecard.json").read_text())
+    assert split["content_sha256"] == card["runs"][0]["content_sha256"]
+    assert sorted(split["train"] + split["tests"]["test"]) == list(range(60))
