@@ -244,6 +244,11 @@ def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, con
     rows, seed_results = [], []
     with kind.open(path) as ds:
         digest = content_digest(ds)
+        card = path.with_suffix(".card.md")
+        if not card.is_file() or digest not in card.read_text():
+            from diffbench.io.card import write_card
+
+            write_card(path, card, ds, digest)
         ranges = task.target.startswith("ranges.")
         y = None if ranges else target_values(ds, task.target)
         select = np.asarray(ds.truth[task.select], bool) if task.select else None

@@ -13,7 +13,7 @@ import threading
 
 from diffbench._version import __version__
 
-SUBCOMMANDS = ("list", "simulate", "info", "verify", "export_emc", "bench", "view")
+SUBCOMMANDS = ("list", "simulate", "info", "card", "verify", "export_emc", "bench", "view")
 
 
 def build_parser() -> argparse.ArgumentParser:
