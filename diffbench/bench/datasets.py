@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -95,9 +96,26 @@ def content_digest(ds) -> str:
     return h.hexdigest()
 
 
+_COMPARISON = re.compile(r"^(\w+)\s*(>=|<=|==|!=|>|<)\s*(\S+)$")
+
+
 def target_values(ds, target: str) -> np.ndarray:
-    """Per-pattern truth: a truth column, or ``diameter_m`` of the pattern's target particle (NaN
+    """Per-pattern truth: a truth column, a comparison of one with a value (``ice_thickness_m>0``,
+    ``ice_type!=none`` — a boolean target), or ``diameter_m`` of the pattern's target particle (NaN
     where there is not exactly one)."""
+    m = _COMPARISON.match(target)
+    if m and target not in ds.truth:
+        field, op, value = m.groups()
+        col = target_values(ds, field)
+        if col.dtype.kind in "fiub":
+            value = float(value)
+        elif value == "none":  # the empty string of a string column ("no ice")
+            value = ""
+        import operator
+
+        ops = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le, "==": operator.eq,
+               "!=": operator.ne}
+        return np.asarray(ops[op](col, value), dtype=bool)
     if target in ds.truth:
         y = np.asarray(ds.truth[target])
         return y.astype(str) if y.dtype.kind == "S" else y

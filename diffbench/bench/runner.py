@@ -218,6 +218,18 @@ def full_plan(task: Task, methods, seed: int, y, has_frames: bool) -> list[tuple
     return plan
 
 
+def sweep_label(key: str, value) -> str:
+    """``thickness_m=2e-09..2e-08`` for a distribution value, ``pulse_energy_j=0.00074`` for a number:
+    the last part of the key and the value's numbers."""
+    import re
+
+    short = key.rsplit(".", 1)[-1]
+    nums = re.findall(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?", str(value))
+    if isinstance(value, str) and len(nums) >= 2:
+        return f"{short}={float(nums[0]):g}..{float(nums[1]):g}"
+    return f"{short}={value}"
+
+
 def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
              shard_size=None, log=print, config=None) -> list[dict]:
     """Every (control, oracle, method) × seed × sweep value of one task → per-seed result rows."""
@@ -226,7 +238,7 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
     task = task.for_tier(tier)
     variants = [("", [])]
     if task.sweep is not None:
-        variants = [(f"{task.sweep.key}={v}", [f"{task.sweep.key}={v}"]) for v in task.sweep.for_tier(tier)]
+        variants = [(sweep_label(task.sweep.key, v), [f"{task.sweep.key}={v}"]) for v in task.sweep.for_tier(tier)]
     rows = []
     for seed in seeds:
         for variant, extra in variants:
