@@ -230,21 +230,50 @@ def sweep_label(key: str, value) -> str:
     return f"{short}={value}"
 
 
-def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
-             shard_size=None, log=print, config=None) -> list[dict]:
-    """Every (control, oracle, method) × seed × sweep value of one task → per-seed result rows."""
+def task_cells(name: str, task: Task, tier: str, seeds=None, n=None) -> list[tuple]:
+    """The independent cells of one task — one per (seed, sweep value) — as
+    ``(name, task for that cell, variant label, seed, n)``: each simulates (or reuses) one data set
+    and scores every control, oracle and method on it."""
     n = n or task.n[tier]
     seeds = seeds or task.seeds[tier]
     task = task.for_tier(tier)
     variants = [("", [])]
     if task.sweep is not None:
         variants = [(sweep_label(task.sweep.key, v), [f"{task.sweep.key}={v}"]) for v in task.sweep.for_tier(tier)]
-    rows = []
+    cells = []
     for seed in seeds:
         for variant, extra in variants:
             vtask = task.model_copy(update={"overrides": list(task.overrides) + extra}) if extra else task
-            rows += _run_one(name, vtask, variant, folder, methods, seed, n, shard_size, log, config)
-    return rows
+            cells.append((name, vtask, variant, seed, n))
+    return cells
+
+
+def run_cell(cell: tuple, folder, methods=None, shard_size=None, config=None, log=None) -> list[dict]:
+    """Rows of one cell (see :func:`task_cells`); the unit a Dask or process-pool worker runs."""
+    name, task, variant, seed, n = cell
+    return _run_one(name, task, variant, Path(folder), methods, seed, n, shard_size,
+                    log or (lambda m: None), config)
+
+
+def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds=None, n=None,
+             shard_size=None, log=print, config=None, executor=None) -> list[dict]:
+    """Every (control, oracle, method) × seed × sweep value of one task → per-seed result rows.
+
+    executor : a :func:`diffbench.simulate.executors.make_executor` engine (a local process pool or
+        Dask, as for sharded generation) to run the cells in parallel; the rows are the same as a
+        local run's, in the same order (each cell is deterministic and independent).
+    """
+    cells = task_cells(name, task, tier, seeds, n)
+    if executor is None:
+        return [row for cell in cells for row in run_cell(cell, folder, methods, shard_size, config, log)]
+    futures = [executor.submit(run_cell, cell, str(folder), methods, shard_size, config) for cell in cells]
+    done = {}
+    for fut in executor.as_completed(futures):
+        rows = fut.result()
+        done[futures.index(fut)] = rows
+        if rows:
+            log(f"  {name}: seed {rows[0]['seed']} {rows[0]['test']} done ({len(rows)} rows)")
+    return [row for i in range(len(futures)) for row in done[i]]
 
 
 def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, config) -> list[dict]:

@@ -30,6 +30,9 @@ def add_args(p):
     p.add_argument("--tolerance", type=float,
                    help="allowed regression (default: 3 standard errors of the baseline's seed spread, "
                         "at least 0.01; 1 nm for size errors)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="run the (task, seed) cells in K local processes (default 1: in this process)")
+    p.add_argument("--scheduler", help="run the cells on Dask: tcp://host:port or local:K (diffbench[dask])")
     p.add_argument("--config", help="YAML catalogue with the benchmarks section (default: datasets.yaml)")
     p.add_argument("--allow-imports", action="store_true",
                    help="let a --config name methods by import path (package.module:Class): that runs its code")
@@ -84,11 +87,25 @@ def main(args):
         raise ValueError(f"--compare {args.compare}: a {baseline.get('tier')} tier baseline cannot gate a "
                          f"{args.tier} tier run")
     out = Path(args.output)
+    if not 1 <= args.workers <= 1024:
+        raise ValueError(f"--workers must be between 1 and 1024, got {args.workers}")
+    from diffbench.simulate.executors import make_executor
+
+    ex = make_executor(args.workers, args.scheduler)
     rows = []
-    for name in names:
-        print(f"task {name} ({args.tier})", flush=True)
-        rows += run_task(name, tasks[name], args.tier, out / "datasets", args.methods, args.seeds, args.n,
-                         args.shard_size, log=lambda m: print(m, flush=True), config=args.config)
+    try:
+        for name in names:
+            print(f"task {name} ({args.tier})" + (f" on {ex.describe()}" if ex else ""), flush=True)
+            rows += run_task(name, tasks[name], args.tier, out / "datasets", args.methods, args.seeds, args.n,
+                             args.shard_size, log=lambda m: print(m, flush=True), config=args.config, executor=ex)
+    except BaseException:
+        if ex is not None:
+            ex.close(cancel=True)
+            ex = None
+        raise
+    finally:
+        if ex is not None:
+            ex.close()
     results = aggregate(rows, tasks)
     paths = write_scorecard(make_scorecard(results, rows, args.tier), out)
     print(paths["markdown"].read_text())

@@ -170,3 +170,15 @@ def test_split_files_are_written_beside_the_scorecard(tmp_path, config):
     card = json.loads((out / "scorecard.json").read_text())
     assert split["content_sha256"] == card["runs"][0]["content_sha256"]
     assert sorted(split["train"] + split["tests"]["test"]) == list(range(60))
+
+
+def test_cells_on_worker_processes_give_the_local_scores(tmp_path, config):
+    """Issue 22 item 13: the (task, seed) cells on a process pool (the engine of sharded generation;
+    --scheduler takes Dask) give exactly the scores of a local run."""
+    local, pool = tmp_path / "local", tmp_path / "pool"
+    assert main(["bench", "tiny-outliers", "--config", str(config), "-o", str(local)]) == 0
+    assert main(["bench", "tiny-outliers", "--config", str(config), "-o", str(pool), "--workers", "2"]) == 0
+    a = json.loads((local / "scorecard.json").read_text())["results"]
+    b = json.loads((pool / "scorecard.json").read_text())["results"]
+    key = lambda r: (r["method"], r["test"], r["metric"])  # noqa: E731
+    assert [(key(r), r["values"], r["content_sha256"]) for r in a] == [(key(r), r["values"], r["content_sha256"]) for r in b]
