@@ -26,22 +26,28 @@ IDENTITY = ("n", "seeds", "recipe", "content_sha256")
 
 
 def _by_condition(rs: list[dict], metric: str) -> dict:
-    """Per truth field, per bin: the metric's mean over the seeds that have the bin; the worst bin."""
+    """Per truth field, per bin: the bin's score (the metric, or recall/specificity for one-class
+    bins) averaged over the seeds that have the bin; the worst bin marked as the scorer does."""
     out = {}
     fields = sorted({f for r in rs for f in (r.get("by_condition") or {})})
     for f in fields:
         bins: dict[str, list] = {}
         counts: dict[str, int] = {}
+        names: dict[str, str] = {}
         for r in rs:
             for b in (r.get("by_condition") or {}).get(f, []):
                 bins.setdefault(b["bin"], []).append(b["value"])
                 counts[b["bin"]] = counts.get(b["bin"], 0) + b["n"]
-        rows = [{"bin": k, "n": counts[k], "value": float(np.nanmean(v)) if np.isfinite(v).any() else math.nan}
-                for k, v in bins.items()]
-        finite = [b for b in rows if np.isfinite(b["value"])]
-        if finite:
-            pick = max if HIGHER_IS_BETTER.get(metric, True) is False else min
-            pick(finite, key=lambda b: b["value"])["worst"] = True
+                names[b["bin"]] = b.get("metric", metric)
+        rows = [{"bin": k, "n": counts[k], "metric": names[k],
+                 "value": float(np.nanmean(v)) if np.isfinite(v).any() else math.nan} for k, v in bins.items()]
+        lower_better = HIGHER_IS_BETTER.get(metric, True) is False
+        for kind in (metric, None):
+            finite = [b for b in rows if np.isfinite(b["value"]) and (kind is None or b["metric"] == kind)]
+            if finite:
+                pick = max if (lower_better and kind is not None) else min
+                pick(finite, key=lambda b: b["value"])["worst"] = True
+                break
         out[f] = rows
     return out
 

@@ -128,3 +128,30 @@ def target_values(ds, target: str) -> np.ndarray:
         out[idx[one[idx]]] = p["diameter_m"][tgt][one[idx]]
         return out
     raise ValueError(f"unknown target truth field {target!r}; have {', '.join(sorted(ds.truth))} or diameter_m")
+
+
+#: Conditions derived from the particle truth (not a column of the per-pattern truth).
+DERIVED_CONDITIONS = ("pair_separation_m",)
+
+
+def condition_values(ds, field: str) -> np.ndarray | None:
+    """Per-pattern values of a condition field: a truth column, or a derived one —
+    ``pair_separation_m``: the centre distance of the two target particles of a pattern with
+    exactly two (nan otherwise: singles, empties, larger groups). None where the data lack it."""
+    if field in ds.truth:
+        v = np.asarray(ds.truth[field])
+        return v.astype(str) if v.dtype.kind == "S" else v
+    if field == "pair_separation_m":
+        p = getattr(ds, "particles", None)
+        if not isinstance(p, dict) or "position_m" not in p:
+            return None
+        out = np.full(len(ds), np.nan)
+        tgt = np.asarray(p["is_target"]).astype(bool)
+        idx = np.asarray(p["pattern_index"])[tgt]
+        pos = np.asarray(p["position_m"])[tgt]
+        counts = np.bincount(idx, minlength=len(ds))
+        for k in np.flatnonzero(counts == 2):
+            a, b = pos[idx == k]
+            out[k] = float(np.linalg.norm(a - b))
+        return out
+    return None

@@ -19,7 +19,13 @@ import numpy as np
 
 from diffbench.bench import metrics as M
 from diffbench.bench.aggregate import HIGHER_IS_BETTER, aggregate, compare  # noqa: F401  (old import path)
-from diffbench.bench.datasets import content_digest, dataset_path, ensure_dataset, target_values  # noqa: F401
+from diffbench.bench.datasets import (  # noqa: F401  (target_values: old import path)
+    condition_values,
+    content_digest,
+    dataset_path,
+    ensure_dataset,
+    target_values,
+)
 from diffbench.bench.ranges import score_ranges
 from diffbench.bench.scoring import Evaluation, is_binary, score_predictions
 from diffbench.bench.splits import group_positions, train_test_indices  # noqa: F401  (old import path)
@@ -42,15 +48,10 @@ class _Stopwatch:
         return False
 
 
-def _scoring_kwargs(task: Task, truth: dict, idx=None) -> dict:
+def _scoring_kwargs(task: Task, conditions: dict, idx=None) -> dict:
     """What :func:`score_predictions` needs beyond the predictions: positive class, primary metric and
     the per-frame values of the task's condition fields (at ``idx``)."""
-    conds = {}
-    for f in task.conditions:
-        if f in truth:
-            v = np.asarray(truth[f])
-            v = v.astype(str) if v.dtype.kind == "S" else v
-            conds[f] = v if idx is None else v[idx]
+    conds = {f: (v if idx is None else v[idx]) for f, v in (conditions or {}).items()}
     return {"positive": task.positive, "conditions": conds, "primary": task.primary_metric}
 
 
@@ -63,38 +64,47 @@ def _fit_predict(est, train, y_train, test) -> tuple[np.ndarray, dict]:
 
 
 def score_method(est, frames, y, metrics: list[str], select=None, task: Task | None = None,
-                 truth: dict | None = None) -> Evaluation:
+                 conditions: dict | None = None) -> Evaluation:
     """Fit on all frames, predict them and score (the ``split: none`` case)."""
     pred, times = _fit_predict(est, frames, y, frames)
     n = len(frames)
     out = dict(times, n=n, predict_per_s=n / times["predict_s"] if times["predict_s"] else math.nan)
-    kw = _scoring_kwargs(task, truth or {}) if task is not None else {}
+    kw = _scoring_kwargs(task, conditions) if task is not None else {}
     with _Stopwatch() as sc:
         out.update(score_predictions(est, frames, y, pred, metrics, select, **kw))
     out["score_s"] = sc.wall
     selection = None
-    if is_binary(y) and "iou" in metrics:
+    if is_binary(y) and not ({"ari", "nmi", "size_error_nm"} & set(metrics)):
         positive = True if task is None else task.positive
         selection = np.asarray(pred).astype(bool) == bool(positive)
     return Evaluation("all", out, selection)
 
 
 def selection_overlaps(results: list[tuple[str, Evaluation]]) -> None:
-    """IoU between every two methods' selections of the same frames (paper 000 eq. 4), added to
-    each method's scores as ``iou_with`` {other method: IoU}."""
+    """Agreement between every two methods' selections of the same frames: IoU (paper 000 eq. 4) and
+    Cohen's κ (agreement beyond chance: how far a re-implementation matches the program it
+    imitates), added to each method's scores as ``iou_with`` and ``kappa_with`` {other: value}."""
+    from sklearn.metrics import cohen_kappa_score
+
     sels = {label: ev.selection for label, ev in results if ev.selection is not None}
     for label, ev in results:
         if label in sels:
-            ev.scores["iou_with"] = {other: M.iou(sels[label], s) for other, s in sels.items() if other != label}
+            others = {o: s for o, s in sels.items() if o != label}
+            ev.scores["iou_with"] = {o: M.iou(sels[label], s) for o, s in others.items()}
+            ev.scores["kappa_with"] = {o: float(cohen_kappa_score(sels[label], s)) if
+                                       np.unique(np.r_[sels[label], s]).size > 1 else math.nan
+                                       for o, s in others.items()}
 
 
-def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=None) -> list[Evaluation]:
+def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=None,
+             conditions: dict | None = None) -> list[Evaluation]:
     """One :class:`Evaluation` per test set of one method under the task's split. ``est_factory()``
-    makes a fresh, unfitted estimator (one per group for ``each`` splits)."""
+    makes a fresh, unfitted estimator (one per group for ``each`` splits). ``conditions``: truth
+    field → per-frame values to break the primary metric down by."""
     sp = task.split
     n = len(frames)
     if sp == "none":
-        return [score_method(est_factory(), frames, y, task.metrics, select, task, truth)]
+        return [score_method(est_factory(), frames, y, task.metrics, select, task, conditions)]
     if isinstance(sp, PerGroup):
         groups = np.asarray(truth[sp.group])
         times = {"fit_s": 0.0, "fit_cpu_s": 0.0, "predict_s": 0.0, "predict_cpu_s": 0.0}
@@ -130,7 +140,7 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
                "predict_per_s": len(idx) / pt.wall if pt.wall else math.nan}
         res.update(score_predictions(est, f, y[idx], pred, task.metrics,
                                      None if select is None else np.asarray(select)[idx],
-                                     **_scoring_kwargs(task, truth, idx)))
+                                     **_scoring_kwargs(task, conditions, idx)))
         out.append(Evaluation(name, res))
     return out
 
@@ -191,6 +201,16 @@ def method_plan(task: Task, methods=None) -> list[tuple[str, str, dict]]:
     return [s for s in specs if s[0] in methods or s[1] in methods] + extra
 
 
+def unavailable(name: str) -> str | None:
+    """Why the method ``name`` cannot run on this machine (an external program it runs is not
+    installed), or None. The benchmark skips such a method and says so; the gate does not count
+    its baseline entries as missing."""
+    from diffbench.methods.registry import get_method
+
+    fn = getattr(get_method(name), "unavailable", None)
+    return fn() if fn is not None else None
+
+
 def target_kind(task: Task, y) -> str:
     """How the task's target is scored: "binary", "multiclass", "cluster" or "value"."""
     if "size_error_nm" in task.metrics:
@@ -213,6 +233,8 @@ def full_plan(task: Task, methods, seed: int, y, has_frames: bool) -> list[tuple
         plan.append((c, "control", lambda c=c: CONTROLS[c](kind=kind, positive=task.positive, random_state=seed)))
     for role, specs in (("oracle", task.method_specs(oracles=True)), ("method", method_plan(task, methods))):
         for label, mname, params in specs:
+            if unavailable(mname):
+                continue
             resolved = resolve_params(params, y) if y is not None else params
             plan.append((label, role, lambda m=mname, p=resolved: make_method(m, **p)))
     return plan
@@ -297,10 +319,15 @@ def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, con
         if y is not None and not (task.split == "none" or isinstance(task.split, PerGroup)):
             write_split_file(Path(folder).parent / "splits", name, variant, seed, digest,
                              *train_test_indices(task.split, y, ds.truth, seed))
+        conditions = {}
+        for f in task.conditions:
+            v = condition_values(ds, f)
+            if v is not None:
+                conditions[f] = v
         for label, role, factory in full_plan(task, methods, seed, y, kind.frames):
             try:
                 results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics, task) if ranges
-                           else evaluate(factory, frames, y, task, ds.truth, seed, select))
+                           else evaluate(factory, frames, y, task, ds.truth, seed, select, conditions))
                 error = None
             except Exception as exc:  # noqa: BLE001 - a failing method is a result, not a crash
                 results = [Evaluation("all", {"n": len(ds), "fit_s": math.nan, "predict_s": math.nan})]

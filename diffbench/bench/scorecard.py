@@ -44,7 +44,8 @@ def worst_bins(r: dict) -> str:
     for field, bins in (r.get("by_condition") or {}).items():
         w = [b for b in bins if b.get("worst")]
         if w:
-            parts.append(f"{field} {w[0]['bin']}: {_fmt(w[0]['value'])}")
+            what = "" if w[0].get("metric", r["metric"]) == r["metric"] else f" ({w[0]['metric']})"
+            parts.append(f"{field} {w[0]['bin']}{what}: {_fmt(w[0]['value'])}")
     return "; ".join(parts)
 
 

@@ -250,31 +250,47 @@ CONDITION_BINS = 4
 
 def by_condition(scorer: Scorer, case: Case, metric: str, values) -> list[dict]:
     """The ``metric`` in each bin of one truth field (per value for labels and booleans, quantile
-    bins for numbers): [{"bin", "n", "value"}], the worst bin marked. Bins where the metric is
-    undefined (e.g. no positive in a photon-count bin for recall) get nan and are never the worst."""
+    bins for numbers; frames where the field is nan — e.g. the pair separation of a single — are
+    left out): [{"bin", "n", "value", "metric"}], the worst bin marked.
+
+    A binary bin that holds one class only (the doubles at one separation, the frames without ice)
+    has no precision or AUC: it reports the fraction of its frames called right instead (recall of
+    positives, specificity of negatives, named in ``metric``). The worst bin is chosen among bins of
+    the primary metric, else among these."""
     v = np.asarray(values)
     sel = case.select
+    if v.dtype.kind == "f":
+        sel = sel & np.isfinite(v)
+    if not sel.any():
+        return []
     if v.dtype.kind in "fiu" and np.unique(v[sel]).size > CONDITION_BINS:
         edges = np.unique(np.quantile(v[sel].astype(float), np.linspace(0, 1, CONDITION_BINS + 1)))
-        idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, len(edges) - 2)
+        idx = np.clip(np.searchsorted(edges, np.nan_to_num(v.astype(float), nan=-np.inf), side="right") - 1,
+                      0, len(edges) - 2)
         bins = [(f"{edges[i]:.3g}-{edges[i + 1]:.3g}", idx == i) for i in range(len(edges) - 1)]
     else:
         bins = [(str(u), v == u) for u in np.unique(v[sel])]
     out = []
     for label, mask in bins:
         m = sel & mask
-        sub = Case(case.est, None, case.y, case.pred, m, case.score)
-        # a binary score in a bin without positives (or without negatives) says nothing about the
-        # method: nan, never the worst bin
-        one_class = isinstance(scorer, BinaryScorer) and np.unique(case.y[m]).size < 2
-        try:
-            val = scorer.score(sub, [metric]).get(metric, math.nan) if m.any() and not one_class else math.nan
-        except ValueError:
-            val = math.nan
-        out.append({"bin": label, "n": int(m.sum()), "value": float(val)})
+        entry = {"bin": label, "n": int(m.sum()), "value": math.nan, "metric": metric}
+        if m.any():
+            classes = np.unique(case.y[m])
+            if isinstance(scorer, BinaryScorer) and classes.size < 2:
+                positive = bool(classes[0])
+                entry["metric"] = "recall" if positive else "specificity"
+                entry["value"] = float(np.mean(np.asarray(case.pred[m]).astype(bool) == positive))
+            else:
+                sub = Case(case.est, None, case.y, case.pred, m, case.score)
+                try:
+                    entry["value"] = float(scorer.score(sub, [metric]).get(metric, math.nan))
+                except ValueError:
+                    pass
+        out.append(entry)
     higher = metric not in ("size_error_nm",)
-    finite = [b for b in out if np.isfinite(b["value"])]
-    if finite:
-        worst = (min if higher else max)(finite, key=lambda b: b["value"])
-        worst["worst"] = True
+    for kind in (metric, None):
+        finite = [b for b in out if np.isfinite(b["value"]) and (kind is None or b["metric"] == kind)]
+        if finite:
+            ((min if higher or kind is None else max)(finite, key=lambda b: b["value"]))["worst"] = True
+            break
     return out

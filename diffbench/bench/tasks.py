@@ -110,7 +110,8 @@ class Task(_Strict):
     #: truth fields whose bins every score is also reported in (photons, size, separation, session...)
     conditions: list[str] = []
     sweep: Sweep | None = None
-    #: a task that reproduces a paper's setting which a control already solves says so here
+    #: a paper-setting task on which a control matches or beats every method says so here, and why
+    #: (it is kept to reproduce the paper, not to rank methods)
     saturated: str | None = None
     paper_numbers: dict[str, str] = {}
 

@@ -89,8 +89,14 @@ def main(args):
     out = Path(args.output)
     if not 1 <= args.workers <= 1024:
         raise ValueError(f"--workers must be between 1 and 1024, got {args.workers}")
+    from diffbench.bench.runner import unavailable
     from diffbench.simulate.executors import make_executor
 
+    for name in names:
+        for label, m, _ in tasks[name].method_specs():
+            why = unavailable(m)
+            if why:
+                print(f"note: {name} / {label} skipped: {why}")
     ex = make_executor(args.workers, args.scheduler)
     rows = []
     try:
@@ -128,6 +134,14 @@ def main(args):
             base = [b for b in base if b["method"] in args.methods or b.get("role") in ("control", "oracle")
                     or any(b["method"] == label and b["task"] == t for t in names
                            for label, m, _ in tasks[t].method_specs() if m in args.methods)]
+        from diffbench.bench.runner import unavailable
+
+        registered = {label: m for t in names for label, m, _ in tasks[t].method_specs()}
+        skipped = sorted({b["method"] for b in base if b["method"] in registered
+                          and unavailable(registered[b["method"]])})
+        for m in skipped:
+            print(f"note: {m} is not compared: {unavailable(registered[m])}")
+        base = [b for b in base if b["method"] not in skipped]
         if baseline.get("machine", {}).get("node") != make_scorecard([], [], args.tier)["machine"]["node"]:
             print("note: the baseline's timings come from another machine; timings are not compared")
         problems = compare(results, base, args.tolerance, log=print)

@@ -28,6 +28,7 @@ _BUILTIN = {
     "post-filter": "diffbench.methods.profile_classifier:PostFilter",
     "icefinder": "diffbench.methods.ice_baselines:IcefinderScore",
     "xtriage-style": "diffbench.methods.ice_baselines:XtriageStyleIceRings",
+    "xtriage": "diffbench.methods.xtriage:XtriageIceRings",
     "ctruncate-ice": "diffbench.methods.ice_baselines:CtruncateIceRings",
 }
 def _entry_points() -> dict:

@@ -56,6 +56,8 @@ def tiny_mx(tmp_path_factory):
 @pytest.mark.parametrize("name", available())
 def test_method_contract(name, tiny, tiny_mx):
     cls = get_method(name)
+    if getattr(cls, "unavailable", lambda: None)():
+        pytest.skip(cls.unavailable())
     n = 40
     if method_tags(cls).input == "merged-reflections":
         tiny, n = tiny_mx, 8
