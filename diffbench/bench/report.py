@@ -53,11 +53,13 @@ def _results_table(results: list[dict]) -> str:
             + head + "".join(rows) + "</table>")
 
 
-def _iou_table(runs: list[dict]) -> str:
-    """Mean IoU between the methods' selections over seeds (paper 000 eq. 4), as an HTML table."""
+def _agreement_table(runs: list[dict], key: str = "iou_with", title: str = "IoU of selections",
+                     caption: str = "IoU between the methods' selections, mean over seeds (paper 000 eq. 4):") -> str:
+    """Mean pairwise agreement between the methods' selections over seeds (``key``: IoU or Cohen's
+    κ), as an HTML table."""
     pairs = {}
     for r in runs:
-        for other, v in r.get("iou_with", {}).items():
+        for other, v in r.get(key, {}).items():
             pairs.setdefault((r["method"], other), []).append(v)
     if not pairs:
         return ""
@@ -68,11 +70,17 @@ def _iou_table(runs: list[dict]) -> str:
             return "1"
         return _fmt(float(np.nanmean(pairs[(a, b)]))) if (a, b) in pairs else ""
 
-    head = "<tr><th>IoU of selections</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
+    head = f"<tr><th>{title}</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in names) + "</tr>"
     body = "".join("<tr><th>" + html.escape(a) + "</th>" + "".join(f"<td>{cell(a, b)}</td>" for b in names) + "</tr>"
                    for a in names)
-    return ("<p>IoU between the methods' selections, mean over seeds (paper 000 eq. 4):</p>"
+    return (f"<p>{caption}</p>"
             "<table style='border-collapse:collapse;font-size:12px' border='1' cellpadding='3'>" + head + body + "</table>")
+
+
+def _iou_table(runs: list[dict]) -> str:
+    return _agreement_table(runs) + _agreement_table(
+        runs, "kappa_with", "Cohen's κ", "Cohen's κ between the methods' answers, mean over seeds (agreement beyond "
+        "chance: how closely a re-implementation follows the program it imitates):")
 
 
 def _roc_figure(runs: list[dict]):
