@@ -38,8 +38,8 @@ def card_markdown(path, ds=None, digest: str | None = None) -> str:
     when already known)."""
     import yaml
 
-    from diffbench.bench.datasets import content_digest
-    from diffbench.io.readers import open_any
+    from diffbench.io.digest import content_digest
+    from diffbench.io.readers import kind_of_file, open_any
 
     if ds is None:
         with open_any(path) as d:
@@ -48,7 +48,7 @@ def card_markdown(path, ds=None, digest: str | None = None) -> str:
     raw = yaml.safe_load(a.get("recipe_yaml", "") or "{}") or {}
     name = a.get("recipe", "?")
     lines = [f"# Dataset card: {name}", "",
-             f"- file: `{path}`; kind: {a.get('kind', 'spi')}; {len(ds)} units (patterns, scans or data sets)",
+             f"- file: `{path}`; kind: {kind_of_file(path).name}; {len(ds)} units (patterns, scans or data sets)",
              f"- recipe **{name}** version {a.get('recipe_version', '?')}, seed {a.get('seed')}, "
              f"diffbench {a.get('diffbench_version')}",
              f"- content hash (SHA-256 of the frames and truth arrays): `{digest or content_digest(ds)}`"]
