@@ -25,9 +25,17 @@ LONG = ["simulate", "chaperonin-90-v5", "-n", "2000000", *SMALL]
 GOOD = ["simulate", "sphere-calibration-v1", "-n", "2", *SMALL]
 
 
+def _default_signals():
+    # a test run started in the background of a non-interactive shell (as CI may start it) inherits
+    # SIGINT ignored, and Python then never raises KeyboardInterrupt: give the run the default, as a
+    # terminal would
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args):
     return subprocess.Popen([sys.executable, "-m", "diffbench.cli.main", *args], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_signals)
 
 
 def _wait(predicate, proc, what, timeout=120):
