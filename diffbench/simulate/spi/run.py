@@ -64,7 +64,9 @@ def render_threads() -> int:
 
 
 def _write_range(sim, writer, start, stop, noise, batch, advance=None):
-    """Simulate [start, stop) in batches into ``writer``; returns the pattern and particle truth.
+    """Simulate [start, stop) in batches into ``writer`` and write the truth; returns the number of
+    particles. The truth rows go to temporary files beside the output as batches finish
+    (:class:`~diffbench.simulate.truth.SpilledTable`), so memory stays flat in N.
 
     A pipeline over whole batches: K render threads (K = numba's thread count) each render one
     batch with a single numba thread (the kernel releases the GIL), while this thread plans the
@@ -75,14 +77,23 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
     ``Simulator.plan_batch`` (this thread) and ``Simulator.render`` (the others) share no mutable
     state: planning owns the random streams, rendering only reads the tables.
     """
+    from diffbench.simulate.spi.engine import PARTICLE_DTYPE, PATTERN_DTYPE
+    from diffbench.simulate.truth import SpilledTable
+
+    n_threads = render_threads()
+    sim.kernel_tables()  # built here once, so the render threads only read it
+    with SpilledTable(writer.path, PATTERN_DTYPE) as pats, SpilledTable(writer.path, PARTICLE_DTYPE) as parts:
+        _pipeline(sim, writer, start, stop, noise, batch, advance, n_threads, pats, parts)
+        writer.write_truth(pats.rows(), parts.rows())
+        return parts.n
+
+
+def _pipeline(sim, writer, start, stop, noise, batch, advance, n_threads, pats, parts):
+    """The render / plan / write pipeline of :func:`_write_range` (see there)."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     import numba
-
-    n_threads = render_threads()
-    sim.kernel_tables()  # built here once, so the render threads only read it
-    pats, parts = [], []
 
     def render(shots):
         numba.set_num_threads(1)  # per thread: this batch is one thread's work
@@ -92,7 +103,7 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
         imgs, t, p = fut.result()
         writer.write_frames(s - start, imgs)
         pats.append(t)
-        parts.append(p)
+        parts.append(p)  # SpilledTable.append: to disk, not kept
         if advance:
             advance(e - s)
 
@@ -109,7 +120,6 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
         except BaseException:
             pool.shutdown(cancel_futures=True)  # drop queued batches; the running ones end first
             raise
-    return np.concatenate(pats), np.concatenate(parts)
 
 
 def write_patterns(sim, path, start: int, stop: int, compression: str, attrs: dict | None = None,
@@ -122,10 +132,9 @@ def write_patterns(sim, path, start: int, stop: int, compression: str, attrs: di
     det, beam = (sim.detector, sim.beam) if geometry else (None, None)
     with CXIWriter(path, stop - start, sim.detector.shape, dtype, compression, det, beam, attrs,
                    first_index=start) as w:
-        t, p = _write_range(sim, w, start, stop, sim.noise, batch_size_for(sim.valid.size), advance)
-        w.write_truth(t, p)
+        n_particles = _write_range(sim, w, start, stop, sim.noise, batch_size_for(sim.valid.size), advance)
         write_detector_effects(sim, w)
-    return len(p)
+    return n_particles
 
 
 def worker_simulator(raw: dict, seed: int, noise: bool):
@@ -171,8 +180,7 @@ def write_spi(run) -> Path:
         advance = (lambda k: bar.advance(task, k)) if bar else None
         with CXIWriter(out, n, sim.detector.shape, dtype, compression, sim.detector, sim.beam, attrs) as w:
             if workers == 1:
-                t, p = _write_range(sim, w, 0, n, noise, batch, advance)
-                w.write_truth(t, p)
+                _write_range(sim, w, 0, n, noise, batch, advance)
                 write_detector_effects(sim, w)
             else:
                 bounds = np.linspace(0, n, workers + 1).astype(int)
