@@ -159,7 +159,8 @@ class CXIWriter:
     def write_truth(self, patterns: np.ndarray, particles: np.ndarray | None = None):
         """Per-pattern truth (a structured array of length N) and, where the kind has them,
         per-particle truth (one row per particle, crystal, ...), written under ``truth/particles``."""
-        ensure_free_space(self.tmp, patterns.nbytes + (0 if particles is None else particles.nbytes), self.path)
+        nbytes = len(patterns) * patterns.dtype.itemsize + (0 if particles is None else len(particles) * particles.dtype.itemsize)
+        ensure_free_space(self.tmp, nbytes, self.path)
         write_table(self.f[TRUTH], patterns)
         if particles is not None:
             write_table(self.f[PARTICLES], particles)
@@ -191,11 +192,27 @@ class CXIWriter:
         return False
 
 
-def write_table(group, table: np.ndarray):
-    """Write each field of the structured array ``table`` as a dataset of ``group``."""
+#: Rows per block when a truth table is read back from disk.
+TABLE_BLOCK_ROWS = 1 << 16
+
+
+def write_table(group, table):
+    """Write each field of the structured array ``table`` as a dataset of ``group``.
+
+    ``table`` may also be a :class:`~diffbench.simulate.truth.SpilledTable` (rows on disk): each
+    column is then gathered on its own, block by block, and written as from the array (the file is
+    the same, byte for byte), so memory holds one column at a time, not the table.
+    """
     for name in table.dtype.names:
-        col = np.ascontiguousarray(table[name])
+        if isinstance(table, np.ndarray):
+            col = np.ascontiguousarray(table[name])
+        else:
+            field = table.dtype[name]
+            col = np.empty((len(table),) + field.shape, dtype=field.base)
+            for s in range(0, len(table), TABLE_BLOCK_ROWS):
+                col[s:s + TABLE_BLOCK_ROWS] = table.read(s, s + TABLE_BLOCK_ROWS)[name]
         group.create_dataset(name, data=col, compression="gzip" if col.size > 1024 else None)
+        del col
 
 
 def read_table(group) -> dict[str, np.ndarray]:

@@ -31,6 +31,15 @@ class SpilledTable:
         rows.tofile(self._file)
         self.n += len(rows)
 
+    def __len__(self) -> int:
+        return self.n
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Rows [start, stop) read into memory (not mapped: memory stays that of the block)."""
+        self._file.flush()
+        stop = min(stop, self.n)
+        return np.fromfile(self.path, dtype=self.dtype, count=max(0, stop - start), offset=start * self.dtype.itemsize)
+
     def rows(self) -> np.ndarray:
         self._file.flush()
         if self.n == 0:

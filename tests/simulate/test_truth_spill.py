@@ -20,3 +20,27 @@ def test_spilled_rows_round_trip_and_leave_nothing(tmp_path):
         assert t.path.name.startswith(".out.cxi.") and t.path.name.endswith(".truth.tmp")  # the lock's pattern
         np.testing.assert_array_equal(t.rows(), np.concatenate(batches))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_table_written_from_disk_is_the_file_written_from_memory(tmp_path, monkeypatch):
+    """Byte for byte, also when it is gathered in several blocks."""
+    import hashlib
+
+    import h5py
+
+    from diffbench.io import cxi
+
+    monkeypatch.setattr(cxi, "TABLE_BLOCK_ROWS", 7)
+    dt = table_dtype({"a": np.float64, "b": (np.int32, 3), "c": "S6"})
+    rows = np.zeros(2000, dt)
+    rows["a"] = np.arange(2000) * 0.5
+    rows["b"] = np.arange(6000).reshape(2000, 3)
+    rows["c"] = [b"x%d" % i for i in range(2000)]
+    with SpilledTable(tmp_path / "t", dt) as t:
+        for s in range(0, 2000, 300):
+            t.append(rows[s:s + 300])
+        for name, src in (("mem.h5", rows), ("disk.h5", t)):
+            with h5py.File(tmp_path / name, "w", track_order=False) as f:
+                cxi.write_table(f.create_group("g"), src)
+    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+    assert digest(tmp_path / "mem.h5") == digest(tmp_path / "disk.h5")

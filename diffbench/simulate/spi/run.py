@@ -84,7 +84,7 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
     sim.kernel_tables()  # built here once, so the render threads only read it
     with SpilledTable(writer.path, PATTERN_DTYPE) as pats, SpilledTable(writer.path, PARTICLE_DTYPE) as parts:
         _pipeline(sim, writer, start, stop, noise, batch, advance, n_threads, pats, parts)
-        writer.write_truth(pats.rows(), parts.rows())
+        writer.write_truth(pats, parts)  # column by column from disk, in blocks
         return parts.n
 
 
