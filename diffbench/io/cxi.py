@@ -105,7 +105,9 @@ class CXIWriter:
         f.create_dataset("number_of_entries", data=1)
         e = f.create_group("entry_1")
         e.create_dataset("program_name", data=f"diffbench {__version__}")
-        e.create_dataset("experiment_identifier", data=np.array([f"{i:09d}".encode() for i in range(first_index, first_index + n_patterns)]))
+        # "000000042": zero-padded to 9 digits (-n is at most 1e8), built without a Python object per frame
+        ident = np.char.zfill(np.arange(first_index, first_index + n_patterns).astype("S9"), 9)
+        e.create_dataset("experiment_identifier", data=ident)
         det = f.create_group(DET)
         self.data = det.create_dataset("data", shape=(n_patterns,) + tuple(shape), dtype=dtype,
                                        chunks=(1,) + tuple(shape), **kw)
