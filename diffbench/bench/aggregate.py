@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from diffbench.bench import metrics as M
+from diffbench.bench.scoring import mark_worst
 from diffbench.bench.tasks import Task
 
 #: Which way each metric improves (True: higher; None: neither, never a regression).
@@ -41,13 +42,7 @@ def _by_condition(rs: list[dict], metric: str) -> dict:
                 names[b["bin"]] = b.get("metric", metric)
         rows = [{"bin": k, "n": counts[k], "metric": names[k],
                  "value": float(np.nanmean(v)) if np.isfinite(v).any() else math.nan} for k, v in bins.items()]
-        lower_better = HIGHER_IS_BETTER.get(metric, True) is False
-        for kind in (metric, None):
-            finite = [b for b in rows if np.isfinite(b["value"]) and (kind is None or b["metric"] == kind)]
-            if finite:
-                pick = max if (lower_better and kind is not None) else min
-                pick(finite, key=lambda b: b["value"])["worst"] = True
-                break
+        mark_worst(rows, metric)
         out[f] = rows
     return out
 

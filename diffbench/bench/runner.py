@@ -27,7 +27,7 @@ from diffbench.bench.datasets import (  # noqa: F401  (target_values: old import
     target_values,
 )
 from diffbench.bench.ranges import score_ranges
-from diffbench.bench.scoring import Evaluation, is_binary, score_predictions
+from diffbench.bench.scoring import Evaluation, is_binary, mark_worst, score_predictions
 from diffbench.bench.splits import group_positions, train_test_indices  # noqa: F401  (old import path)
 from diffbench.bench.tasks import PerGroup, Task
 from diffbench.io.readers import kind_of_file
@@ -123,7 +123,7 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
         res["by_condition"] = {sp.group: [{"bin": str(g), "n": int((groups == g).sum()),
                                            "value": float(p.get(task.primary_metric, math.nan))}
                                           for g, p in zip(np.unique(groups), per)]}
-        _mark_worst(res["by_condition"][sp.group], task.primary_metric)
+        mark_worst(res["by_condition"][sp.group], task.primary_metric)
         return [Evaluation(f"each {sp.group}", res)]
     train, tests = train_test_indices(sp, y, truth, seed)
     est = est_factory()
@@ -143,12 +143,6 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
                                      **_scoring_kwargs(task, conditions, idx)))
         out.append(Evaluation(name, res))
     return out
-
-
-def _mark_worst(bins: list[dict], metric: str) -> None:
-    finite = [b for b in bins if np.isfinite(b["value"])]
-    if finite:
-        (max if HIGHER_IS_BETTER.get(metric, True) is False else min)(finite, key=lambda b: b["value"])["worst"] = True
 
 
 def resolve_params(params: dict, y: np.ndarray) -> dict:

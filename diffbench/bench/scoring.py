@@ -287,10 +287,17 @@ def by_condition(scorer: Scorer, case: Case, metric: str, values) -> list[dict]:
                 except ValueError:
                     pass
         out.append(entry)
-    higher = metric not in ("size_error_nm",)
-    for kind in (metric, None):
-        finite = [b for b in out if np.isfinite(b["value"]) and (kind is None or b["metric"] == kind)]
-        if finite:
-            ((min if higher or kind is None else max)(finite, key=lambda b: b["value"]))["worst"] = True
-            break
+    mark_worst(out, metric)
     return out
+
+
+def mark_worst(bins: list[dict], metric: str) -> None:
+    """Mark the worst bin (``"worst": True``): the lowest ``metric`` (highest for size errors)
+    among bins scored with it, else the lowest among the recall/specificity bins of one class;
+    undefined (nan) bins never."""
+    for kind in (metric, None):
+        finite = [b for b in bins if np.isfinite(b["value"]) and (kind is None or b.get("metric", metric) == kind)]
+        if finite:
+            pick = max if (metric == "size_error_nm" and kind is not None) else min
+            pick(finite, key=lambda b: b["value"])["worst"] = True
+            return
