@@ -19,9 +19,12 @@ def machine_tag() -> dict:
             "processor": platform.processor() or platform.machine(), "node": platform.node()}
 
 
-def make_scorecard(results: list[dict], rows: list[dict], tier: str) -> dict:
+def make_scorecard(results: list[dict], rows: list[dict], tier: str, tasks: dict | None = None) -> dict:
+    """The scorecard; ``tasks`` (name → Task) adds what each task declares: its primary metric and,
+    for a paper-setting task that a control wins, its ``saturated`` note."""
+    info = {n: {"primary": t.primary_metric, "saturated": t.saturated} for n, t in (tasks or {}).items()}
     return {"diffbench_version": __version__, "tier": tier, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "machine": machine_tag(), "results": results, "runs": rows}
+            "machine": machine_tag(), "tasks": info, "results": results, "runs": rows}
 
 
 def _fmt(v) -> str:
@@ -71,6 +74,11 @@ def markdown(card: dict) -> str:
         lines.append(f"| {r['task']} | {r.get('role', 'method')} | {r['method']} | {r.get('test', 'all')} | {metric} "
                      f"| {value_text(r)} | {ci_s} | {margin} | {len(r['seeds'])} | {r['n']} | {r['fit_s']:.2f} "
                      f"| {worst_bins(r)} | {r.get('paper', '')} |")
+    saturated = {n: t["saturated"] for n, t in card.get("tasks", {}).items() if t.get("saturated")}
+    if saturated:
+        lines += ["", "Saturated paper-setting tasks (a control matches or beats every method; kept to "
+                  "reproduce the paper, not to rank methods):", ""]
+        lines += [f"- **{n}**: {note}" for n, note in saturated.items()]
     return "\n".join(lines) + "\n"
 
 

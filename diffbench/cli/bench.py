@@ -64,7 +64,7 @@ def main(args):
         raise ValueError(f"--shard-size must be >= 1, got {args.shard_size}")
     if args.list:
         for name, t in tasks.items():
-            print(f"{name:32s} {t.recipe:20s} n={t.n}  {t.description}")
+            print(f"{name:32s} {t.recipe:20s} n={t.n}  {t.description}" + (" [saturated]" if t.saturated else ""))
         return 0
     names = args.tasks or list(tasks)
     unknown = [n for n in names if n not in tasks]
@@ -113,7 +113,7 @@ def main(args):
         if ex is not None:
             ex.close()
     results = aggregate(rows, tasks)
-    paths = write_scorecard(make_scorecard(results, rows, args.tier), out)
+    paths = write_scorecard(make_scorecard(results, rows, args.tier, {n: tasks[n] for n in names}), out)
     print(paths["markdown"].read_text())
     print(f"scorecard: {paths['json']}  table: {paths['markdown']}")
     try:
@@ -122,7 +122,8 @@ def main(args):
 
         require("bokeh", "the HTML report")
         report = write_report(load_scorecard(paths["json"]), out / "report.html",
-                              {n: tasks[n].description for n in names})
+                              {n: tasks[n].description + (f" — saturated: {tasks[n].saturated}" if tasks[n].saturated
+                                                          else "") for n in names})
         print(f"report: {report} (self-contained HTML, opens offline)")
     except ImportError as exc:  # bokeh is the `viewer` extra
         print(f"no HTML report: {exc}")
@@ -142,7 +143,9 @@ def main(args):
         for m in skipped:
             print(f"note: {m} is not compared: {unavailable(registered[m])}")
         base = [b for b in base if b["method"] not in skipped]
-        if baseline.get("machine", {}).get("node") != make_scorecard([], [], args.tier)["machine"]["node"]:
+        from diffbench.bench.scorecard import machine_tag
+
+        if baseline.get("machine", {}).get("node") != machine_tag()["node"]:
             print("note: the baseline's timings come from another machine; timings are not compared")
         problems = compare(results, base, args.tolerance, log=print)
         if problems:

@@ -182,3 +182,17 @@ def test_cells_on_worker_processes_give_the_local_scores(tmp_path, config):
     b = json.loads((pool / "scorecard.json").read_text())["results"]
     key = lambda r: (r["method"], r["test"], r["metric"])  # noqa: E731
     assert [(key(r), r["values"], r["content_sha256"]) for r in a] == [(key(r), r["values"], r["content_sha256"]) for r in b]
+
+
+def test_a_saturated_task_says_so_on_the_scorecard(tmp_path, config):
+    import yaml
+
+    cfg = yaml.safe_load(config.read_text())
+    cfg["benchmarks"]["tiny-size"]["saturated"] = "a control wins here, on purpose"
+    p = tmp_path / "sat.yaml"
+    p.write_text(yaml.safe_dump(cfg))
+    out = tmp_path / "o"
+    assert main(["bench", "tiny-size", "--config", str(p), "-o", str(out), "--seeds", "1"]) == 0
+    assert "- **tiny-size**: a control wins here, on purpose" in (out / "scorecard.md").read_text()
+    assert json.loads((out / "scorecard.json").read_text())["tasks"]["tiny-size"]["saturated"]
+    assert "saturated: a control wins here" in (out / "report.html").read_text()
