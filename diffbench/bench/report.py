@@ -43,7 +43,7 @@ def _results_table(results: list[dict]) -> str:
     for r in results:
         from diffbench.bench.scorecard import value_text, worst_bins
 
-        ci = r.get("ci95") or r.get("ci95_pooled")
+        ci = r.get("ci95")
         margin = f"{r['margin']:+.3f}" + (" ✔" if r.get("beats_controls") else "") if "margin" in r else ""
         cells = (r.get("role", "method"), r["method"], r.get("test", "all"), r["metric"], value_text(r),
                  f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "", margin, len(r["seeds"]), r["n"],
@@ -202,7 +202,7 @@ def build_report(card: dict, descriptions: dict[str, str] | None = None):
     descriptions = descriptions or {}
     parts = [Div(text=f"<h1>diffbench benchmark report</h1><p>{card['tier']} tier, diffbench "
                       f"{card['diffbench_version']}, {card['created']}, {card['machine']['cpus']} CPUs. Values are "
-                      "mean ± std over seeds; Wilson 95 % intervals from the pooled confusion counts. Paper numbers "
+                      "mean ± std over seeds; 95 % intervals: bootstrap of the mean over seeds (the independent units). Controls and oracles are listed above the methods; margin = method − best control on the primary metric (✔: its interval clears it). Paper numbers "
                       "are for the papers' own (real) data: context, not targets.</p>", width=1300)]
     for task in dict.fromkeys(r["task"] for r in card["results"]):
         results = [r for r in card["results"] if r["task"] == task]

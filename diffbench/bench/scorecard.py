@@ -64,7 +64,7 @@ def markdown(card: dict) -> str:
              "worst bin | paper |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in card["results"]:
-        ci = r.get("ci95") or r.get("ci95_pooled")
+        ci = r.get("ci95")
         ci_s = f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci and all(math.isfinite(x) for x in ci) else ""
         margin = ""
         if "margin" in r:

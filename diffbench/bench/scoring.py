@@ -4,7 +4,7 @@ Each family of metrics is a :class:`Scorer` in :data:`SCORERS`, which says which
 computes and for which truth it applies (sizes, cluster labels, several classes, two classes);
 :func:`score_predictions` asks the first scorer that applies to the task's metrics. Beside the
 metrics a scorer adds what the report draws (confusion counts, ROC and PSD curves, size histograms)
-and what the aggregation needs (pooled counts for Wilson intervals).
+and the confusion counts of each run.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class ClusteringScorer(Scorer):
 
 
 class MulticlassScorer(Scorer):
-    """Accuracy (with its Wilson interval) and support-weighted precision, recall and F1 over
+    """Accuracy and support-weighted precision, recall and F1 over
     several classes, and the confusion matrix."""
 
     name, metrics = "multiclass", ("accuracy", "precision_weighted", "recall_weighted", "f1_weighted")
@@ -147,9 +147,6 @@ class MulticlassScorer(Scorer):
         sel = case.select
         mc = M.multiclass_scores(case.y[sel], case.pred[sel])
         out = {m: mc[m] for m in self.metrics if m in metrics}
-        if "accuracy" in metrics:
-            out["accuracy_ci"] = mc["accuracy_ci"]
-            out["correct"] = mc["correct"]
         out["confusion_matrix"] = {"labels": mc["labels"], "counts": mc["confusion_matrix"]}
         return out
 
