@@ -21,8 +21,8 @@ env: $(STAMP)
 demo: $(STAMP)
 	mkdir -p demo
 	$(BIN)/diffbench list
-	$(BIN)/diffbench simulate pr772-spi-v4 -n 200 --seed 1 -o demo/pr772-spi-v4.cxi
-	$(BIN)/diffbench info demo/pr772-spi-v4.cxi
+	$(BIN)/diffbench simulate pr772-spi-v5 -n 200 --seed 1 -o demo/pr772-spi-v5.cxi
+	$(BIN)/diffbench info demo/pr772-spi-v5.cxi
 
 ## Run the test suite (speed benchmarks run once each, untimed, as correctness checks).
 test: $(STAMP)

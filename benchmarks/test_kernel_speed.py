@@ -13,8 +13,8 @@ from diffbench.recipes.catalogue import resolve
 from diffbench.simulate.spi.engine import Simulator
 
 CASES = {
-    "groel-128": ("chaperonin-90-v5", ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"], 244),
-    "pr772-full-panel": ("pr772-spi-v4", ["hits.classes={single: 1}"], 24),
+    "groel-128": ("chaperonin-90-v6", ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"], 244),
+    "pr772-full-panel": ("pr772-spi-v5", ["hits.classes={single: 1}"], 24),
 }
 
 

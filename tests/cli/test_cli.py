@@ -16,7 +16,7 @@ SMALL = ["--set", "detector.preset=square-64", "--quiet"]
 def test_list_shows_every_shipped_recipe(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("pr772-spi-v4", "gold-melt-v4", "chaperonin-80-v5", "chaperonin-99-v5", "sphere-calibration-v1"):
+    for name in ("pr772-spi-v5", "gold-melt-v4", "chaperonin-80-v6", "chaperonin-99-v6", "sphere-calibration-v1"):
         assert name in out
 
 
@@ -35,7 +35,7 @@ def test_simulate_then_info(tmp_path, capsys):
     (["simulate", "sphere-calibration-v1", "-n", "2", "--set", "beam.pulse_energy_jj=1"], "beam.pulse_energy_jj"),
     (["simulate", "sphere-calibration-v1", "-n", "2", "--set", "species.sphere.size_m=-5e-9"], "size_m"),
     (["simulate", "sphere-calibration-v1", "-n", "2", "--set", "beam.photon_energy_ev=-3"], "photon_energy_ev"),
-    (["simulate", "chaperonin-80-v5", "-n", "2", "--set", "species.chaperonin.structure=/nope/3IYF.pdb"], "file not found"),
+    (["simulate", "chaperonin-80-v6", "-n", "2", "--set", "species.chaperonin.structure=/nope/3IYF.pdb"], "file not found"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, args, needle):
     out = tmp_path / "bad.cxi"
@@ -59,7 +59,7 @@ def test_console_script_runs_as_a_process(tmp_path):
 
 def test_workers_1_and_2_are_bit_identical(tmp_path):
     a, b = tmp_path / "a.cxi", tmp_path / "b.cxi"
-    common = ["pr772-spi-v4", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
+    common = ["pr772-spi-v5", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
     assert main(["simulate", *common, "-o", str(a), "--workers", "1"]) == 0
     assert main(["simulate", *common, "-o", str(b), "--workers", "2"]) == 0
     with diffbench.open_dataset(a) as da, diffbench.open_dataset(b) as db:
@@ -75,7 +75,7 @@ def test_export_emc_round_trip(tmp_path):
     from diffbench.io.emc import read_emc
 
     f = tmp_path / "s.cxi"
-    assert main(["simulate", "pr772-spi-v4", "-n", "4", "-o", str(f), *SMALL]) == 0
+    assert main(["simulate", "pr772-spi-v5", "-n", "4", "-o", str(f), *SMALL]) == 0
     assert main(["export-emc", str(f), str(tmp_path / "emc")]) == 0
     back = read_emc(tmp_path / "emc" / "photons.emc")
     with diffbench.open_dataset(f) as d:
@@ -95,7 +95,7 @@ def test_import_is_light():
 
 
 @pytest.mark.parametrize("recipe, n, over, needles", [
-    ("gold-jet-ice-v2", 6, ["rings.ice.probability=1.0"], ["rings: ice on 6 patterns", "amorphous liquid-water on 6"]),
+    ("gold-jet-ice-v3", 6, ["rings.ice.probability=1.0"], ["rings: ice on 6 patterns", "amorphous liquid-water on 6"]),
     ("xfel-droplet-ice-v2", 3, [], ["classes:"]),
     ("mx-ice-rings-v2", 3, [], ["3 data sets"]),
     ("ed-holey-carbon-v1", 1, ["scan.nx=3", "scan.ny=2"], ["labels:"]),

@@ -18,7 +18,7 @@ PARTICLE_FIELDS = {"pattern_index", "species", "shape", "diameter_m", "shape_par
 
 @pytest.mark.parametrize("compression", ["bitshuffle-lz4", "gzip"])
 def test_cxi_layout_and_round_trip(tmp_path, compression):
-    f = simulate_to_file("pr772-spi-v4", 6, tmp_path / "x.cxi", seed=3, compression=compression,
+    f = simulate_to_file("pr772-spi-v5", 6, tmp_path / "x.cxi", seed=3, compression=compression,
                          overrides=["detector.preset=square-64"], progress=False)
     with h5py.File(f) as h:
         assert h["cxi_version"][()] == 160
@@ -102,9 +102,9 @@ def test_render_threads_do_not_change_the_bytes(tmp_path):
     try:
         numba.set_num_threads(1)
         assert render_threads() == 1
-        one = simulate_to_file("chaperonin-90-v5", 13, tmp_path / "one.cxi", **kw)
+        one = simulate_to_file("chaperonin-90-v6", 13, tmp_path / "one.cxi", **kw)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        many = simulate_to_file("chaperonin-90-v5", 13, tmp_path / "many.cxi", **kw)
+        many = simulate_to_file("chaperonin-90-v6", 13, tmp_path / "many.cxi", **kw)
     finally:
         numba.set_num_threads(before)
     with diffbench.open_dataset(one) as a, diffbench.open_dataset(many) as b:
@@ -116,9 +116,9 @@ def test_render_threads_do_not_change_the_bytes(tmp_path):
 
 def test_same_seed_same_bytes_different_seed_different(tmp_path):
     kw = dict(overrides=["detector.preset=square-64"], progress=False)
-    a = simulate_to_file("pr772-spi-v4", 5, tmp_path / "a.cxi", seed=1, **kw)
-    b = simulate_to_file("pr772-spi-v4", 5, tmp_path / "b.cxi", seed=1, batch_size=2, **kw)
-    c = simulate_to_file("pr772-spi-v4", 5, tmp_path / "c.cxi", seed=2, **kw)
+    a = simulate_to_file("pr772-spi-v5", 5, tmp_path / "a.cxi", seed=1, **kw)
+    b = simulate_to_file("pr772-spi-v5", 5, tmp_path / "b.cxi", seed=1, batch_size=2, **kw)
+    c = simulate_to_file("pr772-spi-v5", 5, tmp_path / "c.cxi", seed=2, **kw)
     with diffbench.open_dataset(a) as da, diffbench.open_dataset(b) as db, diffbench.open_dataset(c) as dc:
         assert_array_equal(da.patterns[:], db.patterns[:])  # batching does not matter
         assert_array_equal(da.truth["hit_class"], db.truth["hit_class"])

@@ -38,14 +38,14 @@ def test_every_shipped_spi_recipe_makes_patterns_with_complete_truth(name):
 
 
 def test_pr772_mix_is_about_one_in_two_hundred_single():
-    recipe, _ = resolve("pr772-spi-v4")
+    recipe, _ = resolve("pr772-spi-v5")
     w = recipe.hits.classes
     assert 150 < (sum(w.values()) - w["single"]) / w["single"] < 250
 
 
 def test_unknown_key_is_named_with_its_path():
     with pytest.raises(RecipeError, match=r"beam\.colour"):
-        resolve("pr772-spi-v4", overrides=["beam.colour=red"])
+        resolve("pr772-spi-v5", overrides=["beam.colour=red"])
 
 
 def test_negative_size_is_named():
@@ -54,7 +54,7 @@ def test_negative_size_is_named():
 
 
 def test_unknown_recipe_lists_versions():
-    with pytest.raises(RecipeError, match="available versions: pr772-spi-v4"):
+    with pytest.raises(RecipeError, match="available versions: pr772-spi-v5"):
         resolve("pr772-spi-v7")
 
 

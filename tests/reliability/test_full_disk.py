@@ -81,7 +81,7 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-BIG = ["simulate", "chaperonin-90-v5", "-n", "400", "--set", "detector.preset=pnccd-amo86615-bin8",
+BIG = ["simulate", "chaperonin-90-v6", "-n", "400", "--set", "detector.preset=pnccd-amo86615-bin8",
        "--compression", "none", "--quiet"]  # 400 frames of 128 x 128 uncompressed: far beyond 5 MiB
 
 

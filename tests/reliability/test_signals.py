@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 
 SMALL = ["--set", "detector.preset=square-64", "--quiet"]
 #: long enough that a run is always still busy when it is stopped (it is stopped within seconds)
-LONG = ["simulate", "chaperonin-90-v5", "-n", "2000000", *SMALL]
+LONG = ["simulate", "chaperonin-90-v6", "-n", "2000000", *SMALL]
 GOOD = ["simulate", "sphere-calibration-v1", "-n", "2", *SMALL]
 
 

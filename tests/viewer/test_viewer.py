@@ -86,7 +86,7 @@ def test_projection_puts_particles_at_their_positions():
 
 
 def test_atomic_model_projection_is_centred_on_its_position():
-    recipe, _ = resolve("chaperonin-80-v5")
+    recipe, _ = resolve("chaperonin-80-v6")
     rows = [{"species": "chaperonin", "size_m": 0.0, "shape_param": np.nan, "orientation_wxyz": [1, 0, 0, 0],
              "position_m": [0.0, 0.0, 0.0]}]
     img, fov = projection(rows, recipe.species, 64)

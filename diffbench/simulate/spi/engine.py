@@ -15,6 +15,7 @@ Aggregates (touching particles) always pass this test, so they form one group.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -164,15 +165,9 @@ class Simulator:
             for name, cfg in recipe.species.items()
         }
         self.pixel_samples = self._pixel_samples()
-        k = self.pixel_samples
-        if k == 1:
-            self.qvec_sub, self.factor_sub, self.valid_sub = self.qvec, self.factor, self.valid
-        else:  # every pixel as k × k sub-pixels, each pixel's contiguous (see PixelArrays)
-            sub = det.subdivided(k)
-            self.valid_sub = np.repeat(self.valid, k * k)
-            self.qvec_sub = pixel_major(q_vectors(sub, beam), k)
-            self.factor_sub = pixel_major(R_E_M**2 * polarisation_factor(sub, beam) * sub.solid_angle_sr(), k) \
-                * self.valid_sub
+        self._pixels = {1: PixelArrays(self.qvec, float(self.q_step), self.factor, self.valid, self.templates,
+                                       self.valid, 1)}
+        self._pixels_lock = threading.Lock()  # render threads may ask for a new k at once
         self._tables = None
         classes = recipe.hits.classes
         self._class_names = [c for c in HIT_CLASSES if classes.get(c, 0) > 0]
@@ -209,13 +204,40 @@ class Simulator:
         return width
 
     def _pixel_samples(self) -> int:
-        """k of k × k sub-pixels: the recipe's, or the fewest that resolve the widest coherent
-        group's fringes with ``samples_per_fringe`` sub-pixels at the beam centre."""
+        """The recipe's k of k × k sub-pixels: its ``pixel_integration.samples``, or the fewest that
+        resolve the widest coherent group it can produce (:meth:`widest_coherent_group_m`). This k
+        decides which particles interfere (:meth:`_coherent_groups`); each shot is then rendered with
+        the k its own groups need (:meth:`shot_samples`), at most this one."""
         cfg = self.recipe.pixel_integration
         if cfg.samples is not None:
             return int(cfg.samples)
-        fringes_per_pixel = self.q_step * self.widest_coherent_group_m() / (2 * math.pi)
-        return int(min(16, max(1, math.ceil(cfg.samples_per_fringe * fringes_per_pixel - 1e-9))))
+        return self._samples_for_width(self.widest_coherent_group_m())
+
+    def _samples_for_width(self, width_m: float) -> int:
+        """The fewest k that put ``samples_per_fringe`` sub-pixels across the finest fringe of an
+        object ``width_m`` wide at the beam centre (where a flat detector's pixels span the most q)."""
+        fringes_per_pixel = self.q_step * width_m / (2 * math.pi)
+        spf = self.recipe.pixel_integration.samples_per_fringe
+        return int(min(16, max(1, math.ceil(spf * fringes_per_pixel - 1e-9))))
+
+    def shot_samples(self, shot: Shot) -> int:
+        """k for one shot: the recipe's fixed ``samples`` when it sets one, else the fewest that
+        resolve the widest coherent group of this shot (its particles' bounding spheres and
+        separations), at most :attr:`pixel_samples`. A lone 70 nm virus on native pnCCD pixels
+        needs k = 1 where an aggregate of four needs 2: rendering each shot at its own k makes a
+        recipe's cost follow its particles, not its widest possible group."""
+        if self.recipe.pixel_integration.samples is not None or self.pixel_samples == 1:
+            return self.pixel_samples
+        width = 0.0
+        parts = shot.particles
+        for a, pa in enumerate(parts):
+            ra = pa.draw.bounding_radius_m
+            width = max(width, 2 * ra)
+            for pb in parts[a + 1:]:
+                if pb.group == pa.group:
+                    d = float(np.linalg.norm(np.asarray(pb.position_m) - np.asarray(pa.position_m)))
+                    width = max(width, d + ra + pb.draw.bounding_radius_m)
+        return min(self.pixel_samples, self._samples_for_width(width))
 
     def _background_template(self) -> np.ndarray:
         """Expected background photons per pixel at the nominal pulse energy, (npix,)."""
@@ -224,11 +246,20 @@ class Simulator:
         return background_template(self.recipe.background, self.valid, np.linalg.norm(self.qvec, axis=1),
                                    self.factor)
 
-    def pixel_arrays(self) -> PixelArrays:
-        """The detector as the render kernel reads it."""
-        k = self.pixel_samples
-        return PixelArrays(self.qvec_sub, float(self.q_step / k), self.factor_sub, self.valid_sub, self.templates,
-                           self.valid, k * k)
+    def pixel_arrays(self, k: int | None = None) -> PixelArrays:
+        """The detector as the render kernel reads it, each pixel as k × k sub-pixels (default: the
+        recipe's k), every pixel's sub-pixels contiguous (:func:`~diffbench.geometry.detector.pixel_major`)."""
+        k = self.pixel_samples if k is None else int(k)
+        with self._pixels_lock:
+            if k not in self._pixels:
+                det, beam = self.detector, self.beam
+                sub = det.subdivided(k)
+                valid = np.repeat(self.valid, k * k)
+                qvec = pixel_major(q_vectors(sub, beam), k)
+                factor = pixel_major(R_E_M**2 * polarisation_factor(sub, beam) * sub.solid_angle_sr(), k) * valid
+                self._pixels[k] = PixelArrays(qvec, float(self.q_step / k), factor, valid, self.templates,
+                                              self.valid, k * k)
+            return self._pixels[k]
 
     def kernel_tables(self) -> SpeciesArrays:
         if self._tables is None:
@@ -388,13 +419,19 @@ class Simulator:
             pos[:] = p
             cluster[:] = g
             species[:] = [d.table_index for d in draws]
+        weights = self.template_weights(shots)
+        keys = np.array([s.key for s in shots], dtype=np.uint64)
+        return ParticleArrays(part_start=start, weights=np.ascontiguousarray(weights), keys=keys, mat=mat, amp=amp,
+                              pos=pos, cluster=cluster, species=species)
+
+    def template_weights(self, shots: list[Shot]) -> np.ndarray:
+        """(n_shots, n_templates) multipliers of the additive images: background and rings scale
+        with each shot's pulse energy; rings also with their drawn thickness."""
         bg_scale = np.array([s.pulse_energy_j for s in shots]) / self.beam.pulse_energy_j
         weights = bg_scale[:, None]
         if self.rings.active:
             weights = np.hstack([weights, bg_scale[:, None] * np.array([s.rings.weights() for s in shots])])
-        keys = np.array([s.key for s in shots], dtype=np.uint64)
-        return ParticleArrays(part_start=start, weights=np.ascontiguousarray(weights), keys=keys, mat=mat, amp=amp,
-                              pos=pos, cluster=cluster, species=species)
+        return np.ascontiguousarray(weights)
 
     def render(self, shots: list[Shot], noise: bool | None = None):
         """Render planned shots → (images (B, ny, nx), pattern truth, particle truth)."""
@@ -403,27 +440,42 @@ class Simulator:
         noise = self.noise if noise is None else noise
         b = len(shots)
         npix = self.valid.size
-        per_block = max(1, kernels.BLOCK // self.pixel_samples**2)  # as the kernel splits the work
-        nblocks = (npix + per_block - 1) // per_block
         out = np.empty((b, npix), dtype=self.count_dtype if noise else np.float32)
-        sums = BlockSums(np.zeros((b, nblocks), dtype=np.int64), np.zeros((b, nblocks), dtype=np.float64),
-                         np.zeros((b, nblocks), dtype=np.int64))
-        pa = self.particle_arrays(shots)
-        kernels.render(self.pixel_arrays(), pa, self.kernel_tables(), noise, self.saturation, out, sums)
-        expected = sums.expected.sum(axis=1)
+        photons, expected, saturated = np.zeros(b, np.int64), np.zeros(b), np.zeros(b, np.int64)
+        ks = np.array([self.shot_samples(s) for s in shots], dtype=np.int64)
+        for k in np.unique(ks):  # one kernel call per sub-pixel count
+            sel = np.flatnonzero(ks == k)
+            whole = sel.size == b
+            part = [shots[i] for i in sel]
+            per_block = max(1, kernels.BLOCK // int(k) ** 2)  # as the kernel splits the work
+            nblocks = (npix + per_block - 1) // per_block
+            sums = BlockSums(np.zeros((sel.size, nblocks), dtype=np.int64),
+                             np.zeros((sel.size, nblocks), dtype=np.float64),
+                             np.zeros((sel.size, nblocks), dtype=np.int64))
+            dest = out if whole else np.empty((sel.size, npix), dtype=out.dtype)
+            kernels.render(self.pixel_arrays(k), self.particle_arrays(part), self.kernel_tables(), noise,
+                           self.saturation, dest, sums)
+            if not whole:
+                out[sel] = dest
+            # sums over blocks in block order: independent of threads and batching
+            photons[sel] = sums.photons.sum(axis=1)
+            expected[sel] = sums.expected.sum(axis=1)
+            saturated[sel] = sums.saturated.sum(axis=1)
         if not np.all(np.isfinite(expected) & (expected < MAX_EXPECTED_PHOTONS)):
             bad = float(np.max(np.where(np.isfinite(expected), expected, np.inf)))
             raise ValueError(f"recipe: {bad:.3g} expected photons in a pattern (at most {MAX_EXPECTED_PHOTONS:.0e}: "
                              "beyond, counts overflow); check beam.pulse_energy_j, the species' sizes and "
                              "background")
-        truth = self.pattern_truth(shots, sums.photons, sums.expected, sums.saturated, noise, out)
-        self.ring_truth(truth, shots, pa.weights)
+        truth = self.pattern_truth(shots, photons, expected, saturated, noise)
+        self.ring_truth(truth, shots, self.template_weights(shots))
         parts = self.particle_truth(shots)
         if noise and self.effects.active:  # the truth keeps the photons; the frames are the detector's report
             out = self.effects.apply(out, [s.index for s in shots])
         return out.reshape((b,) + self.detector.shape), truth, parts
 
-    def pattern_truth(self, shots, bp, be, bs, noise, out) -> np.ndarray:
+    def pattern_truth(self, shots, photons, expected, saturated, noise) -> np.ndarray:
+        """The pattern table of rendered shots, given each one's photons, expected photons and
+        saturated pixels (the kernel's block sums, added in block order)."""
         t = np.zeros(len(shots), dtype=PATTERN_DTYPE)
         target = self.recipe.target
         n_all = np.array([len(s.particles) for s in shots], dtype=np.int32)
@@ -437,11 +489,10 @@ class Simulator:
         t["pulse_energy_j"] = [s.pulse_energy_j for s in shots]
         t["fluence_photons_per_m2"] = self.beam.peak_fluence(t["pulse_energy_j"])
         t["beam_center_xy_px"] = self.detector.beam_center_xy_px
-        # sums over blocks in block order: independent of threads and batching
-        t["expected_photons_total"] = be.sum(axis=1)
+        t["expected_photons_total"] = expected
         if noise:
-            t["photons_total"] = bp.sum(axis=1)
-            t["n_saturated"] = bs.sum(axis=1)
+            t["photons_total"] = photons
+            t["n_saturated"] = saturated
         else:
             t["photons_total"] = np.rint(t["expected_photons_total"]).astype(np.int64)
         return t

@@ -49,7 +49,8 @@ def expected_photons(sim, shot) -> np.ndarray:
 
     from diffbench.geometry.orientation import quaternion_to_matrix
 
-    q = sim.qvec_sub  # every sub-pixel (the pixel centres when pixels are not subdivided)
+    pixels = sim.pixel_arrays(sim.shot_samples(shot))  # the sub-pixels this shot is rendered on
+    q = pixels.qvec
     tab = sim.table
     inten = np.zeros(len(q))
     groups: dict[int, np.ndarray] = {}
@@ -63,8 +64,7 @@ def expected_photons(sim, shot) -> np.ndarray:
     for a in groups.values():
         inten += np.abs(a) ** 2
     scale = shot.pulse_energy_j / sim.beam.pulse_energy_j
-    k2 = sim.pixel_samples**2
-    lam = (sim.factor_sub * inten).reshape(-1, k2).sum(axis=1) + sim.bg_template * scale
+    lam = (pixels.factor * inten).reshape(-1, pixels.sub).sum(axis=1) + sim.bg_template * scale
     if sim.rings.active:
         lam = lam + scale * (shot.rings.weights() @ sim.rings.templates)
     lam[~sim.valid] = 0.0
