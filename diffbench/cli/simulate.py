@@ -4,6 +4,7 @@ Examples:
   diffbench simulate pr772-spi-v5 -n 1000 -o pr772.cxi --seed 7
   diffbench simulate pr772-spi-v5 -n 500 -o singles.cxi --set hits.classes="{single: 1}"
   diffbench simulate gold-melt-v4 -n 2000 -o gold.cxi --workers 2 --compression gzip
+  diffbench simulate gold-melt-v4 -n 200000 -o gold.cxi --workers auto
   diffbench simulate my-recipe-v1 --config my.yaml -n 10 -o x.cxi --no-noise
   diffbench simulate chaperonin-90-v6 -n 100000 -o big.cxi --shard-size 5000 --workers 2
   diffbench simulate chaperonin-90-v6 -n 1000000 -o big.cxi --shard-size 10000 --scheduler tcp://head:8786
@@ -28,7 +29,9 @@ def add_args(p):
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override one recipe value, e.g. beam.pulse_energy_j=2e-3 (repeatable)")
     p.add_argument("--config", help="YAML catalogue holding the recipe (default: datasets.yaml)")
-    p.add_argument("--workers", type=int, default=1, help="processes on this machine (default 1; kinds that run in parallel only)")
+    p.add_argument("--workers", type=_workers, default=1,
+                   help="processes on this machine, or 'auto': as many as pay for their start-up (says how many; "
+                        "default 1, which renders on every core's thread; kinds that run in parallel only)")
     p.add_argument("--shard-size", type=int, help="patterns per shard file; OUT becomes an index of the shards")
     p.add_argument("--scheduler", help="run the shards on Dask distributed: tcp://host:port, or local:K "
                                         "for a LocalCluster of K processes (needs --shard-size)")
@@ -36,6 +39,15 @@ def add_args(p):
     p.add_argument("--compression", choices=["bitshuffle-lz4", "gzip", "none"],
                    help="frame compression (default bitshuffle-lz4; kinds that write frames only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _workers(text: str):
+    """``--workers``: an integer where the text is one, else the text ('auto'; anything else is
+    refused by the driver's check, in one line)."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
 
 
 def main(args):

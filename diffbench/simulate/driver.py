@@ -9,6 +9,7 @@ against what the kind supports (an option a kind does not take is an error, neve
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,10 +68,42 @@ def validate_run_args(n, seed, workers, compression) -> None:
         raise RecipeError(f"--seed must be a non-negative integer, got {seed!r}")
     if seed >= 2**63:
         raise RecipeError(f"--seed must be below 2^63 (it is stored as int64), got {seed}")
-    if not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise RecipeError(f"--workers must be >= 1, got {workers!r}")
+    if workers != "auto" and (not isinstance(workers, (int, np.integer)) or isinstance(workers, bool)
+                              or workers < 1):
+        raise RecipeError(f"--workers must be 'auto' or an integer >= 1, got {workers!r}")
     if compression is not None and compression not in COMPRESSIONS:
         raise RecipeError(f"--compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def choose_workers(kind: kinds.DataKind, n: int, cores: int) -> int:
+    """``--workers auto``: as many processes as cores while each writes at least the kind's
+    ``items_per_worker`` items, else one (kinds without worker processes: always one)."""
+    if not kind.workers:
+        return 1
+    return int(max(1, min(cores, n // kind.items_per_worker)))
+
+
+def workers_advice(kind: kinds.DataKind, workers: int, n: int, cores: int) -> str | None:
+    """Why ``workers`` processes will probably not beat one for ``n`` items on ``cores`` cores,
+    or None: more processes than cores contend, and fewer than the kind's ``items_per_worker``
+    items each do not repay a worker's start-up."""
+    if workers <= 1:
+        return None
+    if workers > cores:
+        return f"--workers {workers} on {cores} usable cores: the processes will contend (--workers auto chooses)"
+    if n < kind.items_per_worker * workers:
+        return (f"--workers {workers} for {n:,} {kind.unit}: a worker's start-up is repaid from about "
+                f"{kind.items_per_worker:,} {kind.unit} each, and one process already uses every core "
+                "(--workers auto chooses)")
+    return None
 
 
 def check_output(out: Path) -> None:
@@ -94,10 +127,19 @@ def prepare_run(name: str, n: int, out, seed: int = 0, overrides=None, config=No
     check_output(out)
     recipe, raw = resolve(name, config, overrides)
     kind = kinds.of_recipe(raw)
+    cores = usable_cores()
+    if workers == "auto":
+        workers = choose_workers(kind, int(n), cores)
+        if progress is not False and kind.workers:
+            print(f"diffbench: --workers auto: {workers} process{'es' if workers > 1 else ''} for {n:,} "
+                  f"{kind.unit} on {cores} cores", file=sys.stderr)
     try:
         kind.check_options(noise=noise, compression=compression, workers=workers, shard_size=shard_size)
     except kinds.KindError as exc:
         raise RecipeError(f"recipe {name}: {exc}") from None
+    advice = workers_advice(kind, min(int(workers), int(n)), int(n), cores) if shard_size is None else None
+    if advice and progress is not False:
+        print(f"diffbench: note: {advice}", file=sys.stderr)
     return Run(name, kind, recipe, raw, int(n), out, int(seed), noise, compression or DEFAULT_COMPRESSION,
                int(workers), progress, batch_size)
 

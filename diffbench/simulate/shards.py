@@ -172,7 +172,7 @@ def _simulate_sharded(name: str, n: int, out, shard_size: int, seed: int = 0, ov
         save_manifest(mpath, manifest)
 
     t0 = time.perf_counter()
-    ex = make_executor(workers, scheduler) if todo else None
+    ex = make_executor(run.workers, scheduler) if todo else None
     engine = ex.describe() if ex else "in-process"
     try:
         with progress_bar(len(todo), name, progress) as bar:
