@@ -18,7 +18,7 @@ def test_card_states_what_the_data_hold(tmp_path):
     assert "# Dataset card: chaperonin-90-v6" in text and "paper 004" in text
     assert f"True: {singles} ({singles / 80:.1%})" in text  # the class balance, counted on the data
     assert f"| photons_total | {photons.min():.4g} /" in text
-    assert "version 5" in text and "content hash" in text
+    assert "version 6" in text and "content hash" in text
 
 
 def test_card_command_from_a_recipe_and_from_a_file(tmp_path, capsys):

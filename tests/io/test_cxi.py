@@ -33,7 +33,7 @@ def test_cxi_layout_and_round_trip(tmp_path, compression):
     with diffbench.open_dataset(f) as d:
         assert TRUTH_FIELDS <= set(d.truth) and PARTICLE_FIELDS <= set(d.particles)
         assert d.attrs["compression"] == compression and d.attrs["seed"] == 3
-        assert "pr772" in d.attrs["recipe_yaml"] and d.attrs["recipe_version"] == 4
+        assert "pr772" in d.attrs["recipe_yaml"] and d.attrs["recipe_version"] == 5
         # photons_total is the sum of the stored counts
         assert_array_equal(d.truth["photons_total"], d.patterns[:].sum(axis=(1, 2)))
         assert len(d.truth["multiplicity"]) == 6
