@@ -72,9 +72,10 @@ def main(args):
         n = len(d)
     if args.latent_file:
         latent, preds, name = load_latent_file(args.latent_file, n), {}, Path(args.latent_file).stem
+        titles = [f"{name} {i + 1}" for i in range(latent.shape[1])]
     else:
-        latent, preds = latent_space(path, args.latent, use_cache=not args.no_cache, log=log)
-        name = "PC" if args.latent == "ipca-envelope" else args.latent
+        name = "PC" if args.latent == "ipca-envelope" else args.latent.rpartition(":")[2]
+        latent, preds, titles = latent_space(path, args.latent, use_cache=not args.no_cache, log=log, name=name)
     axes = _axes(args.axes, latent.shape[1])
     limit = args.max_points or (5000 if args.html else 200000)
     if limit < 2:
@@ -86,6 +87,8 @@ def main(args):
         from diffbench.viewer.page import save_html
 
         view = gather(path, latent, name, preds, points=pts, pin_px=128 if (pts is None and n <= 1000) else None)
+        view.extra["axis_titles"] = titles
+        view = view.rare_last(args.colour_by)
         size = save_html(view, args.html, args.colour_by, axes)
         if not args.quiet:
             print(f"wrote {args.html}: {view.n} points, {size / 1e6:.1f} MB, in {time.perf_counter() - t0:.1f} s")
@@ -93,6 +96,8 @@ def main(args):
     from diffbench.viewer.app import serve
 
     view = gather(path, latent, name, preds, points=pts, images=False, text=False)
+    view.extra["axis_titles"] = titles
+    view = view.rare_last(args.colour_by)
     serve(view, args.port, args.address, args.colour_by, axes,
           ready=lambda url: print(f"serving {view.n} points at {url} (Ctrl-C stops)", flush=True))
     return 0

@@ -65,9 +65,13 @@ def get_method(name: str) -> type:
 
 
 def make_method(name: str, **params):
-    """An unfitted instance; unknown parameters are an error naming them."""
+    """An unfitted instance; unknown parameters are an error naming them. A class that is not a
+    diffbench method (scikit-learn's ``PCA``, a user's classifier) comes wrapped in
+    :class:`~diffbench.methods.plain.PlainArrays`, so it receives plain numpy arrays (N, ny·nx)."""
+    from diffbench.methods.plain import for_diffbench
+
     cls = get_method(name)
     try:
-        return cls(**params)
+        return for_diffbench(cls(**params))
     except TypeError as exc:
         raise ValueError(f"method {name!r}: bad parameters {params}: {exc}") from exc

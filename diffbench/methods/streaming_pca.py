@@ -31,6 +31,7 @@ class StreamingPCA:
 
     Fitted attributes: ``mean_`` (d,), ``components_`` (k, d) with unit rows, ``singular_values_``
     (k,), ``explained_variance_`` (k,) (sample variance along each component, ddof=1),
+    ``explained_variance_ratio_`` (k,) (that variance over the data's total variance),
     ``n_samples_seen_``. The sign of each component is fixed so that its largest-magnitude entry
     is positive (deterministic output).
     """
@@ -51,6 +52,7 @@ class StreamingPCA:
             self.components_ = np.zeros((0, d))
             self.singular_values_ = np.zeros(0)
             self.n_samples_seen_ = 0
+            self._sum_squares = 0.0
         elif d != self.mean_.size:
             raise ValueError(f"batch has {d} features, the model was fitted on {self.mean_.size}")
         if b == 0:
@@ -72,9 +74,14 @@ class StreamingPCA:
         V *= np.where(sign == 0, 1.0, sign)[:, None]
         self.components_ = V
         self.singular_values_ = s
+        # the total sum of squared deviations, updated as the mean moves (Chan et al.'s pairwise rule)
+        self._sum_squares += float(((X - batch_mean) ** 2).sum()) + n * b / (n + b) * float(
+            ((batch_mean - self.mean_) ** 2).sum())
         self.mean_ = self.mean_ + (batch_mean - self.mean_) * (b / (n + b))
         self.n_samples_seen_ = n + b
         self.explained_variance_ = s**2 / max(self.n_samples_seen_ - 1, 1)
+        total = self._sum_squares / max(self.n_samples_seen_ - 1, 1)
+        self.explained_variance_ratio_ = self.explained_variance_ / total if total > 0 else np.zeros_like(s)
         return self
 
     def fit(self, X, y=None, batch_size: int = 100):

@@ -47,7 +47,7 @@ def make_document_factory(view: ViewData, colour_by=None, axes=(0, 1)):
         from bokeh.palettes import Greys256, Magma256
         from bokeh.plotting import figure
 
-        from diffbench.viewer.page import CSS, build_layout, field_colours, info_table
+        from diffbench.viewer.page import CSS, build_layout, field_colours, info_table, point_labels
         from diffbench.viewer.realspace import projection
         from diffbench.viewer.viewdata import truth_text
 
@@ -58,27 +58,28 @@ def make_document_factory(view: ViewData, colour_by=None, axes=(0, 1)):
             if new not in view.fields:
                 return
             colours, legend = field_colours(view, new)
-            values = view.fields[new][0]
-            src.data.update(color=colours, label=[str(v) for v in values])
+            src.data.update(color=colours, label=point_labels(view, new))
             m["legend"].text = CSS + legend
 
         m["colour"].on_change("value", on_colour)
         img_src = ColumnDataSource({"image": [np.zeros((ny, nx), np.float32)]})
         fig = figure(name="frame", width=420, height=int(420 * ny / nx) + 30, title="tap a point: its frame from disk",
                      x_range=(0, nx), y_range=(0, ny), tools="pan,wheel_zoom,reset")
+        fig.xaxis.axis_label, fig.yaxis.axis_label = "detector x (pixels)", "detector y (pixels, up)"
         fig.image("image", x=0, y=0, dw=nx, dh=ny, source=img_src,
                   color_mapper=LogColorMapper(Magma256, low=0.5, high=100, nan_color="#404040"))
         real_src = ColumnDataSource({"image": [np.zeros((8, 8))]})
-        rfig = figure(name="real", width=300, height=330, title="particles along the beam", tools="")
+        rfig = figure(name="real", width=300, height=300, title="particles along the beam", tools="",
+                      match_aspect=True, toolbar_location=None)
         rfig.image("image", x=0, y=0, dw=1, dh=1, source=real_src, palette=Greys256[::-1])
-        rfig.axis.visible = False
+        rfig.xaxis.axis_label, rfig.yaxis.axis_label = "x (nm)", "y (nm, up)"
         timing = Div(name="timing", text="")
 
         def on_select(attr, old, new):
             if not new:  # a tap selects the points under the cursor: show the first
                 return
             t0 = time.perf_counter()
-            i = int(view.extra["points"][new[0]])
+            i = int(src.data["idx"][new[0]])
             truth = reader.dataset.truth
             text = truth_text(i, truth, parts, rows_of) if truth else f"index: {i}"
             m["pinned"].text = CSS + f"<b>pattern #{i}</b>" + info_table(text)

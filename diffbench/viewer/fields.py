@@ -54,8 +54,16 @@ def first_particle_rows(n: int, particles: dict) -> np.ndarray:
     return first
 
 
+def _display(name: str, values: np.ndarray) -> tuple[str, np.ndarray]:
+    """Lengths in metres are shown in nm (``*_m`` → ``*_nm``): 61.1 nm, not 6.108e-08."""
+    if name.endswith("_m"):
+        return name[:-2] + "_nm", values * 1e9
+    return name, values
+
+
 def colour_fields(truth: dict, particles: dict | None = None, predictions: dict | None = None) -> dict:
-    """name → (values (N,), kind) for every field worth colouring by."""
+    """name → (values (N,), kind) for every field worth colouring by: fields that vary (a constant
+    ice type on a recipe without rings tells nothing), lengths in nm."""
     out = {}
     n = None
     for name, kind in _TRUTH.items():
@@ -65,9 +73,11 @@ def colour_fields(truth: dict, particles: dict | None = None, predictions: dict 
                 continue
             n = v.size
             if kind == CATEGORICAL:
-                out[name] = (v.astype(str), kind)
-            elif np.isfinite(v.astype(float)).any() and np.ptp(v.astype(float)) > 0:
-                out[name] = (v.astype(float), kind)
+                if len(np.unique(v)) > 1:
+                    out[name] = (v.astype(str), kind)
+            elif np.isfinite(v.astype(float)).any() and np.nanmax(v.astype(float)) > np.nanmin(v.astype(float)):
+                label, shown = _display(name, v.astype(float))
+                out[label] = (shown, kind)
     if particles and n is not None and len(particles.get("pattern_index", [])):
         first = first_particle_rows(n, particles)
         has = first >= 0
@@ -76,6 +86,7 @@ def colour_fields(truth: dict, particles: dict | None = None, predictions: dict 
                 v = np.full(n, np.nan)
                 v[has] = np.asarray(particles[col])[first[has]]
                 if np.isfinite(v).sum() > 1 and np.nanmax(v) > np.nanmin(v):
+                    label, v = _display(label, v)
                     out[label] = (v, CONTINUOUS)
         if "orientation_wxyz" in particles:
             q = np.full((n, 4), np.nan)

@@ -45,12 +45,25 @@ def load_latent_file(path, n: int) -> np.ndarray:
     return arr
 
 
-def latent_space(path, method: str = "ipca-envelope", params: dict | None = None, use_cache: bool = True,
-                 log=None) -> tuple[np.ndarray, dict]:
-    """(coordinates (N, k), predictions {name: (N,)}) of a registered latent method on a dataset.
+def axis_labels(est, name: str, k: int) -> list[str]:
+    """Axis titles of a latent space: "PC 1 (23.4 % of the variance)" where the method says how
+    much of the data's variance each component holds, else "NAME 1"."""
+    inner = getattr(est, "ipca_", None) or getattr(est, "estimator_", None) or est
+    ratio = getattr(inner, "explained_variance_ratio_", None)
+    if ratio is not None and len(ratio) >= k:
+        return [f"{name} {i + 1} ({100 * float(r):.1f} % of the variance)" for i, r in enumerate(ratio[:k])]
+    return [f"{name} {i + 1}" for i in range(k)]
 
-    The method must answer ``transform`` (``fit_transform`` is used when it has one, saving a
-    pass over the file); classifiers also give their ``predict`` as a prediction column.
+
+def latent_space(path, method: str = "ipca-envelope", params: dict | None = None, use_cache: bool = True,
+                 log=None, name: str | None = None) -> tuple[np.ndarray, dict, list[str]]:
+    """(coordinates (N, k), predictions {name: (N,)}, axis titles) of a latent method on a dataset.
+
+    ``method`` is a registered name or ``package.module:Class``; a class that is not a diffbench
+    method receives the frames as a plain array (:mod:`diffbench.methods.plain`). It must answer
+    ``transform`` or ``fit_transform`` (used when it has one, saving a pass over the file);
+    classifiers also give their ``predict`` as a prediction column, an envelope's as
+    "inlier"/"outlier".
     """
     from diffbench.methods.registry import make_method
 
@@ -69,12 +82,12 @@ def latent_space(path, method: str = "ipca-envelope", params: dict | None = None
         for c in candidates:
             if c.is_file():
                 with np.load(c, allow_pickle=False) as z:
-                    if str(z["key"]) == key:
+                    if str(z["key"]) == key and "axes" in z.files:
                         preds = {k[5:]: z[k] for k in z.files if k.startswith("pred_")}
-                        return z["latent"], preds
+                        return z["latent"], preds, [str(a) for a in z["axes"]]
     est = make_method(method, **params)
-    if not hasattr(est, "transform"):
-        raise ValueError(f"method {method!r} has no transform(): it is not a latent method")
+    if not (hasattr(est, "transform") or hasattr(est, "fit_transform")):
+        raise ValueError(f"--latent {method}: answers neither transform() nor fit_transform(); not a latent method")
     if log:
         log(f"computing the {method} latent space of {path.name} (cached for next time)")
     from diffbench.io.cxi import open_dataset
@@ -83,17 +96,21 @@ def latent_space(path, method: str = "ipca-envelope", params: dict | None = None
         latent = est.fit_transform(d) if hasattr(est, "fit_transform") else est.fit(d).transform(d)
         preds = {}
         if hasattr(est, "envelope_"):
-            preds[method] = (est.envelope_.predict(latent) == 1).astype(np.int8)
+            preds[method] = np.where(est.envelope_.predict(latent) == 1, "inlier", "outlier")
         elif hasattr(est, "predict"):
             preds[method] = np.asarray(est.predict(d))
     latent = np.asarray(latent, dtype=float)
+    if latent.ndim != 2 or latent.shape[0] != len(d) or latent.shape[1] < 2:
+        raise ValueError(f"--latent {method}: expected coordinates of shape ({len(d)}, k >= 2), got {latent.shape}")
+    axes = axis_labels(est, name or method, latent.shape[1])
     if use_cache:
         for c in candidates:
             try:
                 c.parent.mkdir(parents=True, exist_ok=True)
                 with atomic_path(c, suffix=".npz") as tmp:
-                    np.savez(tmp, latent=latent, key=np.array(key), **{f"pred_{k}": v for k, v in preds.items()})
+                    np.savez(tmp, latent=latent, key=np.array(key), axes=np.array(axes),
+                             **{f"pred_{k}": v for k, v in preds.items()})
                 break
             except OSError:
                 continue
-    return latent, preds
+    return latent, preds, axes

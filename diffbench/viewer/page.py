@@ -85,6 +85,15 @@ def field_colours(view: ViewData, name: str) -> tuple[list, str]:
     return _categorical_colours(values) if kind == CATEGORICAL else _continuous_colours(values, name)
 
 
+def point_labels(view: ViewData, name: str) -> list[str]:
+    """Each point's value of field ``name`` as a person reads it (4 significant digits)."""
+    if name not in view.fields:
+        return [""] * view.n
+    from diffbench.viewer.viewdata import _fmt
+
+    return [_fmt(v) for v in view.fields[name][0]]
+
+
 def info_table(text: str) -> str:
     """The HTML table of a point's ``key: value`` truth lines (as the page's JavaScript builds it)."""
     # the lines come from truth_text, which escaped every value already
@@ -104,24 +113,29 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     from bokeh.models import (
         BoxSelectTool,
         Button,
+        CDSView,
+        CheckboxGroup,
         ColumnDataSource,
         CustomJS,
         Div,
         HoverTool,
+        IndexFilter,
         LassoSelectTool,
         Select,
         TapTool,
     )
+    from bokeh.palettes import Magma256
     from bokeh.plotting import figure
 
     n, k = view.latent.shape
+    shape = view.extra.get("frame_shape") or (1, 1)  # (ny, nx): images keep the detector's aspect
     data = {f"z{i}": view.latent[:, i] for i in range(k)}
     data["x"], data["y"] = view.latent[:, axes[0]], view.latent[:, axes[1]]
     data["idx"] = [int(i) for i in view.extra["points"]]
     if not server:
         data["info"] = view.info
     legends, names = {}, list(view.fields)
-    colour_by = colour_by if colour_by in names else (names[0] if names else "none")
+    colour_by = view.check_colour(colour_by) or "none"
     for name, (values, kind) in view.fields.items():
         if kind == CATEGORICAL:
             data[f"f_{name}"] = [str(v) for v in values]
@@ -130,11 +144,13 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     if not names:
         data["c_none"], legends["none"], names = ["#1f77b4"] * n, "", ["none"]
     data["color"] = list(data[f"c_{colour_by}"])
-    data["label"] = [str(v) for v in view.fields[colour_by][0]] if colour_by in view.fields else [""] * n
+    data["label"] = point_labels(view, colour_by)
     if view.thumbs is not None:
         data["thumb"] = view.thumbs
     if view.pins is not None:
         data["pin"] = view.pins
+        if view.extra.get("pin_max") is not None:
+            data["pin_max"] = view.extra["pin_max"]
     data["real"] = view.realspace if view.realspace is not None else [""] * n
     if view.scan_map is not None:
         data["mx"], data["my"] = view.scan_map["x"], view.scan_map["y"]
@@ -144,48 +160,75 @@ def build_layout(view: ViewData, colour_by: str | None = None, axes=(0, 1), titl
     tools = "pan,wheel_zoom,reset,save"
     p = figure(name="latent", width=620, height=560, tools=tools, output_backend="webgl" if webgl else "canvas",
                title=title or f"{view.latent_name} latent space of {view.source.split('/')[-1]} ({n} points)")
-    p.xaxis.axis_label, p.yaxis.axis_label = f"{view.latent_name} {axes[0] + 1}", f"{view.latent_name} {axes[1] + 1}"
+    opts = view.extra.get("axis_titles") or [f"{view.latent_name} {i + 1}" for i in range(k)]
+    p.xaxis.axis_label, p.yaxis.axis_label = opts[axes[0]], opts[axes[1]]
     size = 7 if n <= 2000 else (4 if n <= 20000 else 2)
-    glyph = p.scatter("x", "y", source=src, color="color", size=size, alpha=0.75 if n <= 20000 else 0.5,
-                      selection_alpha=1.0, nonselection_alpha=0.25 if n <= 20000 else 0.08)
+    view_filter = IndexFilter(list(range(n)), name="shown")
+    # points are drawn in row order: rows come rarest class last (ViewData.rare_last), so on top
+    glyph = p.scatter("x", "y", source=src, view=CDSView(filter=view_filter), color="color", size=size,
+                      alpha=0.75 if n <= 20000 else 0.5, selection_alpha=1.0,
+                      nonselection_alpha=0.25 if n <= 20000 else 0.08)
     # hover: the first point under the cursor, previewed beside the plot (a tooltip would stack
     # one image per overlapping point, dozens in a dense cloud)
-    preview = Div(name="hover", text="<i>hover over a point to see its pattern</i>", width=240, height=150)
+    preview = Div(name="hover", width=240, height=150,
+                  text="<i>hover over a point to see its pattern</i>" if view.thumbs is not None
+                  else "<i>hover shows a point's index and class; tap it to load its frame from disk</i>")
     hover = HoverTool(renderers=[glyph], tooltips=None if view.thumbs is not None else "#@idx · @label")
     if view.thumbs is not None:
-        hover.callback = CustomJS(args=dict(src=src, preview=preview), code=_js("hover_preview.js"))
+        hover.callback = CustomJS(args=dict(src=src, preview=preview, aspect=shape[0] / shape[1]),
+                                  code=_js("hover_preview.js"))
     tap = TapTool(renderers=[glyph])
     p.add_tools(hover, tap,
                 BoxSelectTool(renderers=[glyph]), LassoSelectTool(renderers=[glyph]))
 
     colour = Select(name="colour-by", title="colour by", value=colour_by, options=names, width=220)
-    opts = [f"{view.latent_name} {i + 1}" for i in range(k)]
-    xsel = Select(name="x-axis", title="x axis", value=opts[axes[0]], options=opts, width=105)
-    ysel = Select(name="y-axis", title="y axis", value=opts[axes[1]], options=opts, width=105)
+    xsel = Select(name="x-axis", title="x axis", value=opts[axes[0]], options=opts, width=220)
+    ysel = Select(name="y-axis", title="y axis", value=opts[axes[1]], options=opts, width=220)
     legend = Div(name="legend", text=CSS + legends[colour_by], width=240)
     pinned = Div(name="pinned", text="<i>tap a point to pin its pattern</i>", width=560)
     summary = Div(name="selection", text="<i>box or lasso select points to count and save them</i>", width=240)
     save = Button(name="export", label="Save selection", width=220, button_type="primary")
 
     cat_names = [nm for nm in names if nm in view.fields and view.fields[nm][1] == CATEGORICAL]
-    common = dict(src=src, legends=legends, legend=legend, colour=colour, summary=summary, cats=cat_names, css=CSS)
+    labels = []
+    if colour_by in cat_names:
+        vals, counts = np.unique(data[f"f_{colour_by}"], return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        labels = [f"{vals[i] or '(none)'} ({counts[i]})" for i in order]
+    filt = CheckboxGroup(name="show-classes", labels=labels, active=list(range(len(labels))), visible=bool(labels))
+    common = dict(src=src, legends=legends, legend=legend, colour=colour, summary=summary, cats=cat_names, css=CSS,
+                  pinned=pinned)
+    filt.js_on_change("active", CustomJS(args=dict(src=src, colour=colour, filter=filt, view_filter=view_filter),
+                                         code=_js("class_filter.js")))
     if not server:
-        colour.js_on_change("value", CustomJS(args=common, code=_js("colour_by.js")))
+        colour.js_on_change("value", CustomJS(args=dict(common, filter=filt, view_filter=view_filter),
+                                              code=_js("colour_by.js")))
     for sel, col in ((xsel, "x"), (ysel, "y")):
         ax = p.xaxis[0] if col == "x" else p.yaxis[0]
         sel.js_on_change("value", CustomJS(args=dict(src=src, sel=sel, opts=opts, col=col, ax=ax),
                                            code=_js("axis_select.js")))
     # a tap pins the first point under the cursor; any selection (tap, box, lasso) is counted
+    stops = ",".join(Magma256[i] for i in range(0, 256, 32)) + "," + Magma256[255]
     if not server:
-        tap.callback = CustomJS(args=dict(common, pinned=pinned), code=_js("pin_point.js"))
+        tap.callback = CustomJS(args=dict(common, aspect=shape[0] / shape[1], stops=stops,
+                                          caption=html.escape(view.extra.get("pattern_caption", ""))),
+                                code=_js("pin_point.js"))
     src.selected.js_on_change("indices", CustomJS(args=common, code=_js("count_selection.js")))
+    # a box or lasso selection replaces the pinned point: the panel says so, never shows a stale one
+    from bokeh.events import SelectionGeometry
+
+    p.js_on_event(SelectionGeometry, CustomJS(args=dict(src=src, pinned=pinned), code=(
+        "if (cb_obj.geometry.type !== 'point' && cb_obj.final) pinned.text = "
+        "`<i>${src.selected.indices.length} points selected: tap one to pin its pattern</i>`;")))
     save.js_on_click(CustomJS(args=dict(src=src, source=view.source, sha=view.source_sha256, summary=summary),
                               code=_js("save_selection.js")))
 
-    controls = column(colour, row(xsel, ysel), legend, preview, summary, save)
+    show_note = Div(text="<small>show classes (rarest drawn on top):</small>", visible=bool(labels))
+    filt.js_on_change("visible", CustomJS(args=dict(note=show_note, filter=filt), code="note.visible = filter.visible;"))
+    controls = column(colour, xsel, ysel, legend, show_note, filt, preview, summary, save)
     parts = [row(p, controls)]
     models = dict(source=src, plot=p, colour=colour, pinned=pinned, summary=summary, export=save, legend=legend,
-                  hover=preview)
+                  hover=preview, filter=filt, shown=view_filter)
     if view.scan_map is not None:
         m = figure(name="scanmap", width=620, height=min(620, 80 + int(np.ptp(view.scan_map["y"])) * 5),
                    tools="tap,box_select,reset", match_aspect=True,

@@ -34,6 +34,43 @@ class ViewData:
     def n(self) -> int:
         return int(self.latent.shape[0])
 
+    def default_colour(self) -> str | None:
+        """The field a page opens coloured by: the hit class (or label) where there is one."""
+        for name in ("hit_class", "label", "is_single_hit"):
+            if name in self.fields:
+                return name
+        return next(iter(self.fields), None)
+
+    def check_colour(self, name: str | None) -> str | None:
+        """``name`` if it is a field of this view (None: the default); else a one-line error listing them."""
+        if name is None:
+            return self.default_colour()
+        if name not in self.fields:
+            raise ValueError(f"--colour-by {name!r}: not a field of this file; fields: {', '.join(self.fields) or 'none'}")
+        return name
+
+    def rare_last(self, colour_by: str | None = None) -> "ViewData":
+        """The same points reordered so that the rarest classes of the (categorical) colour field
+        come last, and are drawn on top: 4 single hits among 300 points stay visible. Every
+        per-point column moves together; selections and pins name file indices, not rows."""
+        from diffbench.viewer.fields import CATEGORICAL
+
+        name = self.check_colour(colour_by)
+        if name is None or self.fields[name][1] != CATEGORICAL:
+            return self
+        values = np.asarray(self.fields[name][0])
+        cats, inv, counts = np.unique(values, return_inverse=True, return_counts=True)
+        perm = np.lexsort((np.arange(self.n), -counts[inv.ravel()]))  # most common first, stable
+        take = lambda col: None if col is None else [col[i] for i in perm]  # noqa: E731
+        fields = {k: (np.asarray(v)[perm], kind) for k, (v, kind) in self.fields.items()}
+        scan_map = None if self.scan_map is None else {
+            k: (np.asarray(v)[perm] if np.ndim(v) else v) for k, v in self.scan_map.items()}
+        extra = dict(self.extra, points=np.asarray(self.extra["points"])[perm])
+        if extra.get("pin_max") is not None:
+            extra["pin_max"] = take(extra["pin_max"])
+        return ViewData(self.source, self.source_sha256, self.latent[perm], self.latent_name, fields, take(self.info),
+                        take(self.thumbs), take(self.pins), take(self.realspace), scan_map, extra)
+
 
 def _fmt(v) -> str:
     if isinstance(v, (float, np.floating)):
@@ -67,7 +104,10 @@ def truth_text(i: int, truth: dict, particles: dict | None, rows_of: dict | None
         val = v[i]
         if k.startswith(("ice_", "amorphous_")) and (val == 0 or val in (b"", "")):
             continue
-        cells.append(f"{html.escape(k)}: {html.escape(_fmt(val))}")
+        if k.endswith("_m") and isinstance(val, (float, np.floating)) and np.isfinite(val):
+            cells.append(f"{html.escape(k[:-2])}: {html.escape(_fmt(val * 1e9))} nm")  # lengths in nm
+        else:
+            cells.append(f"{html.escape(k)}: {html.escape(_fmt(val))}")
         shown += 1
     if rows_of is not None and particles:
         for r in rows_of.get(i, [])[:6]:
@@ -103,25 +143,59 @@ def _particles_for(d, pts: np.ndarray) -> dict | None:
     return out
 
 
+def pattern_geometry(d, pin_px: int | None):
+    """What the pinned patterns need from the file's geometry: the block-averaged |q| map at the
+    pinned size (1/m), the resolution rings drawn on them (d-spacings, m) and a caption stating the
+    axes; (None, [], caption) when the file has no geometry."""
+    from diffbench.viewer.images import block_sum, nice_resolution_rings
+
+    try:
+        det, beam = d.detector(), d.beam()
+    except Exception:  # a file without diffbench geometry: patterns without rings
+        return None, [], "y up (row 0 of the frame at the bottom); no detector geometry in the file"
+    from diffbench.geometry.detector import q_vectors
+
+    q = q_vectors(det, beam)
+    qn = np.linalg.norm(q, axis=-1)
+    valid = det.valid()
+    ones = np.ones(qn.shape)
+    q_block = block_sum(qn, pin_px or 128) / np.maximum(block_sum(ones, pin_px or 128), 1)
+    inner = max(float(qn[valid].min()), 1e-12) if valid.any() else float(qn.min())
+    # rings inside the largest circle the detector holds around the beam, so they close
+    edge = float(min(np.abs(q[..., 0]).max(), np.abs(q[..., 1]).max()))
+    rings = nice_resolution_rings(inner * 1.5, edge)
+    qx, qy = q[..., 0] * 1e-9, q[..., 1] * 1e-9
+    caption = (f"y up, beam into the page; q_x {qx.min():.2f} … {qx.max():.2f} nm⁻¹ (left to right), "
+               f"q_y {qy.min():.2f} … {qy.max():.2f} nm⁻¹ (bottom to top)")
+    if rings:
+        caption += "; cyan rings at d = " + ", ".join(f"{r * 1e9:g}" for r in rings) + " nm (q = " + \
+            ", ".join(f"{2 * np.pi / r * 1e-9:.2f}" for r in rings) + " nm⁻¹)"
+    return q_block, [2 * np.pi / r for r in rings], caption
+
+
 def _images(path, pts: np.ndarray, thumb_px: int, pin_px: int | None, realspace_px: int):
-    """Thumbnails, pinned images, real-space images and their captions for patterns ``pts``
-    (sorted). Opens the file itself, so chunks can run in worker processes."""
+    """Thumbnails, pinned images (with their brightest block's photons), real-space images and
+    their captions for patterns ``pts`` (sorted). Opens the file itself, so chunks can run in
+    worker processes. Every image is y up (:mod:`diffbench.viewer.images`)."""
     from diffbench.io.cxi import open_dataset
-    from diffbench.viewer.images import data_uri, frame_thumbnail, png_bytes
+    from diffbench.viewer.images import RING, data_uri, frame_image, frame_thumbnail, nice_length, png_bytes
     from diffbench.viewer.realspace import projection
 
     with open_dataset(path) as d:
         valid = d.mask == 0 if d.mask is not None else None
-        thumbs, pins = [], ([] if pin_px else None)
+        q_block, rings_q, _ = pattern_geometry(d, pin_px) if pin_px else (None, [], "")
+        thumbs, pins, tops = [], ([] if pin_px else None), []
         for s in range(0, len(pts), 256):  # pts sorted: each compressed chunk is decoded once
             sel = pts[s:s + 256]
             for f in (d.patterns[sel] if len(sel) > 1 else [d.patterns[int(sel[0])]]):
                 thumbs.append(frame_thumbnail(f, valid, thumb_px))
                 if pins is not None:
-                    pins.append(frame_thumbnail(f, valid, pin_px))
+                    uri, top = frame_image(f, valid, pin_px, q_block, rings_q)
+                    pins.append(uri)
+                    tops.append(top)
         parts, species = _particles_for(d, pts), _recipe_species(d.attrs)
     if parts is None or species is None:
-        return thumbs, pins, None, None
+        return thumbs, pins, tops, None, None
     rows_of = _rows_by_pattern(parts)
     real, notes = [], []
     keys = ("species", "size_m", "shape_param", "orientation_wxyz", "position_m")
@@ -135,10 +209,15 @@ def _images(path, pts: np.ndarray, thumb_px: int, pin_px: int | None, realspace_
         top = img.max()
         # 16 grey levels are plenty for a density picture and halve the PNG
         lv = (np.clip(np.rint(img / top * 15), 0, 15) * 4.2).astype(np.uint8) if top > 0 else np.zeros(img.shape, np.uint8)
-        real.append(data_uri(png_bytes(lv[::-1], "grey")))
+        lv = lv[::-1].copy()  # projection row 0 is the most negative y: flipped, y is up
+        bar = nice_length(fov / 3)
+        n_bar = max(1, int(round(bar / fov * realspace_px)))
+        lv[-3:-2, 2:2 + n_bar] = RING  # scale bar, bottom left
+        real.append(data_uri(png_bytes(lv, "grey")))
         far = len(rows) > 1 and not _spans(rows, fov)
-        notes.append(f"{fov * 1e9:.0f} nm wide" + (", around the first particle (the others are far)" if far else ""))
-    return thumbs, pins, real, notes
+        notes.append(f"{fov * 1e9:.0f} nm wide, y up, cyan bar {bar * 1e9:g} nm"
+                     + (", around the first particle (the others are far)" if far else ""))
+    return thumbs, pins, tops, real, notes
 
 
 def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None = None, points=None,
@@ -164,7 +243,7 @@ def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None 
         rows_of = _rows_by_pattern(parts)
         info = [(truth_text(j, truth, parts, rows_of, file_index=int(i)) if truth else f"index: {int(i)}")
                 if text else "" for j, i in enumerate(pts)]
-    thumbs = pins = real = None
+    thumbs = pins = real = tops = None
     if images:
         workers = workers or os.cpu_count() or 1
         if len(pts) > 1000 and workers > 1:
@@ -176,10 +255,11 @@ def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None 
                                     [realspace_px] * workers))
             thumbs = [t for r in res for t in r[0]]
             pins = [t for r in res for t in r[1]] if pin_px else None
-            real = [t for r in res for t in r[2]] if res[0][2] is not None else None
-            notes = [t for r in res for t in r[3]] if res[0][3] is not None else None
+            tops = [t for r in res for t in r[2]]
+            real = [t for r in res for t in r[3]] if res[0][3] is not None else None
+            notes = [t for r in res for t in r[4]] if res[0][4] is not None else None
         else:
-            thumbs, pins, real, notes = _images(path, pts, thumb_px, pin_px, realspace_px)
+            thumbs, pins, tops, real, notes = _images(path, pts, thumb_px, pin_px, realspace_px)
         for j, note in enumerate(notes or []):
             if note:
                 info[j] += f"\nreal-space view: {note}"
@@ -193,8 +273,12 @@ def gather(path, latent: np.ndarray, latent_name: str, predictions: dict | None 
         tx = np.array([tile[s] % cols for s in sc])
         ty = np.array([tile[s] // cols for s in sc])
         scan_map = {"x": sj + tx * (nx + 2), "y": -(si + ty * (ny + 2)), "nx": nx, "ny": ny}
-    return ViewData(str(path), file_sha256(path), np.asarray(latent)[pts], latent_name, fields, info,
-                    thumbs, pins, real, scan_map, {"points": pts})
+    with open_dataset(path) as d:
+        caption = pattern_geometry(d, pin_px)[2] if images and pin_px else ""
+        shape = tuple(int(x) for x in d.shape[1:])
+    extra = {"points": pts, "pin_max": tops, "pattern_caption": caption, "frame_shape": shape}
+    return ViewData(str(path.resolve()), file_sha256(path), np.asarray(latent)[pts], latent_name, fields, info,
+                    thumbs, pins, real, scan_map, extra)
 
 
 def _spans(rows, fov_m) -> bool:

@@ -36,6 +36,8 @@ def test_matches_sklearn_incremental_pca_batch_by_batch():
     _same_up_to_sign(ours.components_, ref.components_, 1e-10)
     assert_allclose(ours.singular_values_, ref.singular_values_, rtol=1e-10)
     assert_allclose(ours.explained_variance_, ref.explained_variance_, rtol=1e-10)
+    # the ratio against the whole variance, as scikit-learn computes it from the full data
+    assert_allclose(ours.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-8)
     assert_allclose(ours.mean_, ref.mean_, rtol=1e-12)
     assert ours.n_samples_seen_ == len(X)
     assert_allclose(np.abs(ours.transform(X)), np.abs(ref.transform(X)), rtol=1e-8, atol=1e-8)

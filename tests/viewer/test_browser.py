@@ -91,12 +91,12 @@ def test_page_loads_hover_and_tap_show_pattern_and_particles(browser, page_file,
 def test_colour_by_switch_recolours_the_points(browser, page_file, artefacts):
     page, errors = _open(browser, page_file.as_uri())
     before = _data(page, "color")
-    page.evaluate("() => { const s = Bokeh.documents[0].get_model_by_name('colour-by'); s.value = 'target_diameter_m'; }")
+    page.evaluate("() => { const s = Bokeh.documents[0].get_model_by_name('colour-by'); s.value = 'target_diameter_nm'; }")
     page.wait_for_timeout(300)
     after = _data(page, "color")
     assert after != before
-    assert after == _data(page, "c_target_diameter_m")
-    assert "target_diameter_m" in page.evaluate("() => Bokeh.documents[0].get_model_by_name('legend').text")
+    assert after == _data(page, "c_target_diameter_nm")
+    assert "target_diameter_nm" in page.evaluate("() => Bokeh.documents[0].get_model_by_name('legend').text")
     # the real <select> element drives the same change
     page.locator("select").first.select_option("photons_total")
     page.wait_for_timeout(300)
@@ -230,5 +230,138 @@ def test_markup_from_a_file_is_shown_as_text_never_run(browser, hostile_page, ar
     assert "&lt;img src=x" in pinned and "&amp;lt;" not in pinned
     page.screenshot(path=str(artefacts / "xss.png"), full_page=True)
     assert page.evaluate("() => window.xssFired") is None
+    assert errors == []
+    page.close()
+
+
+# Two 30 nm spheres 120 nm apart on a 2:1 detector: their fringes run across the pair axis, so the
+# fringes' wave vector is parallel to the pair's projected axis, on the page as in the physics.
+DIMER = """recipes:
+  dimer-v1:
+    description: "two 30 nm gold spheres 120 nm apart (viewer orientation test)"
+    detector: {preset: square-64, nx: 96, ny: 48, beam_center_xy_px: [47.5, 23.5], distance_m: 0.5,
+               beamstop_radius_m: 0.0}
+    beam: {photon_energy_ev: 2000, pulse_energy_j: 1.0e-4, focus_diameter_m: 1.0e-6, profile: top-hat}
+    species:
+      gold: {shape: sphere, material: gold, size_m: 30.0e-9}
+    target: gold
+    hits: {classes: {multiple: 0.9, single: 0.1}, multiple: {min: 2, max: 2}, separation_m: [120.0e-9, 120.0e-9]}
+    injection: {hit_diameter_m: 0.0, depth_m: 0.0}
+"""
+
+
+@pytest.fixture(scope="module")
+def dimer_page(tmp_path_factory):
+    from diffbench.simulate.driver import simulate_to_file
+
+    d = tmp_path_factory.mktemp("dimer")
+    (d / "dimer.yaml").write_text(DIMER)
+    simulate_to_file("dimer-v1", 40, d / "dimer.cxi", seed=4, config=str(d / "dimer.yaml"), noise=False,
+                     progress=False)
+    out = d / "dimer.html"
+    assert main(["view", str(d / "dimer.cxi"), "--html", str(out), "--quiet"]) == 0
+    return out, d / "dimer.cxi"
+
+
+def _pin(page, row):
+    """Pin the point in source row ``row`` as a tap on it would (the tap tool's own callback)."""
+    page.evaluate("""(row) => { const doc = Bokeh.documents[0];
+        doc.get_model_by_name('points').selected.indices = [row];
+        const tap = [...doc.all_models].find(m => m.type == 'TapTool');
+        return tap.callback.execute(tap); }""", row)
+    page.wait_for_selector("#pinned-img", timeout=5000)
+
+
+def _rgb(png_bytes):
+    from io import BytesIO
+
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(png_bytes)).convert("RGB"), dtype=float)
+
+
+def _axis_angle(weights, y_down=True):
+    """Angle (degrees, mod 180, counter-clockwise from +x with y up) of the principal axis of a
+    2-D weight map given in screen rows (row 0 at the top)."""
+    ny, nx = weights.shape
+    yy, xx = np.mgrid[0:ny, 0:nx].astype(float)
+    y = -yy if y_down else yy
+    w = weights / weights.sum()
+    mx, my = (w * xx).sum(), (w * y).sum()
+    cxx, cyy, cxy = (w * (xx - mx) ** 2).sum(), (w * (y - my) ** 2).sum(), (w * (xx - mx) * (y - my)).sum()
+    return np.degrees(0.5 * np.arctan2(2 * cxy, cxx - cyy)) % 180
+
+
+def _fringe_angle(rgb):
+    """Direction (degrees mod 180, y up) of the fringes' wave vector in a screenshot of a pattern:
+    the principal axis of its Fourier power (cyan ring pixels replaced by the median)."""
+    lum = rgb.mean(axis=-1)
+    ring = (rgb[..., 0] < 80) & (rgb[..., 1] > 150) & (rgb[..., 2] > 150)
+    lum[ring] = np.median(lum[~ring])
+    p = np.abs(np.fft.fftshift(np.fft.fft2(lum - lum.mean()))) ** 2
+    ny, nx = p.shape
+    ky, kx = np.mgrid[-(ny // 2):ny - ny // 2, -(nx // 2):nx - nx // 2].astype(float)
+    kx, ky = kx / nx, -ky / ny  # cycles per pixel; screen rows go down, so ky flips
+    r = np.hypot(kx, ky)
+    p[(r < 0.02) | (r > 0.25)] = 0  # the DC term and pixel-level noise
+    cxx, cyy, cxy = (p * kx * kx).sum(), (p * ky * ky).sum(), (p * kx * ky).sum()
+    return np.degrees(0.5 * np.arctan2(2 * cxy, cxx - cyy)) % 180
+
+
+def test_pattern_and_particles_are_drawn_in_one_frame_and_aspect(browser, dimer_page, artefacts):
+    """The dimer's fringes have their wave vector along the pair axis as the page draws both images
+    (with the pattern mirrored top to bottom — the old y-down pattern beside a y-up projection — it
+    would be the pair axis mirrored); the 96 × 48 detector is drawn 2:1, not square."""
+    from diffbench.io.cxi import open_dataset
+
+    html, cxi = dimer_page
+    with open_dataset(cxi) as d:
+        pi, pos = np.asarray(d.particles["pattern_index"]), np.asarray(d.particles["position_m"])
+    page, errors = _open(browser, html.as_uri())
+    idx = _data(page, "idx")
+    # the pair whose projected axis is nearest a diagonal: a mirror would turn it by ~90°
+    best, angle = None, None
+    for i in np.unique(pi):
+        p = pos[pi == i]
+        if len(p) == 2:
+            phi = np.degrees(np.arctan2(p[1, 1] - p[0, 1], p[1, 0] - p[0, 0])) % 180
+            if best is None or abs(np.sin(np.radians(2 * phi))) > abs(np.sin(np.radians(2 * angle))):
+                best, angle = int(i), phi
+    assert abs(np.sin(np.radians(2 * angle))) > 0.7
+    _pin(page, idx.index(best))
+    img, real = page.locator("#pinned-img"), page.locator("#pinned-real")
+    box = img.bounding_box()
+    assert box["width"] / box["height"] == pytest.approx(2.0, rel=0.03)
+    fringe = _fringe_angle(_rgb(img.screenshot()))
+    rgb = _rgb(real.screenshot())
+    dens = 255 - rgb.mean(axis=-1)  # dark = dense
+    dens[(rgb[..., 0] < 80) & (rgb[..., 1] > 150)] = 0  # the cyan scale bar
+    pair = _axis_angle(dens)
+    diff = lambda a, b: min(abs(a - b) % 180, 180 - abs(a - b) % 180)  # noqa: E731
+    page.screenshot(path=str(artefacts / "dimer.png"), full_page=True)
+    assert diff(pair, angle) < 10, (pair, angle)  # the projection shows the truth's pair axis
+    assert diff(fringe, pair) < 15, (fringe, pair)  # and the pattern's fringes run across it
+    assert errors == []
+    page.close()
+
+
+def test_rare_class_is_drawn_on_top_and_the_legend_hides_classes(browser, page_file, artefacts):
+    page, errors = _open(browser, page_file.as_uri())
+    labels = _data(page, "f_hit_class")
+    counts = {v: labels.count(v) for v in set(labels)}
+    # rows (drawing order) go from the commonest class to the rarest: the rarest is drawn last
+    order = [counts[v] for v in labels]
+    assert order == sorted(order, reverse=True)
+    rare = min(counts, key=counts.get)
+    checks = page.locator(".bk-input-group input[type=checkbox]")
+    names = page.evaluate("() => Bokeh.documents[0].get_model_by_name('show-classes').labels")
+    assert [n.rsplit(" (", 1)[0] for n in names][-1] == rare
+    # untick every class but the rarest: only its points stay drawn
+    for k in range(len(names) - 1):
+        checks.nth(k).click()
+    page.wait_for_timeout(300)
+    shown = page.evaluate("() => Array.from(Bokeh.documents[0].get_model_by_name('shown').indices)")
+    assert sorted(shown) == [i for i, v in enumerate(labels) if v == rare]
+    page.screenshot(path=str(artefacts / "rare-class-only.png"))
     assert errors == []
     page.close()

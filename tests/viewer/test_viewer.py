@@ -103,7 +103,7 @@ def test_colour_fields_from_truth_and_predictions(spi_file):
         f = colour_fields(d.truth, d.particles, {"flag": np.zeros(len(d), np.int8)})
         n = len(d)
     assert f["hit_class"][1] == "categorical" and len(f["hit_class"][0]) == n
-    for k in ("target_diameter_m", "orientation_azimuth_deg", "rotation_angle_deg", "photons_total"):
+    for k in ("target_diameter_nm", "orientation_azimuth_deg", "rotation_angle_deg", "photons_total"):
         assert f[k][1] == "continuous" and f[k][0].shape == (n,)
     assert f["pred:flag"][1] == "categorical"
     # a file without truth still has predictions
@@ -118,14 +118,19 @@ def test_latent_space_is_cached_and_invalidated_by_a_new_file(spi_file, monkeypa
 
     f = tmp_path / spi_file.name
     shutil.copy(spi_file, f)
-    z, preds = L.latent_space(f, "ipca-envelope", {"downsample": None, "batch_size": 40})
+    z, preds, axes = L.latent_space(f, "ipca-envelope", {"downsample": None, "batch_size": 40}, name="PC")
     assert z.shape == (120, 3) and set(preds) == {"ipca-envelope"}
+    assert set(preds["ipca-envelope"]) <= {"inlier", "outlier"}  # predictions by name, not 0/1
+    # the axes say how much of the variance each component holds, in decreasing order
+    shares = [float(a.split("(")[1].split(" %")[0]) for a in axes]
+    assert axes[0].startswith("PC 1 (") and shares == sorted(shares, reverse=True) and 0 < sum(shares) <= 100
 
     def boom(*a, **k):
         raise AssertionError("recomputed although cached")
 
     monkeypatch.setattr("diffbench.methods.registry.make_method", boom)
-    z2, _ = L.latent_space(f, "ipca-envelope", {"downsample": None, "batch_size": 40})
+    z2, _, axes2 = L.latent_space(f, "ipca-envelope", {"downsample": None, "batch_size": 40}, name="PC")
+    assert axes2 == axes
     assert_allclose(z2, z, rtol=0, atol=0)
     os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 10**9))  # a "new" file
     with pytest.raises(AssertionError, match="recomputed"):

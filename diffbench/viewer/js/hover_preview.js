@@ -4,5 +4,6 @@ const ind = cb_data.index.indices;
 if (!ind.length) return;
 const i = ind[0]; const d = src.data;
 const more = ind.length > 1 ? ` (+${ind.length - 1} under the cursor)` : '';
-preview.text = `<img id='hover-img' src='${d.thumb[i]}' width='112' height='112' ` +
+const h = Math.max(1, Math.round(112 * aspect));
+preview.text = `<img id='hover-img' src='${d.thumb[i]}' width='112' height='${h}' ` +
     `style='image-rendering:pixelated'><div style='font:11px sans-serif'>#${d.idx[i]} · ${esc(d.label[i])}${more}</div>`;
