@@ -24,6 +24,31 @@ def summary(path) -> str:
         return text
 
 
+def foreign_summary(path, d) -> str:
+    """A CXI file diffbench did not write: its frames and whatever geometry it states."""
+    import numpy as np
+
+    from diffbench.units import EV_J
+
+    n, ny, nx = d.shape
+    g = d.geometry
+    lines = [f"{path}: {n:,} frames of {ny}x{nx} ({d.patterns.dtype}); no diffbench truth (not written by "
+             "diffbench): frames and geometry only"]
+    parts = []
+    if g["distance_m"] is not None:
+        parts.append(f"distance {g['distance_m']:.4g} m")
+    if g["pixel_size_m"] is not None:
+        parts.append(f"pixel {g['pixel_size_m'] * 1e6:.4g} µm")
+    if g["photon_energy_j"]:
+        parts.append(f"photon energy {g['photon_energy_j'] / EV_J:.6g} eV")
+    elif g["wavelength_m"]:
+        parts.append(f"wavelength {g['wavelength_m'] * 1e9:.4g} nm")
+    lines.append("geometry: " + (", ".join(parts) if parts else "none stated"))
+    first = np.asarray(d.patterns[: min(n, 64)], dtype=float)
+    lines.append(f"counts in the first {len(first)} frames: mean {first.sum(axis=(1, 2)).mean():.4g} per frame")
+    return "\n".join(lines)
+
+
 def spi_summary(path, d) -> str:
     """Summary of an SPI file: geometry, hit classes, photons, particles, rings."""
     import json
@@ -35,6 +60,8 @@ def spi_summary(path, d) -> str:
     lines = []
     t, a, g = d.truth, d.attrs, d.geometry
     n, ny, nx = d.shape
+    if not getattr(d, "has_truth", True):
+        return foreign_summary(path, d)
     lines.append(f"{path}: {n} patterns of {ny}x{nx} ({d.patterns.dtype}), recipe {a.get('recipe')} "
                  f"seed {a.get('seed')}, diffbench {a.get('diffbench_version')}, "
                  f"compression {a.get('compression')}, noise {bool(a.get('noise'))}")

@@ -33,6 +33,7 @@ COMPRESSIONS = ("bitshuffle-lz4", "gzip", "none")
 DET = "/entry_1/instrument_1/detector_1"
 SRC = "/entry_1/instrument_1/source_1"
 TRUTH = "/entry_1/sample_1/truth"
+FRAMES = "/entry_1/data_1/data"
 PARTICLES = TRUTH + "/particles"
 
 
@@ -247,10 +248,11 @@ class Dataset:
             raise ValueError(f"{self.path}: not a file diffbench can read (not HDF5, truncated or empty: "
                              f"{exc})") from None
         f = self.file
-        if TRUTH not in f or PARTICLES not in f or "/entry_1/data_1/data" not in f:
+        if FRAMES not in f:
             f.close()
-            raise ValueError(f"{self.path}: a CXI/HDF5 file without diffbench's frames and truth; not written by "
-                             "diffbench")
+            raise ValueError(f"{self.path}: a CXI/HDF5 file without frames at {FRAMES}")
+        #: whether the file carries diffbench's truth (False: a CXI from elsewhere, frames and geometry only)
+        self.has_truth = TRUTH in f and PARTICLES in f
         self.manifest = read_manifest(f)
         data = f["/entry_1/data_1/data"]
         if self.manifest is None and data.is_virtual:
@@ -267,19 +269,21 @@ class Dataset:
             except BaseException:
                 f.close()
                 raise
-        self.patterns = f["/entry_1/data_1/data"]
-        self.truth = read_table(f[TRUTH])
-        self.particles = read_table(f[PARTICLES])
-        self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f[TRUTH].attrs.items()}
-        det = f[DET]
+        self.patterns = f[FRAMES]
+        self.truth = read_table(f[TRUTH]) if self.has_truth else {}
+        self.particles = read_table(f[PARTICLES]) if self.has_truth else {}
+        self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f[TRUTH].attrs.items()} \
+            if self.has_truth else {}
+        det = f[DET] if DET in f else {}
         self.mask = det["mask"][()] if "mask" in det else None
+        attrs = det.attrs if DET in f else {}
         self.geometry = {
             "distance_m": float(det["distance"][()]) if "distance" in det else None,
             "pixel_size_m": float(det["x_pixel_size"][()]) if "x_pixel_size" in det else None,
             "beam_center_xy_px": tuple(det["beam_center_xy_px"][()]) if "beam_center_xy_px" in det else None,
             "photon_energy_j": float(f[SRC]["energy"][()]) if SRC in f and "energy" in f[SRC] else None,
             "wavelength_m": float(f[SRC]["wavelength"][()]) if SRC in f and "wavelength" in f[SRC] else None,
-            "detector": json.loads(det.attrs["diffbench_detector"]) if "diffbench_detector" in det.attrs else None,
+            "detector": json.loads(attrs["diffbench_detector"]) if "diffbench_detector" in attrs else None,
             "beam": json.loads(f[SRC].attrs["diffbench_beam"]) if SRC in f and "diffbench_beam" in f[SRC].attrs else None,
         }
 
@@ -291,15 +295,41 @@ class Dataset:
         return self.patterns.shape
 
     def detector(self):
-        """Rebuild the :class:`~diffbench.geometry.detector.Detector` stored in the file."""
+        """The :class:`~diffbench.geometry.detector.Detector` stored in the file; for a CXI file
+        from elsewhere, one built from its standard fields (``distance``, ``x_pixel_size``, the
+        beam centre where given, else the frame's centre; ``mask`` ≠ 0 marks bad pixels)."""
         from diffbench.geometry.presets import detector_from_dict
 
-        return detector_from_dict(self.geometry["detector"])
+        if self.geometry["detector"] is not None:
+            return detector_from_dict(self.geometry["detector"])
+        from diffbench.geometry.detector import Detector
+
+        g = self.geometry
+        for key, field in (("distance_m", "distance"), ("pixel_size_m", "x_pixel_size")):
+            if g[key] is None:
+                raise ValueError(f"{self.path}: no detector geometry ({DET}/{field} is missing)")
+        ny, nx = self.shape[1:]
+        centre = g["beam_center_xy_px"] or ((nx - 1) / 2, (ny - 1) / 2)
+        return Detector(nx=int(nx), ny=int(ny), pixel_size_m=g["pixel_size_m"], distance_m=g["distance_m"],
+                        beam_center_xy_px=tuple(float(c) for c in centre), name="from-file")
 
     def beam(self):
+        """The :class:`~diffbench.geometry.beam.Beam` stored in the file; for a CXI file from
+        elsewhere, its photon energy (``source_1/energy`` or ``wavelength``) with a nominal focus."""
         from diffbench.geometry.beam import Beam
 
-        return Beam(**self.geometry["beam"])
+        if self.geometry["beam"] is not None:
+            return Beam(**self.geometry["beam"])
+        from diffbench.units import EV_J, HC_EV_M
+
+        g = self.geometry
+        if g["photon_energy_j"]:
+            energy_ev = g["photon_energy_j"] / EV_J
+        elif g["wavelength_m"]:
+            energy_ev = HC_EV_M / g["wavelength_m"]
+        else:
+            raise ValueError(f"{self.path}: no photon energy ({SRC}/energy or wavelength is missing)")
+        return Beam(photon_energy_ev=energy_ev, pulse_energy_j=1e-3, focus_diameter_m=1e-6)
 
     def iter_batches(self, batch_size: int = 256):
         """Yield (start, frames) blocks, reading lazily."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diffbench import kinds
-from diffbench.io.cxi import TRUTH
+from diffbench.io.cxi import FRAMES, TRUTH
 
 
 def kind_of_file(path) -> kinds.DataKind:
@@ -24,8 +24,8 @@ def kind_of_file(path) -> kinds.DataKind:
         name = f.attrs.get("kind")
         if name is None and TRUTH in f:
             name = f[TRUTH].attrs.get("kind")
-        elif name is None and "datasets" not in f:
-            raise ValueError(f"{path}: an HDF5 file without diffbench's truth ({TRUTH}); not written by diffbench")
+        elif name is None and "datasets" not in f and FRAMES not in f:
+            raise ValueError(f"{path}: an HDF5 file with neither frames ({FRAMES}) nor diffbench's truth ({TRUTH})")
     return kinds.get(name)
 
 

@@ -194,3 +194,44 @@ def test_ed_scan_page_has_the_raster_map(tmp_path):
     layout, models = build_layout(view, colour_by="label")
     assert models["scanmap"].renderers[0].data_source is models["source"]
     assert "label" in view.fields
+
+
+def _foreign_cxi(path):
+    """A CXI file written by something else: frames and standard geometry, no diffbench truth."""
+    import h5py
+
+    rng = np.random.default_rng(0)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("/entry_1/data_1/data", data=rng.poisson(2.0, size=(30, 40, 48)).astype(np.uint16))
+        d = f.create_group("/entry_1/instrument_1/detector_1")
+        d["distance"], d["x_pixel_size"], d["y_pixel_size"] = 0.3, 200e-6, 200e-6
+        f["/entry_1/instrument_1/source_1/energy"] = 2000 * 1.602176634e-19
+    return path
+
+
+def test_info_and_view_work_on_a_cxi_diffbench_did_not_write(tmp_path, capsys):
+    f = _foreign_cxi(tmp_path / "real.cxi")
+    assert main(["info", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "30 frames of 40x48" in out and "no diffbench truth" in out and "photon energy 2000 eV" in out
+    np.save(tmp_path / "z.npy", np.random.default_rng(1).normal(size=(30, 2)))
+    assert main(["view", str(f), "--latent-file", str(tmp_path / "z.npy"), "--html", str(tmp_path / "a.html"),
+                 "--quiet"]) == 0
+    assert main(["view", str(f), "--html", str(tmp_path / "b.html"), "--quiet"]) == 0
+    text = (tmp_path / "b.html").read_text()
+    assert "q_x" in text  # the pinned patterns state their q axes from the file's own geometry
+
+
+def test_view_takes_a_scikit_learn_transformer_by_import_path(spi_file, tmp_path):
+    out = tmp_path / "pca.html"
+    assert main(["view", str(spi_file), "--latent", "sklearn.decomposition:PCA", "--html", str(out), "--quiet",
+                 "--no-cache"]) == 0
+    assert "PCA 1 (" in out.read_text()  # its explained variance on the axis titles
+
+
+def test_a_mistyped_colour_field_is_one_line_listing_the_fields(spi_file, tmp_path, capsys):
+    assert main(["view", str(spi_file), "--html", str(tmp_path / "x.html"), "--colour-by", "hitclass",
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'hitclass'" in err and "hit_class" in err
+    assert not (tmp_path / "x.html").exists()
