@@ -13,7 +13,7 @@ import threading
 
 from diffbench._version import __version__
 
-SUBCOMMANDS = ("list", "simulate", "info", "card", "verify", "export_emc", "bench", "view")
+SUBCOMMANDS = ("list", "show", "simulate", "info", "card", "verify", "export_emc", "bench", "view", "subset")
 
 
 def build_parser() -> argparse.ArgumentParser:

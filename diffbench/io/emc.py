@@ -90,7 +90,9 @@ def write_detector(path, detector, beam):
         f["ewald_rad"] = ewald_rad
 
 
-def export_emc(cxi_path, outdir) -> list[Path]:
+def export_emc(cxi_path, outdir, indices=None) -> list[Path]:
+    """Write ``photons.emc``, ``det.h5`` and ``config.ini`` for Dragonfly from a CXI file: every
+    frame, or only ``indices`` (sorted frame indices, e.g. a saved selection)."""
     from diffbench.io.cxi import open_dataset
 
     outdir = Path(outdir)
@@ -106,7 +108,12 @@ def export_emc(cxi_path, outdir) -> list[Path]:
             raise ValueError(f"{cxi_path}: no detector and beam geometry to export")
         npix = det.nx * det.ny
         emc = outdir / "photons.emc"
-        write_emc(emc, (b for _, b in d.iter_batches(512)), npix)
+        if indices is None:
+            batches = (b for _, b in d.iter_batches(512))
+        else:
+            idx = np.asarray(indices, dtype=np.int64)
+            batches = (d.patterns[idx[s:s + 512]] for s in range(0, idx.size, 512))
+        write_emc(emc, batches, npix)
         write_detector(outdir / "det.h5", det, beam)
         cfg = outdir / "config.ini"
         cfg.write_text(
