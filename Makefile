@@ -17,12 +17,20 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 env: $(STAMP)
 
-## Simulate the default dataset (sphere calibration + PR772 mix) and print its summary.
+## The point in one run: PR772 frames with single hits, their summary, a viewer page and a bench report.
+DEMO_SET = --set detector.nx=192 --set detector.ny=96 --set "detector.beam_center_xy_px=[95.5, 47.5]" \
+           --set "hits.classes={single: 0.3, multiple: 0.2, aggregate: 0.2, contaminant: 0.2, mixed: 0.1}"
 demo: $(STAMP)
 	mkdir -p demo
 	$(BIN)/diffbench list
-	$(BIN)/diffbench simulate pr772-spi-v5 -n 200 --seed 1 -o demo/pr772-spi-v5.cxi
+	$(BIN)/diffbench simulate pr772-spi-v5 -n 400 --seed 1 -o demo/pr772-spi-v5.cxi $(DEMO_SET)
 	$(BIN)/diffbench info demo/pr772-spi-v5.cxi
+	$(BIN)/diffbench view demo/pr772-spi-v5.cxi --html demo/pr772-view.html --colour-by hit_class
+	$(BIN)/diffbench bench chaperonin-xfel-outliers --n 300 --seeds 1 -o demo/bench
+	@echo
+	@echo "Open in a browser (offline):"
+	@echo "  $(CURDIR)/demo/pr772-view.html    latent space of the PR772 frames: hover, tap, select"
+	@echo "  $(CURDIR)/demo/bench/report.html  single vs double hits: methods beside their controls"
 
 ## Run the test suite (speed benchmarks run once each, untimed, as correctness checks).
 test: $(STAMP)

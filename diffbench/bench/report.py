@@ -32,25 +32,90 @@ def _label(run: dict) -> str:
 
 
 def _fmt(v) -> str:
-    return "nan" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
+
+
+#: what each metric means, shown once at the top of the report
+METRICS = {
+    "precision": "of the frames a method selects, the fraction that are targets",
+    "recall": "of the targets, the fraction a method selects",
+    "f1": "harmonic mean of precision and recall (0 for an empty selection)",
+    "specificity": "of the non-targets, the fraction a method leaves out",
+    "mcc": "Matthews correlation of selection and truth (−1…1; 0 = chance), fair under class imbalance",
+    "roc_auc": "probability that a random target scores above a random non-target (0.5 = chance)",
+    "average_precision": "area under the precision-recall curve of the method's scores (prevalence = chance)",
+    "psd_contrast": "how much the selection's mean radial profile (PSD) differs from all frames', relative "
+                    "to the true targets' difference (1: as different as the true targets)",
+    "iou": "intersection over union of a selection with the true targets (paper 000 eq. 4)",
+    "size_error_nm": "mean absolute error of the fitted diameter against the true volume-equivalent diameter, nm",
+    "accuracy": "fraction of items labelled correctly", "weighted_f1": "F1 per class, weighted by class size",
+    "ari": "adjusted Rand index of clusters against the truth (0 = chance, 1 = identical)",
+}
+
+
+def _ci_text(r: dict) -> str:
+    ci, n = r.get("ci95"), len(r["seeds"])
+    if n < 2 or not ci or ci[0] is None or (isinstance(ci[0], float) and math.isnan(ci[0])):
+        return f"– (needs ≥ 2 seeds; {n} run)"
+    return f"[{_fmt(ci[0])}, {_fmt(ci[1])}]"
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed" + ("" if n == 1 else "s")
 
 
 def _results_table(results: list[dict]) -> str:
-    head = "<tr>" + "".join(f"<th>{h}</th>" for h in ("role", "method", "test", "metric", "value", "95 % CI",
-                                                       "margin over controls", "seeds", "N", "fit s", "worst bin",
-                                                       "paper (other data)")) + "</tr>"
-    rows = []
-    for r in results:
-        from diffbench.bench.scorecard import value_text, worst_bins
+    """The primary metric of every (method, test), then every metric of each as a compact grid."""
+    from diffbench.bench.scorecard import value_text, worst_bins
 
-        ci = r.get("ci95")
-        margin = f"{r['margin']:+.3f}" + (" ✔" if r.get("beats_controls") else "") if "margin" in r else ""
-        cells = (r.get("role", "method"), r["method"], r.get("test", "all"), r["metric"], value_text(r),
-                 f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "", margin, len(r["seeds"]), r["n"],
-                 f"{r['fit_s']:.2f}", worst_bins(r), r.get("paper", ""))
+    style = "<table style='border-collapse:collapse;font-size:12px' border='1' cellpadding='3'>"
+    primary = [r for r in results if r.get("primary")] or results
+    head = "<tr>" + "".join(f"<th>{h}</th>" for h in ("role", "method", "test", "primary metric", "value",
+                                                       "95 % CI", "margin over controls", "seeds", "N", "fit s",
+                                                       "worst bin", "paper (other data)")) + "</tr>"
+    rows = []
+    for r in primary:
+        margin = ""
+        if "margin" in r:
+            clears = r.get("beats_controls") and len(r["seeds"]) > 1
+            margin = f"{r['margin']:+.3f}" + (" ✔" if clears else "")
+        cells = (r.get("role", "method"), r["method"], r.get("test", "all"), r["metric"], value_text(r), _ci_text(r),
+                 margin, len(r["seeds"]), f"{int(r['n']):,}", f"{r['fit_s']:.2f}", worst_bins(r), r.get("paper", ""))
         rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
-    return ("<table style='border-collapse:collapse;font-size:12px' border='1' cellpadding='3'>"
-            + head + "".join(rows) + "</table>")
+    table = style + head + "".join(rows) + "</table>"
+    metrics = list(dict.fromkeys(r["metric"] for r in results))
+    if len(metrics) > 1:
+        grid: dict = {}
+        for r in results:
+            grid.setdefault((r.get("role", "method"), r["method"], r.get("test", "all")), {})[r["metric"]] = r
+        head = "<tr><th>role</th><th>method</th><th>test</th>" + "".join(f"<th>{m}</th>" for m in metrics) + "</tr>"
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in key)
+                       + "".join(f"<td>{html.escape(value_text(v[m]))}</td>" if m in v else "<td></td>" for m in metrics)
+                       + "</tr>" for key, v in grid.items())
+        table += "<p><small>every metric (mean ± std over seeds):</small></p>" + style + head + body + "</table>"
+    return table
+
+
+def _glossary(results: list[dict]) -> str:
+    used = [m for m in dict.fromkeys(r["metric"] for r in results) if m in METRICS]
+    if not used:
+        return ""
+    return "<p><b>metrics</b></p><ul style='font-size:12px'>" + "".join(
+        f"<li><b>{m}</b>: {html.escape(METRICS[m])}</li>" for m in used) + "</ul>"
+
+
+def _compare_text(compare: dict | None) -> str:
+    if compare is None:
+        return "<p>No regression gate was run (<code>--compare BASELINE.json</code>).</p>"
+    base = html.escape(str(compare["baseline"]))
+    problems = compare["problems"]
+    if not problems:
+        return (f"<p style='background:#e6f4ea;padding:6px'><b>Regression gate: passed</b> against {base}: no "
+                "metric moved the wrong way beyond its tolerance, and the data (n, seeds, recipe, content hash) "
+                "are the baseline's.</p>")
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+    return (f"<div style='background:#fdecea;padding:6px'><b>Regression gate: failed</b> against {base} "
+            f"({len(problems)} problems):<ul>{items}</ul></div>")
 
 
 def _agreement_table(runs: list[dict], key: str = "iou_with", title: str = "IoU of selections",
@@ -111,9 +176,11 @@ def _psd_figures(runs: list[dict]):
         if c is None or _label(r) in seen:
             continue
         seen.add(_label(r))
-        fig = figure(title=f"PSD: {_label(r)} (seed {r['seed']})", x_axis_label="radius (pixels)",
+        q = r.get("curves", {}).get("psd_q_per_nm")
+        fig = figure(title=f"PSD: {_label(r)} (seed {r['seed']})",
+                     x_axis_label="q (nm⁻¹)" if q else "radius (pixels; no geometry)",
                      y_axis_label="mean photons per pixel", y_axis_type="log", **_PLOT)
-        x = np.asarray(c["radius_px"], float)
+        x = np.array([np.nan if v is None else v for v in q], float) if q else np.asarray(c["radius_px"], float)
         for (name, colour, dash) in (("selected", "#d62728", "solid"), ("true targets", "#1f77b4", "dashed"),
                                      ("all frames", "grey", "dotted")):
             y = np.array([np.nan if v is None else v for v in c[name]], float)
@@ -134,14 +201,17 @@ def _confusion_figure(title: str, labels: list[str], counts) -> object:
     rows = counts.sum(axis=1, keepdims=True)
     frac = np.divide(counts, rows, out=np.zeros_like(counts), where=rows > 0)
     t, p = np.meshgrid(labels, labels, indexing="ij")
+    # dark cells get white text: every count stays readable
     src = ColumnDataSource(dict(truth=t.ravel(), pred=p.ravel(), count=counts.ravel().astype(int),
-                                frac=frac.ravel(), text=[f"{int(c)}" for c in counts.ravel()]))
+                                frac=frac.ravel(), text=[f"{int(c):,}" for c in counts.ravel()],
+                                ink=["white" if f > 0.55 else "black" for f in frac.ravel()]))
     fig = figure(title=title, x_range=labels, y_range=labels[::-1], x_axis_label="predicted",
                  y_axis_label="truth", width=_PLOT["width"], height=_PLOT["height"], toolbar_location=None,
                  tooltips=[("truth", "@truth"), ("predicted", "@pred"), ("count", "@count"), ("row fraction", "@frac{0.000}")])
     mapper = LinearColorMapper(palette="Blues256", low=1, high=0)
     fig.rect("pred", "truth", 1, 1, source=src, fill_color={"field": "frac", "transform": mapper}, line_color="white")
-    fig.text("pred", "truth", text="text", source=src, text_align="center", text_baseline="middle", text_font_size="11px")
+    fig.text("pred", "truth", text="text", source=src, text_align="center", text_baseline="middle",
+             text_font_size="12px", text_color="ink")
     fig.xaxis.major_label_orientation = 0.6
     return fig
 
@@ -183,7 +253,7 @@ def _size_figures(runs: list[dict]):
         for key in ("predicted", "truth"):
             sums[key] = sum(np.histogram(0.5 * (np.asarray(h["edges_nm"][:-1]) + np.asarray(h["edges_nm"][1:])),
                                          edges, weights=h[key])[0] for h in hs)
-        fig = figure(title=f"sizes: {label} ({len(hs)} seeds)", x_axis_label="diameter (nm)",
+        fig = figure(title=f"sizes: {label} ({_seeds(len(hs))})", x_axis_label="diameter (nm)",
                      y_axis_label="patterns", **_PLOT)
         fig.quad(left=edges[:-1], right=edges[1:], top=sums["truth"], bottom=0, fill_color="#1f77b4", fill_alpha=0.4,
                  line_color=None, legend_label="truth")
@@ -194,8 +264,9 @@ def _size_figures(runs: list[dict]):
     return figs
 
 
-def build_report(card: dict, descriptions: dict[str, str] | None = None):
-    """The Bokeh layout of a scorecard: one section per task."""
+def build_report(card: dict, descriptions: dict[str, str] | None = None, compare: dict | None = None):
+    """The Bokeh layout of a scorecard: the regression gate's outcome, the metrics' definitions,
+    then one section per task."""
     from bokeh.layouts import column, gridplot
     from bokeh.models import Div
 
@@ -203,7 +274,8 @@ def build_report(card: dict, descriptions: dict[str, str] | None = None):
     parts = [Div(text=f"<h1>diffbench benchmark report</h1><p>{card['tier']} tier, diffbench "
                       f"{card['diffbench_version']}, {card['created']}, {card['machine']['cpus']} CPUs. Values are "
                       "mean ± std over seeds; 95 % intervals: bootstrap of the mean over seeds (the independent units). Controls and oracles are listed above the methods; margin = method − best control on the primary metric (✔: its interval clears it). Paper numbers "
-                      "are for the papers' own (real) data: context, not targets.</p>", width=1300)]
+                      "are for the papers' own (real) data: context, not targets.</p>"
+                      + _compare_text(compare) + _glossary(card["results"]), width=1300)]
     for task in dict.fromkeys(r["task"] for r in card["results"]):
         results = [r for r in card["results"] if r["task"] == task]
         runs = [r for r in card.get("runs", []) if r["task"] == task]
@@ -217,12 +289,13 @@ def build_report(card: dict, descriptions: dict[str, str] | None = None):
     return column(*parts)
 
 
-def write_report(card: dict, out, descriptions: dict[str, str] | None = None) -> Path:
-    """Write the report as one HTML file (atomically); returns its path."""
+def write_report(card: dict, out, descriptions: dict[str, str] | None = None, compare: dict | None = None) -> Path:
+    """Write the report as one HTML file (atomically); returns its path. ``compare``: the regression
+    gate's outcome ({"baseline": path, "problems": [...]}), shown at the top."""
     from bokeh.embed import file_html
     from bokeh.resources import INLINE
 
     out = Path(out)
-    text = file_html(build_report(card, descriptions), INLINE, title="diffbench benchmark report")
+    text = file_html(build_report(card, descriptions, compare), INLINE, title="diffbench benchmark report")
     atomic_write_text(out, text)
     return out

@@ -62,11 +62,8 @@ class Scorer:
 
 def selection_psds(frames, selections: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Mean radial profile (PSD) of each named selection of frames, in one pass over the frames:
-    (ring radii in pixels, name → profile)."""
-    from diffbench.methods.features import RadialBinning
-
-    ny, nx = frames.frame_shape
-    binning = RadialBinning((ny, nx), frames.center(), frames.valid)
+    (ring radii in pixels, name → profile); :func:`psd_q` gives the rings' |q| where known."""
+    binning = _psd_binning(frames)
     totals = {k: np.zeros(binning.n_bins) for k in selections}
     for s, prof in binning.batches(frames):
         for k, sel in selections.items():
@@ -79,6 +76,18 @@ def selection_psds(frames, selections: dict[str, np.ndarray]) -> tuple[np.ndarra
         out[k] = totals[k] / sel.sum() if sel.any() else totals[k] * np.nan
         out[k][empty] = np.nan
     return binning.radius_px, out
+
+
+def _psd_binning(frames):
+    from diffbench.methods.features import RadialBinning
+
+    ny, nx = frames.frame_shape
+    return RadialBinning((ny, nx), frames.center(), frames.valid, q_m=frames.q_m)
+
+
+def psd_q(frames) -> np.ndarray | None:
+    """Mean |q| (1/m) of each ring of :func:`selection_psds`, or None without geometry."""
+    return _psd_binning(frames).q_bin_m if frames.q_m is not None else None
 
 
 def roc_curve_points(y, score, max_points: int = 200) -> dict:
@@ -190,6 +199,9 @@ class BinaryScorer(Scorer):
                                                    "all frames": np.ones(n, bool)})
             out["psd_contrast"] = M.psd_contrast(psd["selected"])
             out["psd_contrast_truth"] = M.psd_contrast(psd["true targets"])
+            q = psd_q(frames)
+            if q is not None:  # the report plots against q (nm⁻¹) where the geometry is known
+                curves["psd_q_per_nm"] = [None if not np.isfinite(v) else round(float(v) * 1e-9, 5) for v in q]
             curves["psd"] = {"radius_px": np.round(radius, 3).tolist(),
                              **{k: [None if not np.isfinite(v) else float(f"{v:.6g}") for v in p] for k, p in psd.items()}}
         if curves:

@@ -42,7 +42,7 @@ def main(args):
     import math
     from pathlib import Path
 
-    from diffbench.bench.runner import aggregate, compare, run_task
+    from diffbench.bench.runner import aggregate, run_task
     from diffbench.bench.scorecard import (
         load_scorecard,
         make_scorecard,
@@ -116,6 +116,10 @@ def main(args):
     paths = write_scorecard(make_scorecard(results, rows, args.tier, {n: tasks[n] for n in names}), out)
     print(paths["markdown"].read_text())
     print(f"scorecard: {paths['json']}  table: {paths['markdown']}")
+    problems, outcome = None, None
+    if baseline is not None:
+        problems = _compare(args, baseline, results, names, tasks)
+        outcome = {"baseline": args.compare, "problems": problems}
     try:
         from diffbench.bench.report import write_report
         from diffbench.utils.optional import require
@@ -123,35 +127,37 @@ def main(args):
         require("bokeh", "the HTML report")
         report = write_report(load_scorecard(paths["json"]), out / "report.html",
                               {n: tasks[n].description + (f" — saturated: {tasks[n].saturated}" if tasks[n].saturated
-                                                          else "") for n in names})
+                                                          else "") for n in names}, compare=outcome)
         print(f"report: {report} (self-contained HTML, opens offline)")
     except ImportError as exc:  # bokeh is the `viewer` extra
         print(f"no HTML report: {exc}")
-    if baseline is not None:
-        base = baseline["results"]
-        if args.tasks:  # a run of some tasks is compared with the baseline's entries of those tasks
-            base = [b for b in base if b["task"] in names]
-        if args.methods:
-            base = [b for b in base if b["method"] in args.methods or b.get("role") in ("control", "oracle")
-                    or any(b["method"] == label and b["task"] == t for t in names
-                           for label, m, _ in tasks[t].method_specs() if m in args.methods)]
-        from diffbench.bench.runner import unavailable
-
-        registered = {label: m for t in names for label, m, _ in tasks[t].method_specs()}
-        skipped = sorted({b["method"] for b in base if b["method"] in registered
-                          and unavailable(registered[b["method"]])})
-        for m in skipped:
-            print(f"note: {m} is not compared: {unavailable(registered[m])}")
-        base = [b for b in base if b["method"] not in skipped]
-        from diffbench.bench.scorecard import machine_tag
-
-        if baseline.get("machine", {}).get("node") != machine_tag()["node"]:
-            print("note: the baseline's timings come from another machine; timings are not compared")
-        problems = compare(results, base, args.tolerance, log=print)
-        if problems:
-            print("regressions against " + args.compare + ":", file=sys.stderr)
-            for p in problems:
-                print("  " + p, file=sys.stderr)
-            return 1
+    if problems:
+        print("regressions against " + args.compare + ":", file=sys.stderr)
+        for p in problems:
+            print("  " + p, file=sys.stderr)
+        return 1
+    if problems is not None:
         print(f"no regression against {args.compare}")
     return 0
+
+
+def _compare(args, baseline, results, names, tasks) -> list[str]:
+    """The regressions of ``results`` against the baseline's entries of the tasks and methods run."""
+    from diffbench.bench.runner import compare, unavailable
+    from diffbench.bench.scorecard import machine_tag
+
+    base = baseline["results"]
+    if args.tasks:  # a run of some tasks is compared with the baseline's entries of those tasks
+        base = [b for b in base if b["task"] in names]
+    if args.methods:
+        base = [b for b in base if b["method"] in args.methods or b.get("role") in ("control", "oracle")
+                or any(b["method"] == label and b["task"] == t for t in names
+                       for label, m, _ in tasks[t].method_specs() if m in args.methods)]
+    registered = {label: m for t in names for label, m, _ in tasks[t].method_specs()}
+    skipped = sorted({b["method"] for b in base if b["method"] in registered and unavailable(registered[b["method"]])})
+    for m in skipped:
+        print(f"note: {m} is not compared: {unavailable(registered[m])}")
+    base = [b for b in base if b["method"] not in skipped]
+    if baseline.get("machine", {}).get("node") != machine_tag()["node"]:
+        print("note: the baseline's timings come from another machine; timings are not compared")
+    return compare(results, base, args.tolerance, log=print)

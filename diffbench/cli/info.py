@@ -62,9 +62,9 @@ def spi_summary(path, d) -> str:
     n, ny, nx = d.shape
     if not getattr(d, "has_truth", True):
         return foreign_summary(path, d)
-    lines.append(f"{path}: {n} patterns of {ny}x{nx} ({d.patterns.dtype}), recipe {a.get('recipe')} "
-                 f"seed {a.get('seed')}, diffbench {a.get('diffbench_version')}, "
-                 f"compression {a.get('compression')}, noise {bool(a.get('noise'))}")
+    lines.append(f"{path}: {n:,} patterns of {ny}x{nx} ({d.patterns.dtype}), recipe {a.get('recipe')} "
+                 f"seed {a.get('seed')}, diffbench {a.get('diffbench_version')}, noise {bool(a.get('noise'))}")
+    lines.append(f"compression: {a.get('compression')} ({how_to_read(a.get('compression'))})")
     det = g["detector"] or {}
     wl = g["wavelength_m"]
     lines.append(f"geometry: {det.get('name')} distance {g['distance_m']:.4g} m, pixel {g['pixel_size_m'] * 1e6:.4g} um, "
@@ -72,7 +72,9 @@ def spi_summary(path, d) -> str:
                  f"photon energy {g['photon_energy_j'] / EV_J:.6g} eV ({wl * 1e9:.4g} nm)")
     if d.mask is not None:
         lines.append(f"mask: {(d.mask != 0).mean() * 100:.1f} % of pixels flagged")
-    lines.append(f"point groups: {json.loads(a.get('point_groups', '{}'))}")
+    groups = json.loads(a.get("point_groups", "{}"))
+    if groups:
+        lines.append("point groups: " + ", ".join(f"{k} {v}" for k, v in groups.items()))
     classes, counts = np.unique(t["hit_class"], return_counts=True)
     lines.append("hit classes: " + ", ".join(f"{c} {k}" for c, k in zip(classes, counts))
                  + f"; single hits {int(t['is_single_hit'].sum())}")
@@ -88,8 +90,11 @@ def spi_summary(path, d) -> str:
         lines.append("particles: " + ", ".join(f"{s} {c}" for s, c in zip(sp, k)))
         tgt = p["is_target"]
         if tgt.any():
+            size = p["size_m"][tgt] * 1e9
             dm = p["diameter_m"][tgt] * 1e9
-            lines.append(f"target volume-equivalent diameter: mean {dm.mean():.1f} nm, sd {dm.std():.1f} nm")
+            lo, hi = np.percentile(size, [5, 95])
+            lines.append(f"target size (the recipe's size_m): mean {size.mean():.1f} nm, sd {size.std():.1f} nm, "
+                         f"5-95 % {lo:.1f}-{hi:.1f} nm; volume-equivalent diameter: mean {dm.mean():.1f} nm")
     if "ice_type" in t and (t["ice_thickness_m"].any() or t["amorphous_thickness_m"].any()):
         ice = t["ice_type"].astype(str) != ""
         lines.append(f"rings: ice on {int(ice.sum())} patterns ({_counts(t['ice_type'][ice]) or 'none'})"
@@ -100,6 +105,13 @@ def spi_summary(path, d) -> str:
                          f"thickness {t['amorphous_thickness_m'][amo].mean() * 1e6:.3g} um mean, "
                          f"{t['amorphous_expected_photons'][amo].mean():.4g} halo photons mean")
     return "\n".join(lines)
+
+
+def how_to_read(compression) -> str:
+    """How a program other than diffbench reads frames written with ``compression``."""
+    if compression == "bitshuffle-lz4":
+        return "any HDF5 reader with the bitshuffle filter: in Python, import hdf5plugin before h5py"
+    return "any HDF5 reader"
 
 
 def _counts(values) -> str:

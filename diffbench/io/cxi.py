@@ -13,7 +13,10 @@ Layout::
 
 Truth is never under ``data_1``. Data are chunked one frame per chunk and compressed with
 bitshuffle+LZ4 (hdf5plugin) by default, or gzip+shuffle for interchange; the choice is recorded in
-the ``compression`` attribute of the truth group. Files are written under a temporary name in the
+the ``compression`` attribute of the truth group and of the frames, whose ``how_to_read`` attribute
+says what a reader needs. Measured on 10^4 GroEL 128x128 frames (and 300 full PR772 panels):
+bitshuffle-LZ4 7.7 MB (6.4 MB) written 4-8 % (3-19 %) faster than gzip, read in 0.37 s (0.25 s)
+against gzip's 1.1 s (0.8 s); gzip files are 40 % smaller and need no plugin. Files are written under a temporary name in the
 same directory and renamed only when complete.
 """
 
@@ -35,6 +38,15 @@ SRC = "/entry_1/instrument_1/source_1"
 TRUTH = "/entry_1/sample_1/truth"
 FRAMES = "/entry_1/data_1/data"
 PARTICLES = TRUTH + "/particles"
+
+
+#: how another program reads frames of each compression (also the frames' ``how_to_read`` attribute)
+HOW_TO_READ = {
+    "bitshuffle-lz4": "HDF5 filter 32008 (bitshuffle + LZ4): in Python import hdf5plugin before h5py; "
+                      "h5dump, HDFView and C programs need HDF5_PLUGIN_PATH set to hdf5plugin.PLUGIN_PATH",
+    "gzip": "standard HDF5 gzip + shuffle: any HDF5 reader",
+    "none": "uncompressed: any HDF5 reader",
+}
 
 
 def compression_kwargs(compression: str) -> dict:
@@ -113,6 +125,8 @@ class CXIWriter:
         self.data = det.create_dataset("data", shape=(n_patterns,) + tuple(shape), dtype=dtype,
                                        chunks=(1,) + tuple(shape), **kw)
         self.data.attrs["axes"] = "experiment_identifier:y:x"
+        self.data.attrs["compression"] = compression
+        self.data.attrs["how_to_read"] = HOW_TO_READ[compression]
         e.create_group("data_1")
         f["/entry_1/data_1/data"] = h5py.SoftLink(DET + "/data")
         f.create_group(TRUTH)

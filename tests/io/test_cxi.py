@@ -129,3 +129,25 @@ def test_bad_compression_is_rejected_before_writing(tmp_path):
     with pytest.raises(RecipeError, match="compression"):
         simulate_to_file("sphere-calibration-v1", 2, tmp_path / "z.cxi", compression="zip", progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("compression, plain_h5py_reads", [("bitshuffle-lz4", False), ("gzip", True)])
+def test_another_program_reads_the_frames_as_the_file_says(tmp_path, compression, plain_h5py_reads):
+    """In a process that never imported diffbench: hdf5plugin + h5py read every compression; plain
+    h5py reads gzip but not bitshuffle-LZ4, and the frames' how_to_read attribute says so."""
+    import subprocess
+    import sys
+
+    from diffbench.simulate.driver import simulate_to_file
+
+    f = simulate_to_file("pr772-spi-v5", 3, tmp_path / "a.cxi", seed=1, overrides=["detector.preset=square-64"],
+                         compression=compression, progress=False)
+    read = ("import h5py, numpy; f = h5py.File({p!r}); d = f['/entry_1/data_1/data']; "
+            "print(int(numpy.asarray(d[0]).sum()), d.attrs['how_to_read'])")
+    with_plugin = subprocess.run([sys.executable, "-c", "import hdf5plugin; " + read.format(p=str(f))],
+                                 capture_output=True, text=True)
+    assert with_plugin.returncode == 0, with_plugin.stderr
+    assert ("hdf5plugin" in with_plugin.stdout) == (compression == "bitshuffle-lz4")
+    plain = subprocess.run([sys.executable, "-c", "import sys; assert 'diffbench' not in sys.modules; "
+                            + read.format(p=str(f))], capture_output=True, text=True)
+    assert (plain.returncode == 0) == plain_h5py_reads
