@@ -64,7 +64,8 @@ def main(args):
         raise ValueError(f"--shard-size must be >= 1, got {args.shard_size}")
     if args.list:
         for name, t in tasks.items():
-            print(f"{name:32s} {t.recipe:20s} n={t.n}  {t.description}" + (" [saturated]" if t.saturated else ""))
+            sizes = ", ".join(f"{tier} {n:,}" for tier, n in t.n.items())
+            print(f"{name:32s} {t.recipe:20s} {sizes:>24s}  {t.description}" + (" [saturated]" if t.saturated else ""))
         return 0
     names = args.tasks or list(tasks)
     unknown = [n for n in names if n not in tasks]
@@ -82,6 +83,12 @@ def main(args):
             elif m not in known:
                 raise ValueError(f"--methods {m}: no task of {', '.join(names)} has such a method; "
                                  f"known: {', '.join(sorted(known))} (or a package.module:Class path)")
+        from diffbench.bench.runner import method_plan
+
+        if not any(method_plan(tasks[n], args.methods) for n in names):  # refused before any simulation
+            listed = sorted({label for n in names for label, _, _ in tasks[n].method_specs()})
+            raise ValueError(f"--methods {' '.join(args.methods)}: none of the tasks {', '.join(names)} runs it "
+                             f"(their methods: {', '.join(listed)}; a package.module:Class path runs on any task)")
     baseline = load_scorecard(args.compare) if args.compare else None
     if baseline is not None and baseline.get("tier") != args.tier:
         raise ValueError(f"--compare {args.compare}: a {baseline.get('tier')} tier baseline cannot gate a "

@@ -155,7 +155,10 @@ def simulate_to_file(name: str, n: int, out, seed: int = 0, overrides=None, conf
     ED scans, ...) is an error naming it.
     """
     from diffbench.utils.atomic import output_lock
+    from diffbench.utils.progress import announce, quiet
 
     run = prepare_run(name, n, out, seed, overrides, config, workers, noise, compression, progress, batch_size)
-    with output_lock(run.out):  # one writer per output; clears what crashed runs of it left
+    with quiet(progress is False), output_lock(run.out):  # one writer per output; clears what crashed runs left
+        if run.out.exists():
+            announce(f"replacing {run.out} (its content stays until the new file is complete)")
         return Path(run.kind.load("writer")(run))

@@ -97,14 +97,14 @@ def test_foreign_files_are_named_in_one_line(content, tmp_path, capsys):
     assert str(p) in err and "not a file diffbench can read" in err and len(err.splitlines()) == 1
 
 
-def test_an_hdf5_file_without_truth_is_named(tmp_path, capsys):
+def test_an_hdf5_file_without_frames_or_truth_is_named(tmp_path, capsys):
     import h5py
 
     p = tmp_path / "other.h5"
     with h5py.File(p, "w") as f:
         f["x"] = np.arange(3)
     assert main(["info", str(p)]) == 2
-    assert "without diffbench's truth" in capsys.readouterr().err
+    assert "neither frames (/entry_1/data_1/data) nor diffbench's truth" in capsys.readouterr().err
 
 
 def test_verify_checks_every_shard_and_frame(tmp_path, capsys):

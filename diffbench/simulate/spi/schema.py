@@ -120,7 +120,11 @@ class CountRange(Strict):
 
 
 class HitsConfig(Strict):
-    """Shot classes and their weights (normalised), and how multi-particle shots are built.
+    """Shot classes and their fractions (summing to 1), and how multi-particle shots are built.
+
+    classes : the fraction of shots of each class; they must sum to 1 (a fraction that silently
+        became another after normalisation would make the recipe's promise untrue).
+    contaminants : the relative weights of the contaminant species (normalised).
 
     Classes: empty (no particle), single (one target particle), multiple (several target
     particles at independent positions, or at ``separation_m`` from the first), aggregate
@@ -137,8 +141,12 @@ class HitsConfig(Strict):
 
     @model_validator(mode="after")
     def _weights(self):
-        if sum(self.classes.values()) <= 0:
-            raise ValueError("the class weights must not all be zero")
+        total = sum(self.classes.values())
+        if total <= 0:
+            raise ValueError("the class fractions must not all be zero")
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the class fractions sum to {total:.6g}, not 1: each is the share of shots of that "
+                             f"class (e.g. {{single: 0.5, empty: 0.5}})")
         if self.separation_m and self.separation_m[1] < self.separation_m[0]:
             raise ValueError(f"separation_m must be [low, high], got {self.separation_m}")
         return self

@@ -84,9 +84,10 @@ def cache_key(params: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
+def cached(params: dict, build, use_cache: bool = True, label: str | None = None) -> ReciprocalVolume:
     """Return the volume for ``params`` from the disk cache, or build it with ``build()`` and store it.
 
+    A build is announced on stderr (``label`` names it, e.g. "pr772 size level 3/20"), with its time.
     Writes are atomic (temporary file + rename), so concurrent workers never read a partial file.
     One process builds a given entry at a time (a lock per entry, ``.KEY.lock``): the others wait
     and then read its result instead of building it again, and the builder first clears the
@@ -108,7 +109,14 @@ def cached(params: dict, build, use_cache: bool = True) -> ReciprocalVolume:
             return vol
         for stale in d.glob(f".{key}.*.tmp"):
             stale.unlink(missing_ok=True)
+        import time
+
+        from diffbench.utils.progress import announce, announce_more
+
+        t0 = time.perf_counter()
+        announce(f"building {label or params.get('kind', 'a')} volume (once; cached in {d}) ...", end="")
         vol = build()
+        announce_more(f" {time.perf_counter() - t0:.1f} s")
         atomic_write(path, lambda f: np.save(f, vol.data))
         meta = {"dq_m": vol.dq_m, "fold": vol.fold, "reference_size_m": vol.reference_size_m, "meta": vol.meta,
                 "interpolation": vol.interpolation, "params": params}

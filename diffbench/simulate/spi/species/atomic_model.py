@@ -42,7 +42,7 @@ class AtomicModel(Species):
                       **ctx.cache_params)
         energy = ctx.photon_energy_ev if ctx.anomalous else None
         vol = cached(params, lambda: atomic_volume(model, ctx.q_max_m, dq, energy, interpolation=interp),
-                     ctx.use_cache)
+                     ctx.use_cache, label=f"the {name} atomic-model ({len(model.elements):,} atoms)")
         w = atomic_numbers(model.elements) * model.occupancy
         rg = math.sqrt(float((w * (model.positions_m**2).sum(1)).sum() / w.sum()))
         d_eq = 2 * math.sqrt(5 / 3) * rg  # sphere of the same radius of gyration

@@ -41,13 +41,13 @@ class MeltingCube(Species):
         bound_ref = ref * math.sqrt(3) / 2  # the cube's half-diagonal bounds every level
         dq = ctx.shape_dq(2 * bound_ref)
         entries = []
-        for m in levels:
+        for i, m in enumerate(levels):
             shape = melted_superball(ref, float(m), g, density)
             params = dict(kind="superball", half_size_m=shape.half_size_m, melt=float(m),
                           density=[density.real / (1 + g * m), density.imag / (1 + g * m)], dq=dq,
                           **ctx.shape_cache_params)
             vol = cached(params, lambda: shape_volume(shape, ctx.q_max_m, dq, interpolation=ctx.shape_interpolation),
-                         ctx.use_cache)
+                         ctx.use_cache, label=f"the {name} melt level {i + 1}/{len(levels)}")
             entries.append(ctx.table.add_volume(vol))
         return cls(name, cfg, cfg.point_group or cls.point_group, entries, ref, levels)
 

@@ -46,14 +46,14 @@ class IcosahedralVirus(Species):
         # a particle up to ρ^{1/2} = 1 + tolerance larger than its level reads its volume that far out
         q_max = ctx.q_max_m * (1.0 + cfg.shell_tolerance)
         entries, volumes = [], []
-        for ref in levels:
+        for i, ref in enumerate(levels):
             shape = IcosahedralShell(ref / 2, cfg.shell_thickness_m, shell_density=density, inner_density=inner)
             dq = ctx.shape_dq(ref)
             params = dict(kind="icosahedral-shell", circumradius_m=ref / 2, shell_m=cfg.shell_thickness_m,
                           shell=[density.real, density.imag], inner=[inner.real, inner.imag], dq=dq,
                           **dict(ctx.shape_cache_params, q_max_m=q_max))
             vol = cached(params, lambda: shape_volume(shape, q_max, dq, interpolation=ctx.shape_interpolation),
-                         ctx.use_cache)
+                         ctx.use_cache, label=f"the {name} size level {i + 1}/{len(levels)} ({ref * 1e9:.1f} nm)")
             entries.append(ctx.table.add_volume(vol))
             volumes.append(shape.volume_m3())
         return cls(name, cfg, cfg.point_group or cls.point_group, entries, levels, np.array(volumes))
