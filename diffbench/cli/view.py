@@ -18,8 +18,9 @@ import sys
 def add_args(p):
     p.add_argument("file", help="a diffbench CXI file or sharded index")
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--latent", default="ipca-envelope", metavar="METHOD",
-                   help="registered latent method (default ipca-envelope) or package.module:Class")
+    g.add_argument("--latent", default=None, metavar="METHOD",
+                   help="registered latent method or package.module:Class (default: the data kind's, shape-pca for "
+                        "SPI frames: PCA of brightness-normalised frames; ipca-envelope: paper 004's raw-pixel IPCA)")
     g.add_argument("--latent-file", metavar="F", help="precomputed latent array (.npy (N, k) or .npz with 'latent')")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--html", metavar="OUT", help="write a standalone page (inline resources, works offline)")
@@ -74,7 +75,12 @@ def main(args):
         latent, preds, name = load_latent_file(args.latent_file, n), {}, Path(args.latent_file).stem
         titles = [f"{name} {i + 1}" for i in range(latent.shape[1])]
     else:
-        name = "PC" if args.latent == "ipca-envelope" else args.latent.rpartition(":")[2]
+        if args.latent is None:
+            from diffbench.io.readers import kind_of_file
+
+            args.latent = kind_of_file(path).default_latent
+            log(f"latent: {args.latent} (this kind's default; --latent chooses another)")
+        name = {"ipca-envelope": "PC", "shape-pca": "shape PC"}.get(args.latent, args.latent.rpartition(":")[2])
         latent, preds, titles = latent_space(path, args.latent, use_cache=not args.no_cache, log=log, name=name)
     axes = _axes(args.axes, latent.shape[1])
     limit = args.max_points or (5000 if args.html else 200000)

@@ -24,8 +24,9 @@ from sklearn.base import BaseEstimator
 #: files of any kind that holds frames) or merged reflection lists (merged-MX indexes).
 INPUTS = ("frames", "merged-reflections")
 #: What ``predict`` answers: 1 = the target class ("binary"), a class label ("multiclass"), a
-#: cluster id ("cluster"), or a number in SI units ("value").
-OUTPUTS = ("binary", "multiclass", "cluster", "value")
+#: cluster id ("cluster"), or a number in SI units ("value"); "latent": no ``predict``, ``transform``
+#: answers coordinates (N, k) (a latent space for the viewer).
+OUTPUTS = ("binary", "multiclass", "cluster", "value", "latent")
 #: ``classes_`` of every binary method, set by its ``fit`` (scikit-learn's classifier contract)
 BINARY_CLASSES = np.array([0, 1])
 
@@ -63,7 +64,11 @@ class Method(BaseEstimator):
         dt = self.__diffbench_tags__()
         tags.target_tags.required = dt.requires_y
         tags.estimator_type = {"binary": "classifier", "multiclass": "classifier", "cluster": "clusterer",
-                               "value": "regressor"}[dt.output]
+                               "value": "regressor", "latent": None}[dt.output]
+        if dt.output == "latent" and tags.transformer_tags is None:
+            from sklearn.utils import TransformerTags
+
+            tags.transformer_tags = TransformerTags()
         tags.input_tags.three_d_array = dt.input == "frames"
         return tags
 

@@ -17,6 +17,7 @@ import importlib
 # name → "module:Class" (imported only when used: methods may need torch or scikit-learn)
 _BUILTIN = {
     "ipca-envelope": "diffbench.methods.ipca_envelope:IPCAEllipticEnvelope",
+    "shape-pca": "diffbench.methods.shape_pca:ShapePCA",
     "sphere-size": "diffbench.methods.size_fit:SphereSizeFit",
     "em2d": "diffbench.methods.em2d:EM2DClassification",
     "em-selection": "diffbench.methods.em2d:EMSelection",

@@ -72,9 +72,11 @@ def test_method_contract(name, tiny, tiny_mx):
     assert not [k for k in vars(est) if k.endswith("_")], "no fitted state before fit"
     assert _fit(est, tiny) is est
     assert [k for k in vars(est) if k.endswith("_")], "fit sets attributes ending in _"
-    pred = np.asarray(est.predict(tiny))
-    assert pred.shape == (n,)
-    again = _fit(make_method(name, **params), tiny).predict(tiny)
+    latent = method_tags(est).output == "latent"  # answers transform (N, k), no predict
+    answer = (lambda e: e.transform(tiny)) if latent else (lambda e: e.predict(tiny))
+    pred = np.asarray(answer(est))
+    assert pred.shape[0] == n and (pred.ndim == 2 if latent else pred.shape == (n,))
+    again = answer(_fit(make_method(name, **params), tiny))
     assert_array_equal(pred, again)  # deterministic for fixed random_state
     if hasattr(est, "score_samples"):
         assert np.asarray(est.score_samples(tiny)).shape == (n,)
@@ -83,7 +85,7 @@ def test_method_contract(name, tiny, tiny_mx):
     # a clone of a fitted method is unfitted, with the same parameters; a fitted one pickles
     fresh = clone(est)
     assert fresh.get_params() == est.get_params() and not [k for k in vars(fresh) if k.endswith("_")]
-    assert_array_equal(pickle.loads(pickle.dumps(est)).predict(tiny), pred)
+    assert_array_equal(answer(pickle.loads(pickle.dumps(est))), pred)
 
 
 # scikit-learn's checks that hold for any estimator, whatever it reads
@@ -114,7 +116,11 @@ def test_tags_state_the_roles(name):
     tags = method_tags(est)
     assert get_tags(est).target_tags.required == tags.requires_y
     assert tags.per_range == hasattr(est, "predict_ranges")
-    assert get_tags(est).estimator_type in ("classifier", "regressor", "clusterer")
+    if tags.output == "latent":  # a latent space: a transformer to scikit-learn
+        assert get_tags(est).estimator_type is None and get_tags(est).transformer_tags is not None
+        assert hasattr(est, "transform") and not hasattr(est, "predict")
+    else:
+        assert get_tags(est).estimator_type in ("classifier", "regressor", "clusterer")
 
 
 def test_oracle_selection_requires_the_truth_and_says_so():
