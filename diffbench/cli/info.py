@@ -118,7 +118,7 @@ def _counts(values) -> str:
     import numpy as np
 
     v, k = np.unique(values, return_counts=True)
-    return ", ".join(f"{a} {b}" for a, b in zip(v, k))
+    return ", ".join(f"{a} ({b})" for a, b in zip(v, k)) or "none"
 
 
 def _frames_header(path, d) -> list[str]:
@@ -127,7 +127,7 @@ def _frames_header(path, d) -> list[str]:
     return [f"{path}: {a.get('kind')} recipe {a.get('recipe')} seed {a.get('seed')}: {n} frames of {ny}x{nx} "
             f"({d.patterns.dtype}), diffbench {a.get('diffbench_version')}",
             f"geometry: distance {g['distance_m']:.4g} m, pixel {g['pixel_size_m'] * 1e6:.4g} um, "
-            f"wavelength {g['wavelength_m'] * 1e10:.5g} A"]
+            f"wavelength {g['wavelength_m'] * 1e9:.5g} nm"]
 
 
 def ed_summary(path, d) -> str:
@@ -160,7 +160,7 @@ def mx_summary(path, coll) -> str:
     lines = [f"{path}: mx-merged recipe {a['recipe']} seed {a['seed']}: {len(dmin)} data sets, MTZ files in "
              f"{a['mtz_dir']}/ (columns {a['columns']})",
              f"reflections per data set: median {np.median(d['n_reflections']):.0f} "
-             f"[{d['n_reflections'].min()}, {d['n_reflections'].max()}]; d_min median {np.median(dmin):.2f} A",
+             f"[{d['n_reflections'].min()}, {d['n_reflections'].max()}]; d_min median {np.median(dmin):.2f} Å",
              f"space groups: {_counts(d['space_group'].astype(str))}",
              f"ice injected: {int(d['has_ice'].sum())}; labelled icy (visible ring): {int(d['label_ice'].sum())}; "
              f"types {_counts(d['ice_type'][d['has_ice']].astype(str))}; modes {_counts(d['artefact_mode'][d['has_ice']].astype(str))}",
