@@ -133,9 +133,23 @@ class DaskExecutor:
                 self._client.cancel(self._futures, force=True)
             except Exception:  # noqa: BLE001 - best effort while stopping; close() below still runs
                 pass
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        if self._cluster is None:
+            self._client.close()
+        else:
+            # our own LocalCluster going down: its workers' connection errors while they stop are
+            # logged by distributed as tracebacks after a good run; they say nothing to the user
+            import logging
+
+            loggers = [logging.getLogger(n) for n in ("distributed", "tornado")]
+            levels = [lg.level for lg in loggers]
+            for lg in loggers:
+                lg.setLevel(logging.CRITICAL)
+            try:
+                self._client.close()
+                self._cluster.close()
+            finally:
+                for lg, level in zip(loggers, levels):
+                    lg.setLevel(level)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
