@@ -46,12 +46,12 @@ def load_latent_file(path, n: int) -> np.ndarray:
 
 
 def axis_labels(est, name: str, k: int) -> list[str]:
-    """Axis titles of a latent space: "PC 1 (23.4 % of the variance)" where the method says how
+    """Axis titles of a latent space: "PC 1 (23.4 % var.)": the share of the data's variance where the method says how
     much of the data's variance each component holds, else "NAME 1"."""
     inner = getattr(est, "ipca_", None) or getattr(est, "estimator_", None) or est
     ratio = getattr(inner, "explained_variance_ratio_", None)
     if ratio is not None and len(ratio) >= k:
-        return [f"{name} {i + 1} ({100 * float(r):.1f} % of the variance)" for i, r in enumerate(ratio[:k])]
+        return [f"{name} {i + 1} ({100 * float(r):.1f} % var.)" for i, r in enumerate(ratio[:k])]
     return [f"{name} {i + 1}" for i in range(k)]
 
 
