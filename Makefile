@@ -12,7 +12,10 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e ".[test,dask,ml,viewer]"
+	# torch first, pinned: the CPU wheel the package index offers for this version (the range in
+	# pyproject.toml would otherwise let pip pick a newer, GPU-sized build)
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[test,dask,ml,viewer,torch]"
 	touch $(STAMP)
 
 env: $(STAMP)

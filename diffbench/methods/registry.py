@@ -18,6 +18,9 @@ import importlib
 _BUILTIN = {
     "ipca-envelope": "diffbench.methods.ipca_envelope:IPCAEllipticEnvelope",
     "shape-pca": "diffbench.methods.shape_pca:ShapePCA",
+    "cnn-maxf1": "diffbench.methods.cnn.single_hit:MaxF1CNN",
+    "cnn-moresh": "diffbench.methods.cnn.single_hit:MoreSHCNN",
+    "cnn-vgg": "diffbench.methods.cnn.single_hit:VGGCNN",
     "sphere-size": "diffbench.methods.size_fit:SphereSizeFit",
     "em2d": "diffbench.methods.em2d:EM2DClassification",
     "em-selection": "diffbench.methods.em2d:EMSelection",
