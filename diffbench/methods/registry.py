@@ -21,6 +21,7 @@ _BUILTIN = {
     "cnn-maxf1": "diffbench.methods.cnn.single_hit:MaxF1CNN",
     "cnn-moresh": "diffbench.methods.cnn.single_hit:MoreSHCNN",
     "cnn-vgg": "diffbench.methods.cnn.single_hit:VGGCNN",
+    "few-shot-embedding": "diffbench.methods.cnn.few_shot:FewShotEmbedding",
     "sphere-size": "diffbench.methods.size_fit:SphereSizeFit",
     "em2d": "diffbench.methods.em2d:EM2DClassification",
     "em-selection": "diffbench.methods.em2d:EMSelection",

@@ -100,3 +100,33 @@ def test_the_stream_yields_the_patterns_and_truth_of_the_file(tmp_path):
     both = [x for xb, _ in DataLoader(SimulatedStream("pr772-spi-v5", ov, seed=5, stop=12, block=3),
                                       batch_size=4, num_workers=2, multiprocessing_context="spawn") for x in xb]
     assert sorted(float(x.sum()) for x in both) == sorted(float(f.sum()) for f in frames)
+
+
+def test_the_few_shot_embedding_transfers_to_a_shape_it_never_saw(tmp_path):
+    """Trained on single vs double spheres, it classifies single vs double cubes from 5 labelled
+    frames per class well above chance (0.5), and better than the same prototypes in an untrained
+    net (random convolutional features already separate these clear fringes well: 0.86 measured)."""
+    from diffbench.io.cxi import open_dataset
+    from diffbench.methods.cnn.few_shot import FewShotEmbedding
+    from diffbench.simulate.driver import simulate_to_file
+
+    def data(shape, seed):
+        ov = ["detector.preset=square-64", "hits.classes={single: 0.5, multiple: 0.5}",
+              "hits.separation_m=[60e-9, 150e-9]", "random_orientation=true",
+              f"species.sphere={{shape: {shape}, material: protein, size_m: {{distribution: uniform, "
+              "low: 40e-9, high: 80e-9}}"]
+        p = simulate_to_file("sphere-calibration-v1", 160, tmp_path / f"{shape}.cxi", seed=seed, overrides=ov,
+                             progress=False)
+        with open_dataset(p) as d:
+            return d.patterns[()], np.where(np.asarray(d.truth["is_single_hit"]), "single", "double")
+
+    xs, ys = data("sphere", 1)
+    xc, yc = data("cube", 2)
+    est = FewShotEmbedding(n_iter=120, size=32, random_state=0).fit(xs, ys)
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
+    support = np.concatenate([np.flatnonzero(yc == c)[:5] for c in ("single", "double")])
+    query = np.setdiff1d(np.arange(len(yc)), support)
+    acc = (est.set_support(xc[support], yc[support]).predict(xc[query]) == yc[query]).mean()
+    untrained = FewShotEmbedding(n_iter=0, size=32, random_state=0).fit(xs[:8], ys[:8])
+    base = (untrained.set_support(xc[support], yc[support]).predict(xc[query]) == yc[query]).mean()
+    assert acc > 0.8 and acc > base, (acc, base)

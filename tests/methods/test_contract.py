@@ -34,7 +34,8 @@ def tiny(tmp_path_factory):
 SMALL_PARAMS = {"ipca-envelope": {"downsample": (32, 32), "batch_size": 16}, "ria-svm": {"n_iter": 3},
                 "em2d": {"n_classes": 3, "n_angles": 8, "n_iter": 4, "grid_radius": 8},
                 "em-selection": {"n_classes": 3, "n_angles": 8, "n_iter": 4, "grid_radius": 8},
-                **{f"cnn-{v}": {"n_iter": 3, "batch_size": 8} for v in ("maxf1", "moresh", "vgg")}}
+                **{f"cnn-{v}": {"n_iter": 3, "batch_size": 8} for v in ("maxf1", "moresh", "vgg")},
+                "few-shot-embedding": {"n_iter": 3, "batch_size": 4, "size": 16}}
 
 
 def _fit(est, data):
