@@ -1,9 +1,10 @@
 """Small log-scaled PNG images of diffraction frames and real-space projections, for web pages.
 
-Every image is drawn **y up**: the PNG's top row is the detector's (or the projection's) most
-positive lab y, as in the Bokeh server view and in the physics (x right, y up, beam into the
-page). Frame row 0 is the most negative y (:meth:`~diffbench.geometry.detector.Detector.pixel_positions_m`),
-so frames are flipped on their way to PNG; the real-space projection likewise.
+Every image is drawn **x right, y up**: the PNG's top row is the detector's (or the projection's)
+most positive lab y, as in the Bokeh server view. The lab frame is right-handed with z along the
+beam, so the viewer sees the beam coming out of the page (from behind the detector). Frame row 0
+is the most negative y (:meth:`~diffbench.geometry.detector.Detector.pixel_positions_m`), so
+frames are flipped on their way to PNG; the real-space projection likewise.
 
 Frames are block-summed to at most ``size`` pixels a side (photon counts add, so the thumbnail is
 the pattern a coarser detector would record), masked pixels are ignored, and the counts are shown

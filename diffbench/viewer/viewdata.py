@@ -165,7 +165,7 @@ def pattern_geometry(d, pin_px: int | None):
     edge = float(min(np.abs(q[..., 0]).max(), np.abs(q[..., 1]).max()))
     rings = nice_resolution_rings(inner * 1.5, edge)
     qx, qy = q[..., 0] * 1e-9, q[..., 1] * 1e-9
-    caption = (f"y up, beam into the page; q_x {qx.min():.2f} … {qx.max():.2f} nm⁻¹ (left to right), "
+    caption = (f"x right, y up, beam out of the page (seen from behind the detector, as docs/conventions.md); q_x {qx.min():.2f} … {qx.max():.2f} nm⁻¹ (left to right), "
                f"q_y {qy.min():.2f} … {qy.max():.2f} nm⁻¹ (bottom to top)")
     if rings:
         caption += "; cyan rings at d = " + ", ".join(f"{r * 1e9:g}" for r in rings) + " nm (q = " + \
