@@ -77,8 +77,24 @@ def test_the_quick_configuration_learns_and_is_deterministic(spheres):
     prevalence_f1 = 2 * yt.mean() / (1 + yt.mean())  # the prevalence control: select everything
     assert f1 > prevalence_f1 + 0.2, (f1, prevalence_f1)
     assert len(est.models_) == 2 and len(est.cv_scores_) == 2
+    from diffbench.methods.cnn import single_hit
+
+    single_hit._FITTED.clear()  # train again for real, not from the in-process memo
     again = MaxF1CNN(n_iter=120, random_state=7).fit(train, y)
     assert_array_equal(again.predict_proba(test), est.predict_proba(test))  # same seed, same model (CPU)
+    # a post-filter on the same CNN takes the fitted model instead of training it a third time
+    from diffbench.methods.registry import make_method
+
+    calls = []
+    original = MaxF1CNN._train
+    try:
+        MaxF1CNN._train = lambda self, *a, **k: calls.append(1) or original(self, *a, **k)
+        pf = make_method("post-filter", first="cnn-maxf1", first_params={"n_iter": 120, "random_state": 7},
+                         then="size-filter").fit(train, y)
+    finally:
+        MaxF1CNN._train = original
+    assert calls == []
+    assert_array_equal(pf.first_.predict_proba(test), est.predict_proba(test))
 
 
 def test_the_stream_yields_the_patterns_and_truth_of_the_file(tmp_path):
