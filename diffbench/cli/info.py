@@ -108,10 +108,11 @@ def spi_summary(path, d) -> str:
 
 
 def how_to_read(compression) -> str:
-    """How a program other than diffbench reads frames written with ``compression``."""
-    if compression == "bitshuffle-lz4":
-        return "any HDF5 reader with the bitshuffle filter: in Python, import hdf5plugin before h5py"
-    return "any HDF5 reader"
+    """How a program other than diffbench reads frames written with ``compression`` (the text the
+    frames carry in their ``how_to_read`` attribute)."""
+    from diffbench.io.cxi import HOW_TO_READ
+
+    return HOW_TO_READ.get(compression, "any HDF5 reader")
 
 
 def _counts(values) -> str:

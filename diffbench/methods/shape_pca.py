@@ -15,6 +15,13 @@ import numpy as np
 from diffbench.methods.base import Method, MethodTags
 
 
+def sqrt_fractions(flat: np.ndarray) -> np.ndarray:
+    """√(each row / its sum) of (N, d) counts: what a frame looks like, whatever its brightness
+    (a variance-stabilising transform of the photon fractions; empty rows stay 0)."""
+    total = flat.sum(axis=1, keepdims=True)
+    return np.sqrt(np.clip(flat, 0, None) / np.where(total > 0, total, 1.0))
+
+
 class ShapePCA(Method):
     """Streamed PCA (``n_components``) of √(frame / its total over valid pixels).
 
@@ -38,8 +45,7 @@ class ShapePCA(Method):
             flat = block.reshape(len(block), -1).astype(np.float64)
             if valid is not None and valid.size == flat.shape[1]:
                 flat = flat[:, valid]
-            total = flat.sum(axis=1, keepdims=True)
-            yield np.sqrt(np.clip(flat, 0, None) / np.where(total > 0, total, 1.0))
+            yield sqrt_fractions(flat)
 
     def fit(self, X, y=None):
         from diffbench.methods.streaming_pca import StreamingPCA

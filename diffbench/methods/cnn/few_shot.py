@@ -8,7 +8,7 @@ particles, and a handful of labelled frames of this one. ``scripts/few_shot.py``
 species the embedding never saw.
 
 Input frames are binned to ``size`` (longer side), scaled by their own photon count and
-square-rooted (brightness is a nuisance here, as in :mod:`diffbench.methods.shape_pca`).
+square-rooted (:func:`~diffbench.methods.shape_pca.sqrt_fractions`: brightness is a nuisance here too).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbench.methods.base import Method, MethodTags
+from diffbench.methods.shape_pca import sqrt_fractions
 
 
 def _inputs(X, size: int) -> np.ndarray:
@@ -33,8 +34,7 @@ def _inputs(X, size: int) -> np.ndarray:
         if frames.valid is not None:
             block = block * frames.valid
         binned = block[:, :h * b, :w * b].reshape(len(block), h, b, w, b).sum((2, 4))
-        total = binned.sum(axis=(1, 2), keepdims=True)
-        v = np.sqrt(binned / np.where(total > 0, total, 1.0))
+        v = sqrt_fractions(binned.reshape(len(block), -1)).reshape(len(block), h, w)
         out[s:s + len(block), 0] = v * np.sqrt(h * w)
     return out
 
