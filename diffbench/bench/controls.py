@@ -9,8 +9,9 @@ frames through the same scorers, in rows of their own (role ``control``), never 
 - ``photon-count``: the total counts of a frame as the only feature: ROC-AUC of the count itself
   (in the direction the training labels favour), a threshold where the training labels are best
   separated (balanced accuracy), per-class count ranges for several classes, count quantile bins
-  for clusters. A task this control solves says nothing about a method: the photon count of a
-  double hit is twice a single's when every particle sees the same fluence.
+  for clusters; on a few-shot task it is refit on the support frames. A task this control solves
+  says nothing about a method: the photon count of a double hit is twice a single's when every
+  particle sees the same fluence.
 
 Controls are estimators (they are fit on the labels the harness gives every supervised method:
 the training split where the task has one, all frames of a ``split: none`` task). In the latter
@@ -144,6 +145,12 @@ class PhotonCountControl(_Control):
             ok = np.isfinite(y.astype(float))
             self.line_ = np.polyfit(c[ok], y[ok].astype(float), 1) if ok.sum() > 1 else np.array([0.0, np.nan])
         return self
+
+    def set_support(self, X, y):
+        """Few-shot scoring (a task's ``split.support``): the rule refit on the k labelled frames per
+        class of the new data, as a few-shot method is given them (a photon count learnt on other
+        particles says nothing about these)."""
+        return self.fit(X, y)
 
     def score_samples(self, X):
         return self.sign_ * np.log1p(frame_counts(X)) if self.kind == "binary" else np.log1p(frame_counts(X))

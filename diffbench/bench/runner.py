@@ -28,7 +28,7 @@ from diffbench.bench.datasets import (  # noqa: F401  (target_values: old import
 )
 from diffbench.bench.ranges import score_ranges
 from diffbench.bench.scoring import Evaluation, is_binary, mark_worst, score_predictions
-from diffbench.bench.splits import group_positions, train_test_indices  # noqa: F401  (old import path)
+from diffbench.bench.splits import group_positions, support_query, train_test_indices  # noqa: F401  (old import path)
 from diffbench.bench.tasks import PerGroup, Task
 from diffbench.io.readers import kind_of_file
 from diffbench.methods.base import fit_method
@@ -132,17 +132,29 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
         fit_method(est, frames.take(train), y[train], groups)
     out = []
     for name, idx in tests.items():
-        f = frames.take(idx)
-        with _Stopwatch() as pt:
-            pred = np.asarray(est.predict(f))
-        res = {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pt.wall, "predict_cpu_s": pt.cpu,
-               "n": int(len(idx)), "n_train": int(len(train)),
-               "predict_per_s": len(idx) / pt.wall if pt.wall else math.nan}
-        res.update(score_predictions(est, f, y[idx], pred, task.metrics,
-                                     None if select is None else np.asarray(select)[idx],
-                                     **_scoring_kwargs(task, conditions, idx)))
-        out.append(Evaluation(name, res))
+        for k in getattr(sp, "support", None) or [None]:
+            label, query = name, idx
+            if k is not None:  # few-shot: k labelled frames per class of the test set, scored on the rest
+                support, q = support_query(y[idx], k, seed, name)
+                if hasattr(est, "set_support"):
+                    est.set_support(frames.take(idx[support]), y[idx[support]])
+                label, query = f"{name} k={k}", idx[q]
+            out.append(_score_test(est, frames, y, query, label, fit, len(train), task, select, conditions))
     return out
+
+
+def _score_test(est, frames, y, idx, name, fit, n_train, task, select, conditions) -> Evaluation:
+    """Predict and score one test set (frames ``idx``) of a fitted estimator."""
+    f = frames.take(idx)
+    with _Stopwatch() as pt:
+        pred = np.asarray(est.predict(f))
+    res = {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pt.wall, "predict_cpu_s": pt.cpu,
+           "n": int(len(idx)), "n_train": int(n_train),
+           "predict_per_s": len(idx) / pt.wall if pt.wall else math.nan}
+    res.update(score_predictions(est, f, y[idx], pred, task.metrics,
+                                 None if select is None else np.asarray(select)[idx],
+                                 **_scoring_kwargs(task, conditions, idx)))
+    return Evaluation(name, res)
 
 
 def resolve_params(params: dict, y: np.ndarray) -> dict:
@@ -292,20 +304,51 @@ def run_task(name: str, task: Task, tier: str, folder: Path, methods=None, seeds
     return [row for i in range(len(futures)) for row in done[i]]
 
 
+def _ensure_data(task, folder, n, seed, shard_size, log, config) -> dict:
+    """The data set file(s) of one cell: {"": path}, or {pool: path} for a pooled task (each pool
+    simulated with its own seed, :func:`diffbench.bench.pools.pool_seed`)."""
+    if not task.pools:
+        return {"": ensure_dataset(dataset_path(folder, task, n, seed, config), task, n, seed, shard_size, log, config)}
+    from diffbench.bench.pools import pool_seed
+
+    out = {}
+    for i, pool in enumerate(task.pools):
+        t, s = task.pool_task(pool), pool_seed(seed, i)
+        out[pool] = ensure_dataset(dataset_path(folder, t, n, s, config), t, n, s, shard_size, log, config)
+    return out
+
+
+def _ensure_card(path, ds, digest: str) -> None:
+    """Write the data card beside a data set file unless one for the same content is there."""
+    card = path.with_suffix(".card.md")
+    if not card.is_file() or digest not in card.read_text():
+        from diffbench.io.card import write_card
+
+        write_card(path, card, ds, digest)
+
+
 def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, config) -> list[dict]:
+    from contextlib import ExitStack
+
     from diffbench.methods.frames import as_frames
 
     with _Stopwatch() as sim:
-        path = ensure_dataset(dataset_path(folder, task, n, seed, config), task, n, seed, shard_size, log, config)
+        paths = _ensure_data(task, folder, n, seed, shard_size, log, config)
+    path = next(iter(paths.values()))
     kind = kind_of_file(path)
     rows, seed_results = [], []
-    with kind.open(path) as ds:
-        digest = content_digest(ds)
-        card = path.with_suffix(".card.md")
-        if not card.is_file() or digest not in card.read_text():
-            from diffbench.io.card import write_card
+    with ExitStack() as stack:
+        if task.pools:
+            from diffbench.bench.pools import open_pooled
 
-            write_card(path, card, ds, digest)
+            ds = open_pooled(kind, paths, stack)
+            for p, part in zip(paths.values(), ds.parts):
+                _ensure_card(p, part, content_digest(part))
+            digest = content_digest(ds)
+        else:
+            ds = stack.enter_context(kind.open(path))
+            digest = content_digest(ds)
+            _ensure_card(path, ds, digest)
         ranges = task.target.startswith("ranges.")
         y = None if ranges else target_values(ds, task.target)
         select = np.asarray(ds.truth[task.select], bool) if task.select else None
@@ -334,7 +377,8 @@ def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, con
                 if error is None:
                     log(f"  {name} / {label} / {test} / seed {seed}: " + ", ".join(
                         f"{m}={res[m]:.3f}" for m in task.metrics if m in res and isinstance(res[m], float)))
-                row = {"task": name, "method": label, "role": role, "test": test, "seed": seed, "dataset": path.name,
+                row = {"task": name, "method": label, "role": role, "test": test, "seed": seed,
+                       "dataset": "+".join(p.name for p in paths.values()),
                        "recipe": task.recipe, "content_sha256": digest, "simulate_s": sim.wall,
                        "peak_rss_mb": peak_mb, **res}
                 if error is not None:

@@ -9,9 +9,15 @@ import numpy as np
 from diffbench.bench.tasks import GroupSplit, Split
 
 
-def group_positions(values: np.ndarray, positions: list[int], field: str) -> np.ndarray:
-    """Distinct group values at ``positions`` (negative from the end) of the sorted distinct values."""
+def group_positions(values: np.ndarray, positions: list, field: str) -> np.ndarray:
+    """Distinct group values at ``positions`` (negative from the end) of the sorted distinct values;
+    a string position is a group value itself (a pool's name)."""
     uniq = np.unique(values)
+    if all(isinstance(p, str) for p in positions):
+        missing = [p for p in positions if p not in uniq.astype(str)]
+        if missing:
+            raise ValueError(f"split.test names {missing}: not a {field} of the data (have {', '.join(map(str, uniq))})")
+        return np.asarray(positions)
     try:
         return uniq[np.asarray(positions)]
     except IndexError:
@@ -42,3 +48,18 @@ def train_test_indices(split, y: np.ndarray, truth: dict, seed: int) -> tuple[np
             raise ValueError(f"split.test holds out every {split.group}: nothing left to train on")
         return train, tests
     raise TypeError(f"not a train/test split: {split!r}")
+
+
+def support_query(y: np.ndarray, k: int, seed: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(support, query) positions within one test set of labels ``y``: ``k`` frames of every class
+    drawn at random (seeded by the task seed, the test set's name and k), and every other frame.
+    A class with fewer than k + 1 frames is an error: nothing of it would be left to score."""
+    import zlib
+
+    rng = np.random.default_rng([int(seed), zlib.crc32(name.encode()), int(k)])
+    classes, counts = np.unique(y, return_counts=True)
+    short = [str(c) for c, m in zip(classes, counts) if m <= k]
+    if short:
+        raise ValueError(f"split.support k={k}: test set {name!r} has at most {k} frames of class {short}")
+    support = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), k, replace=False) for c in classes]))
+    return support, np.setdiff1d(np.arange(len(y)), support)

@@ -27,7 +27,14 @@ Splits (supervised methods get the training labels; unsupervised ones ignore the
   in the sorted distinct values of the group field (negative = from the end); every other group
   trains. Scores are reported per named test set;
 - ``split: {group: scan_index, each: true}``: fit and predict every group on its own
-  (transductive methods such as the clustering of one scan's PCC matrix).
+  (transductive methods such as the clustering of one scan's PCC matrix);
+- ``pools: {name: [overrides], ...}`` simulates the recipe once per pool (``n`` frames each; see
+  :mod:`.pools`) and reads them as one data set whose truth has a ``pool`` column; a group split on
+  ``pool`` names its test pools by name (``test: {ferritin: [ferritin]}``) and trains on the others;
+- ``support: [1, 5, 20]`` in a group split: few-shot scoring. For each test set and each k, k
+  labelled frames per class are drawn from the test set (seeded by the task seed, the test name
+  and k); a method that has ``set_support(X, y)`` (a few-shot method, the photon-count control)
+  is given them, every method is scored on the remaining frames (test set ``NAME k=K``).
 
 Targets whose truth is boolean (or 0/1) are scored as binary (positive = 1); other targets
 (strings such as the ED material label) as multi-class. A method entry's key is its label in the
@@ -61,7 +68,9 @@ class Split(_Strict):
 
 class GroupSplit(_Strict):
     group: str
-    test: dict[str, list[int]]
+    #: positions in the sorted distinct group values (negative from the end), or the values themselves
+    test: dict[str, list[int | str]]
+    support: list[Annotated[int, Field(ge=1)]] = []
 
     @field_validator("test")
     @classmethod
@@ -110,6 +119,8 @@ class Task(_Strict):
     #: truth fields whose bins every score is also reported in (photons, size, separation, session...)
     conditions: list[str] = []
     sweep: Sweep | None = None
+    #: pool name → extra overrides: the recipe simulated once per pool, read as one data set (truth ``pool``)
+    pools: dict[str, list[str]] = {}
     #: a paper-setting task on which a control matches or beats every method says so here, and why
     #: (it is kept to reproduce the paper, not to rank methods)
     saturated: str | None = None
@@ -150,6 +161,10 @@ class Task(_Strict):
         if isinstance(self.overrides, dict):
             return self.model_copy(update={"overrides": list(self.overrides.get(tier, []))})
         return self
+
+    def pool_task(self, pool: str) -> "Task":
+        """The plain task that simulates one of this task's pools (its overrides appended)."""
+        return self.model_copy(update={"overrides": list(self.overrides) + list(self.pools[pool]), "pools": {}})
 
     def method_specs(self, oracles: bool = False) -> list[tuple[str, str, dict]]:
         """(label, registered name, parameters) for every method (or every oracle) of the task."""

@@ -196,3 +196,54 @@ def test_a_saturated_task_says_so_on_the_scorecard(tmp_path, config):
     assert "- **tiny-size**: a control wins here, on purpose" in (out / "scorecard.md").read_text()
     assert json.loads((out / "scorecard.json").read_text())["tasks"]["tiny-size"]["saturated"]
     assert "saturated: a control wins here" in (out / "report.html").read_text()
+
+
+def test_a_pooled_task_trains_on_some_pools_and_tests_on_another(tmp_path, config):
+    """``pools:``: the recipe simulated once per pool (each with its own seed), read as one data set
+    with a ``pool`` truth column; the group split names its test pool; ``support`` scores few-shot."""
+    import yaml
+
+    from diffbench.bench.pools import PooledDataset, pool_seed
+    from diffbench.io.cxi import open_dataset
+
+    cfg = yaml.safe_load(config.read_text())
+    cfg["benchmarks"]["tiny-transfer"] = {
+        "description": "test", "recipe": "tiny-spheres-v1", "n": {"quick": 30, "paper": 30},
+        "seeds": {"quick": [4], "paper": [4]}, "target": "is_single_hit",
+        "pools": {"small": ["species.s.size_m=40.0e-9"], "same": ["species.s.size_m=40.0e-9"],
+                  "big": ["species.s.size_m=90.0e-9"]},
+        "split": {"group": "pool", "test": {"big": ["big"]}, "support": [2]},
+        "methods": {"radial-profile-classifier": {}}, "metrics": ["accuracy", "f1"]}
+    p = tmp_path / "pools.yaml"
+    p.write_text(yaml.safe_dump(cfg, sort_keys=False))  # the pools' order is the task's
+    out = tmp_path / "o"
+    assert main(["bench", "tiny-transfer", "--config", str(p), "-o", str(out)]) == 0
+    card = json.loads((out / "scorecard.json").read_text())
+    rows = [r for r in card["runs"] if r["method"] == "photon-count"]
+    assert [r["test"] for r in rows] == ["big k=2"] and len(rows[0]["dataset"].split("+")) == 3
+    split = json.loads((out / "splits" / "tiny-transfer-s4.json").read_text())
+    assert split["train"] == list(range(60)) and split["tests"]["big"] == list(range(60, 90))
+    files = sorted((out / "datasets").glob("*.cxi"))
+    assert len(files) == 3
+    seeds = set()
+    parts = {}
+    for f in files:
+        with open_dataset(f) as d:
+            seeds.add(int(d.attrs["seed"]))
+            parts[f.name] = (np.asarray(d.patterns[()]), np.asarray(d.truth["multiplicity"]))
+    assert seeds == {pool_seed(4, i) for i in range(3)}  # pools never share a random stream
+    # the pooled data set reads the pools in the task's order
+    names = rows[0]["dataset"].split("+")
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        pooled = PooledDataset({k: stack.enter_context(open_dataset(out / "datasets" / n))
+                                for k, n in zip(("small", "same", "big"), names)})
+        assert len(pooled) == 90 and list(np.unique(pooled.truth["pool"])) == ["big", "same", "small"]
+        np.testing.assert_array_equal(pooled.patterns[25:65], np.concatenate(
+            [parts[names[0]][0][25:], parts[names[1]][0], parts[names[2]][0][:5]]))
+        assert pooled.particles["pattern_index"].max() < 90
+        assert (np.bincount(pooled.particles["pattern_index"], minlength=90)
+                == pooled.truth["multiplicity"]).all()
+    # the same two overrides with different seeds give different frames
+    assert not np.array_equal(parts[names[0]][0], parts[names[1]][0])

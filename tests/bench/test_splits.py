@@ -114,3 +114,43 @@ def test_the_svm_search_never_splits_a_scan():
     assert isinstance(RIASVM(n_iter=2)._model(np.repeat([0, 1, 2, 3], 5)).cv, GroupKFold)
     folds = RIASVM(n_iter=2)._model(None).cv
     assert isinstance(folds, KFold) and not folds.shuffle
+
+
+class Prototypes(Recorder):
+    """A few-shot stand-in: answers the label of the nearest support frame (by value)."""
+
+    supports = []
+
+    def set_support(self, X, y):
+        vals = np.concatenate([b[:, 0] for _, b in X.batches(7)])
+        Prototypes.supports.append((vals.astype(int), np.asarray(y)))
+        self.labels_ = dict(zip(vals.tolist(), y))
+        return self
+
+
+def test_few_shot_support_comes_from_the_test_set_and_is_never_scored():
+    n = 90
+    frames = Frames(np.arange(n, dtype=float)[:, None])
+    pool = np.repeat(["a", "b", "c"], 30)
+    y = np.array(["single", "double"])[np.arange(n) % 2]
+    task = _task({"group": "pool", "test": {"new": ["c"]}, "support": [1, 5]}, ["accuracy"])
+    Prototypes.supports, Recorder.seen = [], []
+    out = {e.test: e.scores for e in evaluate(Prototypes, frames, y, task, {"pool": pool}, seed=3)}
+    assert set(out) == {"new k=1", "new k=5"}
+    assert set(pool[Recorder.seen[0].astype(int)]) == {"a", "b"}  # trained on the other pools only
+    for (idx, labels), k in zip(Prototypes.supports, (1, 5)):
+        assert set(pool[idx]) == {"c"} and len(idx) == 2 * k
+        assert_allclose(np.unique(labels, return_counts=True)[1], [k, k])  # k of each class
+        assert out[f"new k={k}"]["n"] == 30 - 2 * k  # the support frames are not scored
+    # a method without set_support is scored on the same query frames, the same draw every time
+    first, Prototypes.supports = Prototypes.supports, []
+    again = {e.test: e.scores for e in evaluate(Prototypes, frames, y, task, {"pool": pool}, seed=3)}
+    assert [s[0].tolist() for s in Prototypes.supports] == [s[0].tolist() for s in first]
+    assert again["new k=5"]["accuracy"] == out["new k=5"]["accuracy"]
+    plain = {e.test: e.scores for e in evaluate(Recorder, frames, y, task, {"pool": pool}, seed=3)}
+    assert plain["new k=5"]["n"] == 20 and plain["new k=5"]["accuracy"] == 0.0  # "unseen": no support given
+    with pytest.raises(ValueError, match="not a pool of the data"):
+        evaluate(Recorder, frames, y, _task({"group": "pool", "test": {"x": ["z"]}}, ["accuracy"]), {"pool": pool}, 0)
+    with pytest.raises(ValueError, match="k=20: test set 'new' has at most 20 frames"):
+        evaluate(Prototypes, frames, y, _task({"group": "pool", "test": {"new": ["c"]}, "support": [20]},
+                                              ["accuracy"]), {"pool": pool}, 0)

@@ -95,6 +95,19 @@ def test_the_quick_configuration_learns_and_is_deterministic(spheres):
         MaxF1CNN._train = original
     assert calls == []
     assert_array_equal(pf.first_.predict_proba(test), est.predict_proba(test))
+    # ... and its answers on frames already seen: no second inference pass, the same numbers
+    original = MaxF1CNN._proba
+    try:
+        MaxF1CNN._proba = lambda self, *a, **k: calls.append(1) or original(self, *a, **k)
+        assert_array_equal(pf.first_.predict_proba(test), again.predict_proba(test))
+        assert calls == []
+        from diffbench.io.cxi import open_dataset
+
+        with open_dataset(test) as ds:
+            pf.first_.predict_proba(ds.patterns[:10])  # frames not asked about before are computed
+        assert calls == [1]
+    finally:
+        MaxF1CNN._proba = original
 
 
 def test_the_stream_yields_the_patterns_and_truth_of_the_file(tmp_path):

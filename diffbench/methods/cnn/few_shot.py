@@ -86,7 +86,7 @@ class FewShotEmbedding(Method):
         import torch.nn.functional as F
 
         x = torch.from_numpy(_inputs(X, self.size))
-        y = np.asarray(y).astype(str)
+        y = np.asarray(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError("fit: a triplet loss needs at least two classes")
@@ -130,12 +130,20 @@ class FewShotEmbedding(Method):
     def set_support(self, X, y) -> "FewShotEmbedding":
         """Class prototypes from labelled frames ``X`` (k per class, of a new experiment)."""
         e = self.transform(X)
-        y = np.asarray(y).astype(str)
+        y = np.asarray(y)  # labels keep their type: a boolean truth gets boolean answers
         self.classes_ = np.unique(y)
         self.prototypes_ = np.stack([e[y == c].mean(axis=0) for c in self.classes_])
         return self
 
-    def predict(self, X) -> np.ndarray:
+    def _distances(self, X) -> np.ndarray:
         e = self.transform(X)
-        d = ((e[:, None, :] - self.prototypes_[None]) ** 2).sum(-1)
-        return self.classes_[np.argmin(d, axis=1)]
+        return ((e[:, None, :] - self.prototypes_[None]) ** 2).sum(-1)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmin(self._distances(X), axis=1)]
+
+    def score_samples(self, X) -> np.ndarray:
+        """Two classes: squared distance to the first class's prototype minus that to the last's
+        (high = like ``classes_[-1]``, e.g. ``True``); more classes: minus the nearest distance."""
+        d = self._distances(X)
+        return d[:, 0] - d[:, -1] if d.shape[1] == 2 else -d.min(axis=1)
