@@ -121,8 +121,9 @@ class Task(_Strict):
     sweep: Sweep | None = None
     #: pool name → extra overrides: the recipe simulated once per pool, read as one data set (truth ``pool``)
     pools: dict[str, list[str]] = {}
-    #: a paper-setting task on which a control matches or beats every method says so here, and why
-    #: (it is kept to reproduce the paper, not to rank methods)
+    #: a task on which a control matches or beats every method (a paper setting the photon count
+    #: solves; a transfer question where it does on some test sets) says so here, and why (it is kept
+    #: to reproduce the paper or to measure, not to rank methods by its primary score)
     saturated: str | None = None
     paper_numbers: dict[str, str] = {}
 

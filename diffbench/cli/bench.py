@@ -31,7 +31,8 @@ def add_args(p):
                    help="allowed regression (default: 3 standard errors of the baseline's seed spread, "
                         "at least 0.01; 1 nm for size errors)")
     p.add_argument("--workers", type=int, default=1,
-                   help="run the (task, seed) cells in K local processes (default 1: in this process)")
+                   help="run the (task, seed) cells in K local processes of cores/K threads each "
+                        "(default 1: in this process)")
     p.add_argument("--scheduler", help="run the cells on Dask: tcp://host:port or local:K (diffbench[dask])")
     p.add_argument("--config", help="YAML catalogue with the benchmarks section (default: datasets.yaml)")
     p.add_argument("--allow-imports", action="store_true",
@@ -104,7 +105,7 @@ def main(args):
             why = unavailable(m)
             if why:
                 print(f"note: {name} / {label} skipped: {why}")
-    ex = make_executor(args.workers, args.scheduler)
+    ex = make_executor(args.workers, args.scheduler, share_cores=True)
     rows = []
     try:
         for name in names:

@@ -35,9 +35,22 @@ def _exit_when_orphaned(parent_pid: int) -> None:
         time.sleep(PARENT_POLL_S)
 
 
-def worker_init(parent_pid: int) -> None:
+#: Environment variables that size the thread pools of OpenMP (numba, torch), BLAS and numba.
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def worker_init(parent_pid: int, threads: int | None = None) -> None:
     """Initializer of every worker process: the client alone decides on Ctrl-C (the whole process
-    group receives SIGINT; workers would each print a traceback), and the worker dies with it."""
+    group receives SIGINT; workers would each print a traceback), and the worker dies with it.
+
+    threads : the thread pools' size in this worker (None: the libraries' defaults, one thread per
+        core). K workers with a pool of every core each oversubscribe the machine: two benchmark
+        cells with torch and numba on two threads each ran 2.4x slower than one after the other.
+        Set before the worker imports any of them (a spawned worker has imported nothing yet).
+    """
+    if threads is not None:
+        for var in THREAD_VARS:
+            os.environ[var] = str(int(threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(parent_pid,), daemon=True,
                      name="diffbench-orphan-watch").start()
@@ -50,10 +63,11 @@ class LocalPool:
     running tasks at once instead of letting them finish and write more files.
     """
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, threads_per_worker: int | None = None):
         self.workers = int(workers)
+        self.threads_per_worker = threads_per_worker
         self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                            initializer=worker_init, initargs=(os.getpid(),))
+                                            initializer=worker_init, initargs=(os.getpid(), threads_per_worker))
 
     def submit(self, fn, *args):
         return self._pool.submit(fn, *args)
@@ -76,7 +90,8 @@ class LocalPool:
             self._pool.shutdown(wait=True)
 
     def describe(self) -> str:
-        return f"local process pool, {self.workers} workers"
+        threads = f" of {self.threads_per_worker} thread(s)" if self.threads_per_worker else ""
+        return f"local process pool, {self.workers} workers{threads}"
 
 
 class DaskExecutor:
@@ -185,10 +200,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def make_executor(workers: int = 1, scheduler: str | None = None):
-    """The executor for ``--workers K`` or ``--scheduler ADDRESS`` (None for in-process)."""
+def make_executor(workers: int = 1, scheduler: str | None = None, share_cores: bool = False):
+    """The executor for ``--workers K`` or ``--scheduler ADDRESS`` (None for in-process).
+
+    share_cores : give each of the K local workers ``cores // K`` threads (benchmark cells, whose
+        torch, numba and BLAS pools would otherwise each take every core).
+    """
     if scheduler:
         return DaskExecutor(scheduler)
     if workers > 1:
-        return LocalPool(workers)
+        threads = max(1, (os.cpu_count() or 1) // int(workers)) if share_cores else None
+        return LocalPool(workers, threads)
     return None
