@@ -363,7 +363,7 @@ def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, con
                 conditions[f] = v
         for label, role, factory in full_plan(task, methods, seed, y, kind.frames):
             try:
-                results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics, task) if ranges
+                results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics, task, seed) if ranges
                            else evaluate(factory, frames, y, task, ds.truth, seed, select, conditions))
                 error = None
             except Exception as exc:  # noqa: BLE001 - a failing method is a result, not a crash

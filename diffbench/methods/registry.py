@@ -28,6 +28,7 @@ _BUILTIN = {
     "size-filter": "diffbench.methods.size_fit:SizeFilter",
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",
     "ria-fcnn": "diffbench.methods.ed_ria:RIANet",
+    "ed-cnn": "diffbench.methods.ed_cnn:EDCNN",
     "pcc-clustering": "diffbench.methods.pcc_clustering:PCCClustering",
     "radial-profile-classifier": "diffbench.methods.profile_classifier:RadialProfileClassifier",
     "post-filter": "diffbench.methods.profile_classifier:PostFilter",
@@ -35,6 +36,8 @@ _BUILTIN = {
     "xtriage-style": "diffbench.methods.ice_baselines:XtriageStyleIceRings",
     "xtriage": "diffbench.methods.xtriage:XtriageIceRings",
     "ctruncate-ice": "diffbench.methods.ice_baselines:CtruncateIceRings",
+    "helcaraxe-f": "diffbench.methods.helcaraxe.estimator:HelcaraxeF",
+    "helcaraxe-i": "diffbench.methods.helcaraxe.estimator:HelcaraxeI",
 }
 def _entry_points() -> dict:
     from importlib.metadata import entry_points

@@ -113,3 +113,66 @@ def test_a_truth_reading_entry_is_never_listed_as_a_method():
     assert roles == {"prevalence": "control", "random": "control", "photon-count": "control",
                      "ipca-envelope@true-fraction": "oracle", "ipca-envelope": "method"}
     assert "photon-count" not in {label for label, _, _ in full_plan(task, None, 1, None, False)}
+
+
+class _ManySets(_Ranges):
+    """Merged-MX stand-in: 10 data sets x 3 ranges; data set k is icy (range 1 visible) when k is odd;
+    range 2 of every data set is blanked at integration (never scored, never learnt from)."""
+
+    def __init__(self):
+        n = 10
+        self.ranges = {"dataset_index": np.repeat(np.arange(n), 3), "range_index": np.tile([0, 1, 2], n),
+                       "in_resolution": np.ones(3 * n, bool), "blank": np.tile([False, False, True], n),
+                       "visible": np.tile([False, True, False], n) & np.repeat(np.arange(n) % 2 == 1, 3)}
+        self.truth = {"label_ice": np.arange(n) % 2 == 1}
+
+    def __len__(self):
+        return 10
+
+    def take(self, idx):
+        return list(np.asarray(idx))  # the "data sets" are their indices
+
+
+class _Learner:
+    """A per-range learner: remembers its training labels; calls range 1 icy on odd data sets."""
+
+    def __diffbench_tags__(self):
+        from diffbench.methods.base import MethodTags
+
+        return MethodTags(requires_y=True, input="merged-reflections", per_range=True)
+
+    def fit(self, data, y):
+        self.seen_ = (list(data), np.asarray(y))
+        return self
+
+    def predict_ranges(self, data):
+        return np.array([[0, k % 2, np.nan] for k in data], float)
+
+    def predict(self, data):
+        return np.array([k % 2 for k in data])
+
+    def score_samples(self, data):
+        return np.array([k % 2 for k in data], float)
+
+
+def test_split_range_tasks_train_on_some_data_sets_and_score_the_others():
+    from diffbench.bench.ranges import range_labels
+
+    data = _ManySets()
+    labels = range_labels(data, "visible")
+    assert labels.shape == (10, 3) and (labels[:, 2] == -1).all()  # blanked: not a label
+    task = _task(split={"test_fraction": 0.5}, target="ranges.visible", metrics=["recall", "specificity", "roc_auc"])
+    est = _Learner()
+    per_range, per_set = score_ranges(est, data, "visible", task.metrics, task, seed=4)
+    train, y = est.seen_
+    test = sorted(set(range(10)) - set(train))
+    assert len(train) == 5 and sum(k % 2 for k in train) in (2, 3)  # stratified on the data-set label
+    assert (y == labels[train]).all()  # trained on the training data sets' range labels only
+    assert per_range.test == "per range" and per_range.scores["n"] == 2 * len(test)
+    assert per_range.scores["recall"] == 1.0 and per_range.scores["specificity"] == 1.0
+    assert per_set.test == "per data set" and per_set.scores["n"] == len(test) == 5
+    assert per_set.scores["roc_auc"] == 1.0
+    # a control: fit on the training truth, scored on the same test data sets
+    ctrl = CONTROLS["prevalence"](kind="binary")
+    r, s = score_ranges(ctrl, data, "visible", task.metrics, task, seed=4)
+    assert r.scores["n"] == per_range.scores["n"] and s.scores["n"] == 5 and s.scores["recall"] == 1.0

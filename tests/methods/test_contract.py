@@ -35,15 +35,22 @@ SMALL_PARAMS = {"ipca-envelope": {"downsample": (32, 32), "batch_size": 16}, "ri
                 "em2d": {"n_classes": 3, "n_angles": 8, "n_iter": 4, "grid_radius": 8},
                 "em-selection": {"n_classes": 3, "n_angles": 8, "n_iter": 4, "grid_radius": 8},
                 **{f"cnn-{v}": {"n_iter": 3, "batch_size": 8} for v in ("maxf1", "moresh", "vgg")},
-                "few-shot-embedding": {"n_iter": 3, "batch_size": 4, "size": 16}}
+                "few-shot-embedding": {"n_iter": 3, "batch_size": 4, "size": 16},
+                "helcaraxe-f": {"n_iter": 3}, "helcaraxe-i": {"n_iter": 3},
+                "ed-cnn": {"max_epochs": 2, "radius_px": 8}}
 
 
 def _fit(est, data):
-    """Methods whose tags require y learn single vs non-single hits from the truth."""
+    """Methods whose tags require y learn single vs non-single hits from the truth (per-range MX
+    learners: the visible rings of every scored range)."""
+    from diffbench.bench.ranges import range_labels
     from diffbench.io.readers import open_any
 
     with open_any(data) as d:
-        y = np.asarray(d.truth["is_single_hit" if "is_single_hit" in d.truth else "label_ice"])
+        if method_tags(est).per_range and method_tags(est).requires_y:
+            y = range_labels(d, "visible")
+        else:
+            y = np.asarray(d.truth["is_single_hit" if "is_single_hit" in d.truth else "label_ice"])
     return fit_method(est, data, y)
 
 

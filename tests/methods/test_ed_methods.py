@@ -121,3 +121,41 @@ def test_pcc_clustering_does_not_depend_on_the_order_of_the_frames():
         assert_array_equal(ref.predict(feats[perm]), base[perm])  # the fitted model, frames reordered
         again = PCCClustering(n_clusters=4, features="frames").fit(feats[perm])
         assert_array_equal(again.predict(feats[perm]), base[perm])  # fitted on the reordered frames
+
+
+def test_the_central_disk_is_centred_on_each_frames_direct_beam():
+    from diffbench.methods.ed_cnn import central_disks
+
+    ny, nx = 64, 64
+    frames = np.zeros((2, ny, nx), np.float32)
+    for i, (cx, cy) in enumerate(((30, 33), (36, 27))):
+        frames[i, cy - 1:cy + 2, cx - 1:cx + 2] = 1000.0  # a 3x3 direct beam
+        frames[i, cy, cx + 12] = 7.0  # a pixel 12 px to its right: inside a disk of radius 12 ...
+        frames[i, cy + 13, cx] = 7.0  # ... one 13 px below it: outside
+    d = central_disks(frames, radius_px=12)
+    assert d.shape == (2, 1, 25, 25)
+    for i in range(2):
+        assert_allclose(d[i, 0, 12, 12], np.log1p(1000.0), rtol=1e-6)  # the beam at the centre
+        assert_allclose(d[i, 0, 12, 24], np.log1p(7.0), rtol=1e-6)
+        assert d[i, 0].sum() == pytest.approx(9 * np.log1p(1000.0) + np.log1p(7.0), rel=1e-6)
+
+
+def test_the_ed_cnn_learns_the_material_labels_and_is_deterministic(ed_scans):
+    pytest.importorskip("torch")
+    from diffbench.io.cxi import open_dataset
+    from diffbench.methods.ed_cnn import EDCNN
+    from diffbench.methods.frames import as_frames
+
+    with open_dataset(ed_scans) as d:
+        y = np.asarray(d.truth["label"]).astype(str)
+        scan = np.asarray(d.truth["scan_index"])
+    frames = as_frames(ed_scans)
+    train, test = np.flatnonzero(scan == 0), np.flatnonzero(scan == 1)
+    est = EDCNN(max_epochs=12, random_state=1).fit(frames.take(train), y[train])
+    h = est.history_
+    assert h[est.best_epoch_]["val_loss"] < h[0]["val_loss"]  # validation loss falls: it learnt
+    pred = est.predict(frames.take(test))
+    majority = max(np.mean(y[test] == c) for c in np.unique(y))
+    assert np.mean(pred == y[test]) > majority + 0.1, (np.mean(pred == y[test]), majority)
+    again = EDCNN(max_epochs=12, random_state=1).fit(frames.take(train), y[train])
+    assert_array_equal(again.predict_proba(frames.take(test)), est.predict_proba(frames.take(test)))

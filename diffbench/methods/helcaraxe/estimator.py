@@ -1,0 +1,243 @@
+"""Helcaraxe as a diffbench method (paper 003, Nolte et al. 2022; methods.md §6).
+
+What it does, as the paper does:
+
+- one plot per AUSPEX range within the data's resolution (:mod:`.plots`), of F_obs (``helcaraxe-f``)
+  or I_obs (``helcaraxe-i``); plots computed once per data set and cached in-process;
+- the network of :mod:`.network`, its output bias at the logit of the training plots' positive
+  fraction; binary cross-entropy; Nadam at 10⁻⁴ with Keras' momentum-schedule decay 0.004 (torch's
+  ``NAdam(momentum_decay=4e-3)`` is the same schedule);
+- the I_obs network is the F_obs network fine-tuned on I plots at 5·10⁻⁴ (transfer learning): the F
+  network is trained first, on the same data sets (and trained once per process: ``helcaraxe-i``
+  takes the ``helcaraxe-f`` fit of the same parameters and data when it is there);
+- per range: −1 beyond the resolution, NaN ("None") for a blank plot, else the probability
+  (:meth:`Helcaraxe.predict_proba_ranges`); ice where it is ≥ 0.5 (:meth:`predict_ranges` answers
+  1/0/−1/NaN); per data set: ice if any range is (:meth:`predict`), score = the largest probability.
+
+``fit(X, y)``: X the training data sets (an MX index, :class:`~diffbench.io.mx.MXCollection` or
+list of :class:`~diffbench.io.mx.MergedData`), y (n_data_sets, 25) per-range labels: 1 ice, 0 none,
+−1 not to be learnt from (beyond resolution, blanked at integration). Plots that the blank
+discriminator calls blank are not learnt from either.
+
+Configurations: ``paper`` = the exact network, batch 32, 20 epochs over the training plots;
+``quick`` = the ``lite`` network (kernels 7/5/5/3/3, half the channels — not the paper's), batch 32,
+200 steps at 10⁻³ and a fine-tune of 100 steps at 5·10⁻³ (ten times the paper's rates for a
+hundredth of its steps: at 10⁻⁴ the F network had learnt nothing after 300 steps), about 0.27 s
+per step on 2 CPU cores. ``n_iter`` overrides the steps (F network; the I fine-tune takes half as
+many).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from diffbench.io.mx import as_mx
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
+from diffbench.methods.helcaraxe.plots import BLANK, PREDICTABLE, cached_range_plots
+from diffbench.units import ANGSTROM
+
+
+class HelcaraxeConfig(NamedTuple):
+    topology: str
+    batch_size: int
+    n_iter: int | None  # steps of the F network (None: ``epochs`` over the training plots)
+    epochs: int
+    learning_rate: float
+    finetune_learning_rate: float
+
+
+CONFIGS = {
+    "paper": HelcaraxeConfig("exact", 32, None, 20, 1e-4, 5e-4),
+    "quick": HelcaraxeConfig("lite", 32, 200, 0, 1e-3, 5e-3),
+}
+THRESHOLD = 0.5  # paper 003: a range is icy at p >= 0.5, a data set if any range is
+
+
+class Helcaraxe(Method):
+    """Paper 003's ice-ring CNN on Helcaraxe plots (see the module docstring).
+
+    column : "F" (F_obs network) or "I" (I_obs: the F network fine-tuned on I plots).
+    config : "quick" or "paper". n_iter : training steps of the F network (None: the config's).
+    device : torch device ("cpu" by default; CPU training is deterministic for a ``random_state``).
+    """
+
+    def __init__(self, column: str = "F", config: str = "quick", n_iter: int | None = None,
+                 device: str = "cpu", random_state: int = 0):
+        self.column = column
+        self.config = config
+        self.n_iter = n_iter
+        self.device = device
+        self.random_state = random_state
+
+    def __diffbench_tags__(self) -> MethodTags:
+        return MethodTags(requires_y=True, input="merged-reflections", per_range=True)
+
+    @staticmethod
+    def unavailable() -> str | None:
+        import importlib.util
+
+        return None if importlib.util.find_spec("torch") else "needs torch (pip install '.[torch]'; make env installs it)"
+
+    def _cfg(self) -> HelcaraxeConfig:
+        if self.config not in CONFIGS:
+            raise ValueError(f"config must be one of {', '.join(CONFIGS)}, got {self.config!r}")
+        if self.column not in ("F", "I"):
+            raise ValueError(f"column must be 'F' or 'I', got {self.column!r}")
+        return CONFIGS[self.config]
+
+    # ------------------------------------------------------------------ plots
+    @staticmethod
+    def _plots(X, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 25, 80, 80) plots and (n, 25) status of every data set of ``X`` for ``column``."""
+        plots, status = [], []
+        for d in as_mx(X):
+            v = d.i if column == "I" else d.f
+            if v is None:
+                raise ValueError(f"helcaraxe column {column!r}: the data set has no {column}_obs")
+            p = cached_range_plots(d.d_m / ANGSTROM, v)
+            plots.append(p.plots)
+            status.append(p.status)
+        return np.asarray(plots, np.float32), np.asarray(status, np.int8)
+
+    # --------------------------------------------------------------- training
+    def fit(self, X, y):
+
+        cfg = self._cfg()
+        y = np.asarray(y)
+        if y.ndim != 2:
+            raise ValueError(f"helcaraxe fit: y must be per-range labels (n_data_sets, 25), got shape {y.shape}")
+        X = as_mx(X)
+        f_net = _train_f_network(X, y, cfg, self.n_iter, self.device, self.random_state)
+        if self.column == "F":
+            self.net_ = f_net
+        else:  # transfer learning: the F network fine-tuned on I plots
+            import copy
+
+            plots, status = self._plots(X, "I")
+            net = copy.deepcopy(f_net)
+            steps = max(1, (self.n_iter or _steps(cfg, _learnable(status, y).sum())) // 2)
+            _train(net, plots, status, y, cfg.finetune_learning_rate, cfg.batch_size, steps, self.device,
+                   seed=self.random_state + 1)
+            self.net_ = net
+        self.net_.eval()
+        self.loss_curve_ = list(getattr(self.net_, "loss_curve_", []))
+        self.classes_ = BINARY_CLASSES
+        return self
+
+    # ---------------------------------------------------------------- answers
+    def predict_proba_ranges(self, X) -> np.ndarray:
+        """(n_data_sets, 25) float: −1 beyond the data's resolution, NaN blank ("None"), else P(ice)."""
+        import torch
+
+        plots, status = self._plots(X, self.column)
+        out = np.where(status == BLANK, np.nan, -1.0)
+        idx = np.argwhere(status == PREDICTABLE)
+        if len(idx):
+            x = torch.from_numpy(plots[idx[:, 0], idx[:, 1]][:, None])
+            with torch.no_grad():
+                p = torch.cat([torch.sigmoid(self.net_(x[s:s + 512].to(self.device))).cpu()
+                               for s in range(0, len(x), 512)]).numpy().ravel()
+            out[idx[:, 0], idx[:, 1]] = p
+        return out
+
+    def predict_ranges(self, X) -> np.ndarray:
+        """(n_data_sets, 25): 1 ice (p ≥ 0.5), 0 none, −1 beyond resolution, NaN blank."""
+        p = self.predict_proba_ranges(X)
+        return np.where(p >= 0, (p >= THRESHOLD).astype(float), p)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Per data set: the largest probability of its ranges (0 where none is predictable)."""
+        p = self.predict_proba_ranges(X)
+        return np.nanmax(np.where(p >= 0, p, 0.0), axis=1, initial=0.0)
+
+    def predict(self, X) -> np.ndarray:
+        return (self.score_samples(X) >= THRESHOLD).astype(np.int8)
+
+
+def _learnable(status: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return (status == PREDICTABLE) & (y >= 0)
+
+
+def _steps(cfg: HelcaraxeConfig, n_plots: int) -> int:
+    return cfg.n_iter if cfg.n_iter else max(1, cfg.epochs * -(-int(n_plots) // cfg.batch_size))
+
+
+def _train(net, plots, status, y, lr, batch_size, steps, device, seed) -> list[float]:
+    """Minibatch training on the learnable plots (drawn with replacement, seeded); the loss curve
+    (means of 10 steps)."""
+    import torch
+    import torch.nn.functional as F
+
+    idx = np.argwhere(_learnable(status, y))
+    if len(idx) == 0:
+        raise ValueError("helcaraxe fit: no predictable plot with a label to learn from")
+    x = torch.from_numpy(plots[idx[:, 0], idx[:, 1]][:, None])
+    t = torch.from_numpy(y[idx[:, 0], idx[:, 1]].astype(np.float32))
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.NAdam(net.parameters(), lr=lr, momentum_decay=4e-3)
+    net.to(device).train()
+    curve, running = [], []
+    for _ in range(steps):
+        b = torch.randint(len(x), (batch_size,), generator=g)
+        loss = F.binary_cross_entropy_with_logits(net(x[b].to(device)).ravel(), t[b].to(device))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        running.append(float(loss.detach()))
+        if len(running) == 10:
+            curve.append(float(np.mean(running)))
+            running = []
+    net.eval()
+    net.loss_curve_ = curve
+    return curve
+
+
+# F networks trained in this process, by (parameters, data): helcaraxe-i starts from the network
+# helcaraxe-f learnt on the same data sets instead of training it again (CPU training is deterministic)
+_F_NETWORKS: dict = {}
+
+
+def _train_f_network(X, y, cfg, n_iter, device, seed):
+    import copy
+    import hashlib
+
+    import torch
+
+    from diffbench.methods.helcaraxe.network import build
+
+    plots, status = Helcaraxe._plots(X, "F")
+    h = hashlib.sha256(repr((cfg, n_iter, seed)).encode())
+    h.update(plots.tobytes())
+    h.update(np.ascontiguousarray(y).tobytes())
+    key = h.hexdigest() if device == "cpu" else ""
+    if key and key in _F_NETWORKS:
+        return copy.deepcopy(_F_NETWORKS[key])
+    learn = _learnable(status, y)
+    positive = float(y[learn].mean()) if learn.any() else 0.5
+    torch.manual_seed(seed)
+    net = build(cfg.topology, positive)
+    _train(net, plots, status, y, cfg.learning_rate, cfg.batch_size, n_iter or _steps(cfg, learn.sum()), device,
+           seed=seed)
+    if key:
+        while len(_F_NETWORKS) >= 2:
+            _F_NETWORKS.pop(next(iter(_F_NETWORKS)))
+        _F_NETWORKS[key] = copy.deepcopy(net)
+    return net
+
+
+class HelcaraxeF(Helcaraxe):
+    """Helcaraxe's F_obs network."""
+
+    def __init__(self, column: str = "F", config: str = "quick", n_iter: int | None = None,
+                 device: str = "cpu", random_state: int = 0):
+        super().__init__(column, config, n_iter, device, random_state)
+
+
+class HelcaraxeI(Helcaraxe):
+    """Helcaraxe's I_obs network (the F network fine-tuned on I plots)."""
+
+    def __init__(self, column: str = "I", config: str = "quick", n_iter: int | None = None,
+                 device: str = "cpu", random_state: int = 0):
+        super().__init__(column, config, n_iter, device, random_state)
