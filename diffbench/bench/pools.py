@@ -104,6 +104,61 @@ class PooledDataset:
         return out
 
 
-def open_pooled(kind, paths: dict, stack: ExitStack) -> PooledDataset:
-    """Open every pool's file (closed with ``stack``) and read them as one :class:`PooledDataset`."""
-    return PooledDataset({name: stack.enter_context(kind.open(p)) for name, p in paths.items()})
+class PooledMX:
+    """Merged-MX collections read as one (data sets in pool order): ``truth`` concatenated plus
+    ``pool``, ``ranges`` and ``ice_reflections`` with ``dataset_index`` shifted to the pooled
+    numbering; data sets read lazily from their MTZ files as in :class:`~diffbench.io.mx.MXCollection`."""
+
+    def __init__(self, parts: dict):
+        if not parts:
+            raise ValueError("pools: name at least one pool")
+        self.names, self.parts = list(parts), list(parts.values())
+        self.path = self.parts[0].path
+        self.attrs = dict(self.parts[0].attrs)
+        self.files = [f for p in self.parts for f in p.files]
+        offsets = np.cumsum([0] + [len(p) for p in self.parts[:-1]])
+        self.truth = _concat([p.truth for p in self.parts], offsets, None)
+        self.truth["pool"] = np.concatenate([np.full(len(p), n) for n, p in zip(self.names, self.parts)])
+        self.ranges = _concat([p.ranges for p in self.parts], offsets, "dataset_index")
+        ice = [p.ice_reflections for p in self.parts]
+        self.ice_reflections = _concat(ice, offsets, "dataset_index") if all(ice) else {}
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @property
+    def side_files(self) -> list:
+        return list(self.files)
+
+    def __getitem__(self, k: int):
+        from diffbench.io.mx import read_mtz
+
+        return read_mtz(self.files[k])
+
+    def __iter__(self):
+        return (self[k] for k in range(len(self)))
+
+    def take(self, indices):
+        from diffbench.io.mx import _Lazy
+
+        return _Lazy([self.files[k] for k in np.asarray(indices, dtype=int)])
+
+
+def _concat(tables: list[dict], offsets, index_field: str | None) -> dict:
+    """Columns common to every table, concatenated; ``index_field`` shifted by each table's offset."""
+    keys = set.intersection(*(set(t) for t in tables))
+    return {k: np.concatenate([np.asarray(t[k]) + off if k == index_field else np.asarray(t[k])
+                               for t, off in zip(tables, offsets)]) for k in sorted(keys)}
+
+
+def open_pooled(kind, paths: dict, stack: ExitStack):
+    """Open every pool's file (closed with ``stack``) and read them as one data set:
+    :class:`PooledDataset` for frames, :class:`PooledMX` for merged MX data."""
+    parts = {name: stack.enter_context(kind.open(p)) for name, p in paths.items()}
+    return PooledDataset(parts) if kind.frames else PooledMX(parts)
