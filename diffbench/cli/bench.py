@@ -43,7 +43,7 @@ def main(args):
     import math
     from pathlib import Path
 
-    from diffbench.bench.runner import aggregate, run_task
+    from diffbench.bench.runner import aggregate, run_tasks
     from diffbench.bench.scorecard import (
         load_scorecard,
         make_scorecard,
@@ -106,12 +106,9 @@ def main(args):
             if why:
                 print(f"note: {name} / {label} skipped: {why}")
     ex = make_executor(args.workers, args.scheduler, share_cores=True)
-    rows = []
     try:
-        for name in names:
-            print(f"task {name} ({args.tier})" + (f" on {ex.describe()}" if ex else ""), flush=True)
-            rows += run_task(name, tasks[name], args.tier, out / "datasets", args.methods, args.seeds, args.n,
-                             args.shard_size, log=lambda m: print(m, flush=True), config=args.config, executor=ex)
+        rows = run_tasks(names, tasks, args.tier, out / "datasets", args.methods, args.seeds, args.n,
+                         args.shard_size, log=lambda m: print(m, flush=True), config=args.config, executor=ex)
     except BaseException:
         if ex is not None:
             ex.close(cancel=True)
