@@ -145,9 +145,9 @@ class PooledMX:
         return (self[k] for k in range(len(self)))
 
     def take(self, indices):
-        from diffbench.io.mx import _Lazy
+        from diffbench.io.mx import LazyMTZList
 
-        return _Lazy([self.files[k] for k in np.asarray(indices, dtype=int)])
+        return LazyMTZList([self.files[k] for k in np.asarray(indices, dtype=int)])
 
 
 def _concat(tables: list[dict], offsets, index_field: str | None) -> dict:

@@ -114,10 +114,10 @@ class MXCollection:
         return (self[k] for k in range(len(self)))
 
     def take(self, indices) -> list[MergedData]:
-        return _Lazy([self.files[k] for k in np.asarray(indices, dtype=int)])
+        return LazyMTZList([self.files[k] for k in np.asarray(indices, dtype=int)])
 
 
-class _Lazy(list):
+class LazyMTZList(list):
     """A list of MTZ paths that reads each one when indexed or iterated."""
 
     def __getitem__(self, k):
