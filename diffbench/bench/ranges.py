@@ -118,11 +118,20 @@ def score_ranges(est, data, field: str, metrics: list[str], task=None, seed: int
                "predict_per_s": len(test) / (t3 - t2) if t3 > t2 else math.nan}
         if split:
             out["n_train"] = int((labels[train] >= 0).sum())
-        conditions = {}  # the task's conditions that are columns of the ranges table (mode, ice type, amplitude)
+        # the task's conditions that are columns of the ranges table (mode, ice type, amplitude); a
+        # number that describes a ring (its amplitude) is undefined where none was injected: left out
+        # of that breakdown (nan), so that its bins split the rings, not rings from empty ranges
+        conditions = {}
+        injected = np.asarray(data.ranges.get("ring_injected", np.ones(len(order), bool)))[order]
+        injected = injected.reshape(len(data), -1)[test][keep].astype(bool)
         for f in (task.conditions if task is not None else []):
             if f in data.ranges:
                 col = np.asarray(data.ranges[f])[order].reshape(len(data), -1)[test][keep]
-                conditions[f] = col.astype(str) if col.dtype.kind == "S" else col
+                if col.dtype.kind == "S":
+                    col = col.astype(str)
+                elif col.dtype.kind == "f":
+                    col = np.where(injected, col, np.nan)
+                conditions[f] = col
         out.update(score_predictions(est, None, truth[keep].astype(int), pred[keep].astype(int),
                                      [m for m in metrics if m not in ("roc_auc", "average_precision", "psd_contrast")],
                                      positive=positive, conditions=conditions,
@@ -130,7 +139,15 @@ def score_ranges(est, data, field: str, metrics: list[str], task=None, seed: int
         results.append(Evaluation(f"{name}per range", out))
         if split:
             per_set = {"fit_s": t1 - t0, "predict_s": t3 - t2, "n": int(len(test)), "n_train": int(len(train))}
+            set_conditions = {}  # the task's conditions that are per-data-set truth (ice type, mode)
+            for f in (task.conditions if task is not None else []):
+                if f in getattr(data, "truth", {}):
+                    col = np.asarray(data.truth[f])[test]
+                    has_ice = np.asarray(data.truth.get("has_ice", np.ones(len(data), bool)))[test].astype(bool)
+                    set_conditions[f] = (col.astype(str) if col.dtype.kind == "S"
+                                         else np.where(has_ice, col, np.nan) if col.dtype.kind == "f" else col)
             per_set.update(score_predictions(est, None, icy_all[test], set_pred, metrics, positive=positive,
-                                             score=set_score))
+                                             score=set_score, conditions=set_conditions,
+                                             primary=None if task is None else task.primary_metric))
             results.append(Evaluation(f"{name}per data set", per_set))
     return results

@@ -60,14 +60,19 @@ class Helcaraxe(Method):
 
     column : "F" (F_obs network) or "I" (I_obs: the F network fine-tuned on I plots).
     config : "quick" or "paper". n_iter : training steps of the F network (None: the config's).
+    learning_rate, finetune_learning_rate : Nadam rates of the F network and of the I fine-tune
+    (None: the config's).
     device : torch device ("cpu" by default; CPU training is deterministic for a ``random_state``).
     """
 
     def __init__(self, column: str = "F", config: str = "quick", n_iter: int | None = None,
+                 learning_rate: float | None = None, finetune_learning_rate: float | None = None,
                  device: str = "cpu", random_state: int = 0):
         self.column = column
         self.config = config
         self.n_iter = n_iter
+        self.learning_rate = learning_rate
+        self.finetune_learning_rate = finetune_learning_rate
         self.device = device
         self.random_state = random_state
 
@@ -85,7 +90,9 @@ class Helcaraxe(Method):
             raise ValueError(f"config must be one of {', '.join(CONFIGS)}, got {self.config!r}")
         if self.column not in ("F", "I"):
             raise ValueError(f"column must be 'F' or 'I', got {self.column!r}")
-        return CONFIGS[self.config]
+        c = CONFIGS[self.config]
+        return c._replace(learning_rate=self.learning_rate or c.learning_rate,
+                          finetune_learning_rate=self.finetune_learning_rate or c.finetune_learning_rate)
 
     # ------------------------------------------------------------------ plots
     @staticmethod
@@ -231,13 +238,15 @@ class HelcaraxeF(Helcaraxe):
     """Helcaraxe's F_obs network."""
 
     def __init__(self, column: str = "F", config: str = "quick", n_iter: int | None = None,
+                 learning_rate: float | None = None, finetune_learning_rate: float | None = None,
                  device: str = "cpu", random_state: int = 0):
-        super().__init__(column, config, n_iter, device, random_state)
+        super().__init__(column, config, n_iter, learning_rate, finetune_learning_rate, device, random_state)
 
 
 class HelcaraxeI(Helcaraxe):
     """Helcaraxe's I_obs network (the F network fine-tuned on I plots)."""
 
     def __init__(self, column: str = "I", config: str = "quick", n_iter: int | None = None,
+                 learning_rate: float | None = None, finetune_learning_rate: float | None = None,
                  device: str = "cpu", random_state: int = 0):
-        super().__init__(column, config, n_iter, device, random_state)
+        super().__init__(column, config, n_iter, learning_rate, finetune_learning_rate, device, random_state)
