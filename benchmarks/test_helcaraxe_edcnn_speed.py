@@ -13,7 +13,7 @@ from diffbench.methods.helcaraxe.plots import range_plots
 torch = pytest.importorskip("torch")
 
 from diffbench.methods.ed_cnn import CONFIGS as ED_CONFIGS  # noqa: E402
-from diffbench.methods.ed_cnn import EDCNN, central_disks  # noqa: E402
+from diffbench.methods.ed_cnn import EDCNN, central_disks, pool_blocks  # noqa: E402
 from diffbench.methods.helcaraxe.estimator import CONFIGS as HX_CONFIGS  # noqa: E402
 from diffbench.methods.helcaraxe.network import build as build_helcaraxe  # noqa: E402
 
@@ -79,7 +79,7 @@ def test_ed_cnn_preprocessing_and_prediction(benchmark, timed):
     frames = rng.poisson(0.5, (n, 128, 128)).astype(np.float32)
     frames[:, 62:66, 62:66] += 500.0  # a direct beam
     t0 = time.perf_counter()
-    disks = central_disks(frames, 38)
+    disks = pool_blocks(central_disks(frames, 38), ED_CONFIGS["quick"].pool)  # what the quick network reads
     prep = time.perf_counter() - t0
     est = EDCNN()
     torch.manual_seed(0)

@@ -83,7 +83,7 @@ def central_disks(X, radius_px: int, search_px: int | None = None) -> np.ndarray
     return out
 
 
-def _pool(x: np.ndarray, k: int) -> np.ndarray:
+def pool_blocks(x: np.ndarray, k: int) -> np.ndarray:
     """Means over k × k pixel blocks of (N, 1, h, w) images (the last rows/columns that do not fill a
     block dropped)."""
     if k == 1:
@@ -156,7 +156,7 @@ class EDCNN(Method):
             val = np.isin(groups, held)
         else:
             val = rng.random(len(y)) < 0.1
-        x = _pool(x, cfg.pool)
+        x = pool_blocks(x, cfg.pool)
         self.mean_, self.std_ = float(x[~val].mean()), float(x[~val].std() or 1.0)
         xt = torch.from_numpy((x - self.mean_) / self.std_)
         tt = torch.from_numpy(t)
@@ -197,7 +197,7 @@ class EDCNN(Method):
     def predict_proba(self, X) -> np.ndarray:
         import torch
 
-        x = torch.from_numpy((_pool(central_disks(X, self.radius_px_), self._cfg().pool) - self.mean_) / self.std_)
+        x = torch.from_numpy((pool_blocks(central_disks(X, self.radius_px_), self._cfg().pool) - self.mean_) / self.std_)
         with torch.no_grad():
             out = [torch.softmax(self.net_(x[s:s + 256].to(self.device)), dim=1).cpu().numpy()
                    for s in range(0, len(x), 256)]
