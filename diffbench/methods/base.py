@@ -105,3 +105,11 @@ def fit_method(est, X, y=None, groups=None):
         if "groups" in inspect.signature(est.fit).parameters:
             return est.fit(X, y, groups=groups)
     return est.fit(X, y)
+
+
+def torch_unavailable() -> str | None:
+    """Why a torch method cannot run here (None where torch is installed): the ``unavailable`` of
+    every neural method, so the benchmark skips it and says so."""
+    import importlib.util
+
+    return None if importlib.util.find_spec("torch") else "needs torch (pip install '.[torch]'; make env installs it)"

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from diffbench.methods.base import Method, MethodTags
+from diffbench.methods.base import Method, MethodTags, torch_unavailable
 from diffbench.methods.frames import as_frames
 
 
@@ -115,9 +115,7 @@ class EDCNN(Method):
 
     @staticmethod
     def unavailable() -> str | None:
-        import importlib.util
-
-        return None if importlib.util.find_spec("torch") else "needs torch (pip install '.[torch]'; make env installs it)"
+        return torch_unavailable()
 
     def _cfg(self) -> EDCNNConfig:
         if self.config not in CONFIGS:

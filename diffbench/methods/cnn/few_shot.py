@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffbench.methods.base import Method, MethodTags
+from diffbench.methods.base import Method, MethodTags, torch_unavailable
 from diffbench.methods.shape_pca import sqrt_fractions
 
 
@@ -68,9 +68,7 @@ class FewShotEmbedding(Method):
 
     @staticmethod
     def unavailable() -> str | None:
-        import importlib.util
-
-        return None if importlib.util.find_spec("torch") else "needs torch (pip install '.[torch]')"
+        return torch_unavailable()
 
     def _net(self):
         from torch import nn

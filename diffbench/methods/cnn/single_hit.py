@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags, torch_unavailable
 
 CROP_HW = (96, 192)  # the paper's crop, rows × columns
 BEAM_ROW = 6.0  # the beam centre's row in the crop (the paper's half-plane crop, Fig. S1)
@@ -135,10 +135,7 @@ class SingleHitCNN(Method):
 
     @staticmethod
     def unavailable() -> str | None:
-        """Why this method cannot run here (None where it can): the benchmark skips it, saying so."""
-        import importlib.util
-
-        return None if importlib.util.find_spec("torch") else "needs torch (pip install '.[torch]'; make env installs it)"
+        return torch_unavailable()
 
     # ---------------------------------------------------------------- settings
     def _settings(self) -> CNNConfig:

@@ -36,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 
 from diffbench.io.mx import as_mx
-from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags, torch_unavailable
 from diffbench.methods.helcaraxe.plots import BLANK, PREDICTABLE, cached_range_plots
 from diffbench.units import ANGSTROM
 
@@ -83,9 +83,7 @@ class Helcaraxe(Method):
 
     @staticmethod
     def unavailable() -> str | None:
-        import importlib.util
-
-        return None if importlib.util.find_spec("torch") else "needs torch (pip install '.[torch]'; make env installs it)"
+        return torch_unavailable()
 
     def _cfg(self) -> HelcaraxeConfig:
         if self.config not in CONFIGS:
