@@ -262,6 +262,8 @@ def task_cells(name: str, task: Task, tier: str, seeds=None, n=None) -> list[tup
     """The independent cells of one task — one per (seed, sweep value) — as
     ``(name, task for that cell, variant label, seed, n)``: each simulates (or reuses) one data set
     and scores every control, oracle and method on it."""
+    if tier not in task.n:
+        raise ValueError(f"task {name} has no {tier} tier (its tiers: {', '.join(task.n)})")
     n = n or task.n[tier]
     seeds = seeds or task.seeds[tier]
     task = task.for_tier(tier)

@@ -102,7 +102,9 @@ class Task(_Strict):
     paper: str | None = None
     recipe: str
     overrides: list[str] | dict[Literal["quick", "paper"], list[str]] = []  # per tier when a mapping
-    n: dict[Literal["quick", "paper"], Annotated[int, Field(ge=1)]]  # patterns (scans, data sets for ED, MX)
+    #: patterns (scans, data sets for ED, MX) per tier; a task runs in the tiers it names (a costly
+    #: task that another one covers in the quick tier names only ``paper``)
+    n: dict[Literal["quick", "paper"], Annotated[int, Field(ge=1)]]
     seeds: dict[Literal["quick", "paper"], list[Annotated[int, Field(ge=0)]]]
     target: str
     #: the truth value of the positive class of a binary target: the minority / target class
@@ -132,6 +134,14 @@ class Task(_Strict):
     def _primary_is_a_metric(cls, v, info):
         if v is not None and v not in (info.data.get("metrics") or []):
             raise ValueError(f"primary metric {v!r} is not among the task's metrics")
+        return v
+
+    @field_validator("seeds")
+    @classmethod
+    def _seeds_for_every_tier(cls, v, info):
+        n = info.data.get("n") or {}
+        if set(v) != set(n):
+            raise ValueError(f"seeds name the tiers {sorted(v)} but n names {sorted(n)}: a task needs both per tier")
         return v
 
     @property

@@ -65,13 +65,16 @@ def main(args):
         raise ValueError(f"--shard-size must be >= 1, got {args.shard_size}")
     if args.list:
         for name, t in tasks.items():
-            sizes = ", ".join(f"{tier} {n:,}" for tier, n in t.n.items())
+            sizes = ", ".join(f"{tier} {n:,}" for tier, n in t.n.items())  # a task runs in the tiers it names
             print(f"{name:32s} {t.recipe:20s} {sizes:>24s}  {t.description}" + (" [saturated]" if t.saturated else ""))
         return 0
-    names = args.tasks or list(tasks)
+    names = args.tasks or [n for n, t in tasks.items() if args.tier in t.n]
     unknown = [n for n in names if n not in tasks]
     if unknown:
         raise ValueError(f"unknown task(s) {', '.join(unknown)}; known: {', '.join(tasks)}")
+    elsewhere = [n for n in names if args.tier not in tasks[n].n]
+    if elsewhere:
+        raise ValueError(f"task {elsewhere[0]} has no {args.tier} tier (its tiers: {', '.join(tasks[elsewhere[0]].n)})")
     if args.n is not None and args.n < 10:
         raise ValueError(f"--n must be at least 10, got {args.n}")
     if args.methods:

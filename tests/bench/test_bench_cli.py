@@ -247,3 +247,21 @@ def test_a_pooled_task_trains_on_some_pools_and_tests_on_another(tmp_path, confi
                 == pooled.truth["multiplicity"]).all()
     # the same two overrides with different seeds give different frames
     assert not np.array_equal(parts[names[0]][0], parts[names[1]][0])
+
+
+def test_a_task_runs_only_in_the_tiers_it_names(tmp_path, capsys):
+    """A costly task another one covers in the quick tier names only ``paper``: the quick tier leaves
+    it out, naming it with --tier quick is a one-line error, and n and seeds must name the same tiers."""
+    p = tmp_path / "tiers.yaml"
+    p.write_text(CONFIG.replace("n: {quick: 20, paper: 100}\n    seeds: {quick: [1], paper: [1]}",
+                                "n: {paper: 20}\n    seeds: {paper: [1]}"))
+    out = tmp_path / "o"
+    assert main(["bench", "--config", str(p), "-o", str(out), "--seeds", "1", "--n", "20"]) == 0
+    assert {r["task"] for r in json.loads((out / "scorecard.json").read_text())["results"]} == {"tiny-outliers"}
+    capsys.readouterr()
+    assert main(["bench", "tiny-size", "--config", str(p), "-o", str(out)]) == 2
+    assert "task tiny-size has no quick tier (its tiers: paper)" in capsys.readouterr().err
+    p.write_text(CONFIG.replace("seeds: {quick: [1], paper: [1]}", "seeds: {paper: [1]}"))
+    assert main(["bench", "--config", str(p), "--list"]) == 2
+    err = capsys.readouterr().err
+    assert "benchmarks.tiny-size.seeds" in err and "n names ['paper', 'quick']" in err

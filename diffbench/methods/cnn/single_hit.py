@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffbench.methods.answers import Answers, digest
 from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags, torch_unavailable
 
 CROP_HW = (96, 192)  # the paper's crop, rows × columns
@@ -186,7 +187,7 @@ class SingleHitCNN(Method):
         self.classes_ = BINARY_CLASSES
         # answers by input digest, shared (by reference) with every estimator that takes this fit from
         # the memo: a post-filter asks for the same frames' probabilities as the plain method did
-        self.answers_ = {}
+        self.answers_ = Answers()
         _remember(key, {k: v for k, v in vars(self).items() if k.endswith("_")})
         return self
 
@@ -246,21 +247,12 @@ class SingleHitCNN(Method):
         return np.concatenate(out) if out else np.zeros((0, 2))
 
     def predict_proba(self, X) -> np.ndarray:
-        import hashlib
-
         import torch
 
         x = self._inputs(X)
-        key = hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest() if self.device == "cpu" else ""
-        answers = getattr(self, "answers_", {})
-        if key and key in answers:  # CPU inference is deterministic: the same frames, the same answer
-            return answers[key].copy()
-        p = self._proba(torch.from_numpy((x - self.mean_) / self.std_), self.models_, self._settings().tta)
-        if key:
-            while len(answers) >= 4:
-                answers.pop(next(iter(answers)))
-            answers[key] = p.copy()
-        return p
+        key = digest(x) if self.device == "cpu" else ""  # CPU inference: the same frames, the same answer
+        return self.answers_.get(key, lambda: self._proba(torch.from_numpy((x - self.mean_) / self.std_),
+                                                           self.models_, self._settings().tta))
 
     def score_samples(self, X) -> np.ndarray:
         return self.predict_proba(X)[:, 1]

@@ -1,0 +1,35 @@
+"""Answers kept by input content: the same bytes answer once, another input or shape computes anew."""
+
+import numpy as np
+from numpy.testing import assert_array_equal
+
+from diffbench.methods.answers import Answers, digest
+
+
+def test_the_same_input_is_answered_once_and_a_copy_is_returned():
+    calls = []
+    answers = Answers(size=2)
+    x = np.arange(6.0)
+
+    def compute():
+        calls.append(1)
+        return x * 2
+
+    first = answers.get(digest(x), compute)
+    first[0] = -1  # the caller's copy: the kept answer is not changed
+    assert_array_equal(answers.get(digest(x.copy()), compute), x * 2)
+    assert len(calls) == 1
+
+
+def test_digest_tells_shapes_dtypes_and_order_apart_and_the_cache_is_bounded():
+    x = np.arange(6, dtype=np.float32)
+    assert digest(x) != digest(x.reshape(2, 3)) != digest(x.astype(np.float64))
+    assert digest(x, x[:2]) != digest(x[:2], x)
+    answers = Answers(size=2)
+    for k in range(5):
+        answers.get(str(k), lambda: np.zeros(1))
+    assert len(answers) == 2
+    calls = []
+    answers.get("", lambda: calls.append(1) or np.zeros(1))  # an empty key is never kept
+    answers.get("", lambda: calls.append(1) or np.zeros(1))
+    assert len(calls) == 2 and len(answers) == 2
