@@ -53,6 +53,26 @@ class Frames:
             raise ValueError(f"take() wants increasing frame indices within 0..{len(self) - 1}")
         return Frames(_Rows(self.data, idx), self.valid, self.center_xy_px, self.q_m, self.source)
 
+    def content_key(self) -> str:
+        """A name for these frames' content, for in-process caches of what is computed from them:
+        the source file (its path, size and modification time) and the rows taken from it. Empty
+        ("do not cache") for arrays and anything that is not a file on disk."""
+        import hashlib
+        import os
+
+        try:
+            st = os.stat(self.source)
+        except (OSError, TypeError, ValueError):
+            return ""
+        data, rows = self.data, None
+        while isinstance(data, _Rows):  # rows of rows: compose to rows of the file
+            rows = data.idx if rows is None else data.idx[rows]
+            data = data.data
+        h = hashlib.sha256(f"{os.path.abspath(self.source)}|{st.st_size}|{st.st_mtime_ns}|{len(self)}".encode())
+        if rows is not None:
+            h.update(np.ascontiguousarray(rows, np.int64).tobytes())
+        return h.hexdigest()
+
     def center(self) -> tuple[float, float]:
         if self.center_xy_px is not None:
             return self.center_xy_px

@@ -33,3 +33,27 @@ def test_digest_tells_shapes_dtypes_and_order_apart_and_the_cache_is_bounded():
     answers.get("", lambda: calls.append(1) or np.zeros(1))  # an empty key is never kept
     answers.get("", lambda: calls.append(1) or np.zeros(1))
     assert len(calls) == 2 and len(answers) == 2
+
+
+def test_file_frames_have_a_content_key_that_follows_rows_and_file_changes(tmp_path):
+    import h5py
+
+    from diffbench.methods.frames import Frames
+
+    path = tmp_path / "f.h5"
+    with h5py.File(path, "w") as f:
+        f["x"] = np.arange(60, dtype=np.float32).reshape(6, 2, 5)
+    with h5py.File(path, "r") as f:
+        frames = Frames(f["x"], source=str(path))
+        key = frames.content_key()
+        assert key and key == Frames(f["x"], source=str(path)).content_key()
+        sub = frames.take([1, 3, 4])
+        assert sub.content_key() not in ("", key)
+        # rows of rows name the same file rows as the direct take
+        assert sub.take([0, 2]).content_key() == frames.take([1, 4]).content_key()
+    assert Frames(np.zeros((2, 3, 3))).content_key() == ""  # arrays are not cached
+    import os
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the file changed: another key
+    with h5py.File(path, "r") as f:
+        assert Frames(f["x"], source=str(path)).content_key() != key

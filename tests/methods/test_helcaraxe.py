@@ -153,3 +153,38 @@ def test_helcaraxe_learns_on_a_tiny_set_and_is_deterministic(icy_sets):
     assert calls == [estimator.CONFIGS["quick"].finetune_learning_rate]
     assert i_net.predict(test).shape == (len(test),)
     assert set(np.unique(est.predict_ranges(test)[~np.isnan(est.predict_ranges(test))])) <= {-1.0, 0.0, 1.0}
+
+
+def test_the_i_fine_tune_keeps_its_weights_of_lowest_held_out_loss(icy_sets):
+    """A fine-tune at a rate that wrecks the network ends with the weights that did best on the
+    held-out training data sets (here: where it started, or close to it), not the last ones."""
+    import copy
+
+    from diffbench.bench.ranges import range_labels
+    from diffbench.methods.helcaraxe.estimator import Helcaraxe, HelcaraxeF, _held_out, _train
+
+    train = icy_sets["train"]
+    y = range_labels(train, "visible")
+    held = _held_out(y, seed=3)
+    icy = (y == 1).any(axis=1)
+    assert held.sum() == round(0.2 * icy.sum()) + round(0.2 * (~icy).sum())  # stratified fifth
+    assert icy[held].any() and (~icy[held]).any()
+    net = HelcaraxeF(n_iter=60, random_state=3).fit(train, y).net_
+    plots, status = Helcaraxe._plots(train, "I")
+    ruined = copy.deepcopy(net)
+    _train(ruined, plots[~held], status[~held], y[~held], 0.5, 32, 30, "cpu", seed=4,
+           held=(plots[held], status[held], y[held]), every=10)
+    steps, losses = zip(*ruined.held_losses_)
+    assert steps == (0, 10, 20, 30)
+    assert ruined.best_step_ == steps[int(np.argmin(losses))]
+    # the network it ends with has the lowest of the held-out losses (float32 sums: 1e-6)
+    import torch
+    import torch.nn.functional as F
+
+    from diffbench.methods.helcaraxe.estimator import _learnable_plots
+
+    xv, tv = _learnable_plots(plots[held], status[held], y[held])
+    with torch.no_grad():
+        final = float(F.binary_cross_entropy_with_logits(ruined(xv).ravel(), tv))
+    assert_allclose(final, min(losses), rtol=1e-6)
+    assert max(losses) > min(losses) + 1e-3  # the losses differ: which weights are kept matters

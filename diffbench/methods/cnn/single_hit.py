@@ -149,7 +149,14 @@ class SingleHitCNN(Method):
                          self.batch_size or c.batch_size, c.learning_rate, c.tta, c.threshold)
 
     def _inputs(self, X) -> np.ndarray:
-        return crop_frames(X, bin_factor=self._settings().bin)
+        from diffbench.methods.frames import as_frames
+
+        # the bench crops the same file rows for fit, predict, score_samples and every post-filter
+        # built on this network: read and cropped once per process (a PR772 panel is 1024 x 512)
+        frames = as_frames(X)
+        key = frames.content_key()
+        b = self._settings().bin
+        return _CROPS.get(key and f"{key}|{b}", lambda: crop_frames(frames, bin_factor=b))
 
     # ---------------------------------------------------------------- training
     def fit(self, X, y):
@@ -260,6 +267,9 @@ class SingleHitCNN(Method):
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= self.threshold_).astype(np.int8)
 
+
+#: cropped inputs by file content and rows (see ``SingleHitCNN._inputs``)
+_CROPS = Answers(size=4)
 
 #: fitted states by (parameters, data): a method and a post-filter built on it (paper 000's
 #: "CNN + size filter") fit the same CNN on the same frames with the same seed; the second takes the

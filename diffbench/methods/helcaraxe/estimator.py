@@ -9,7 +9,10 @@ What it does, as the paper does:
   ``NAdam(momentum_decay=4e-3)`` is the same schedule);
 - the I_obs network is the F_obs network fine-tuned on I plots at 5·10⁻⁴ (transfer learning): the F
   network is trained first, on the same data sets (and trained once per process: ``helcaraxe-i``
-  takes the ``helcaraxe-f`` fit of the same parameters and data when it is there);
+  takes the ``helcaraxe-f`` fit of the same parameters and data when it is there). A fifth of the
+  training data sets is held out of the fine-tune, which keeps its weights of lowest loss on them
+  (checked every 10 steps, the starting F weights included): our addition, because a short
+  fine-tune at a high rate can diverge and call every range icy;
 - per range: −1 beyond the resolution, NaN ("None") for a blank plot, else the probability
   (:meth:`Helcaraxe.predict_proba_ranges`); ice where it is ≥ 0.5 (:meth:`predict_ranges` answers
   1/0/−1/NaN); per data set: ice if any range is (:meth:`predict`), score = the largest probability.
@@ -126,8 +129,13 @@ class Helcaraxe(Method):
             plots, status = self._plots(X, "I")
             net = copy.deepcopy(f_net)
             steps = max(1, (self.n_iter or _steps(cfg, _learnable(status, y).sum())) // 2)
-            _train(net, plots, status, y, cfg.finetune_learning_rate, cfg.batch_size, steps, self.device,
-                   seed=self.random_state + 1)
+            # a fifth of the training data sets held out: the fine-tune keeps its weights of lowest
+            # loss on them (a short fine-tune at a high rate can diverge; test data never choose)
+            held = _held_out(y, self.random_state)
+            keep = ~held if held.any() else held | True
+            _train(net, plots[keep], status[keep], y[keep], cfg.finetune_learning_rate, cfg.batch_size, steps,
+                   self.device, seed=self.random_state + 1,
+                   held=(plots[held], status[held], y[held]) if held.any() else None)
             self.net_ = net
         self.net_.eval()
         self.answers_ = Answers()
@@ -170,6 +178,20 @@ class Helcaraxe(Method):
         return (self.score_samples(X) >= THRESHOLD).astype(np.int8)
 
 
+def _held_out(y: np.ndarray, seed: int, fraction: float = 0.2) -> np.ndarray:
+    """Data sets held out of the I fine-tune, stratified on whether a data set has an icy range
+    (none when there are fewer than 5 data sets)."""
+    icy = (np.asarray(y) == 1).any(axis=1)
+    held = np.zeros(len(y), bool)
+    if len(y) < 5:
+        return held
+    rng = np.random.default_rng(seed + 7)
+    for group in (np.flatnonzero(icy), np.flatnonzero(~icy)):
+        k = int(round(fraction * len(group)))
+        held[rng.choice(group, k, replace=False)] = True
+    return held
+
+
 def _learnable(status: np.ndarray, y: np.ndarray) -> np.ndarray:
     return (status == PREDICTABLE) & (y >= 0)
 
@@ -178,22 +200,50 @@ def _steps(cfg: HelcaraxeConfig, n_plots: int) -> int:
     return cfg.n_iter if cfg.n_iter else max(1, cfg.epochs * -(-int(n_plots) // cfg.batch_size))
 
 
-def _train(net, plots, status, y, lr, batch_size, steps, device, seed) -> list[float]:
+def _learnable_plots(plots, status, y):
+    """(plots (n, 1, 80, 80), labels (n,)) as tensors: the learnable plots of the data sets given."""
+    import torch
+
+    idx = np.argwhere(_learnable(status, y))
+    x = torch.from_numpy(plots[idx[:, 0], idx[:, 1]][:, None])
+    return x, torch.from_numpy(y[idx[:, 0], idx[:, 1]].astype(np.float32))
+
+
+def _train(net, plots, status, y, lr, batch_size, steps, device, seed, held=None, every: int = 10) -> list[float]:
     """Minibatch training on the learnable plots (drawn with replacement, seeded); the loss curve
-    (means of 10 steps)."""
+    (means of 10 steps).
+
+    ``held``: (plots, status, y) of held-out data sets. Then the network's loss on their learnable
+    plots is measured before training and every ``every`` steps, and the network ends with the
+    weights of the lowest (early stopping: a fine-tune that diverges keeps its best point, which may
+    be where it started). ``net.held_losses_`` keeps the losses, ``net.best_step_`` the step kept."""
+    import copy
+
     import torch
     import torch.nn.functional as F
 
-    idx = np.argwhere(_learnable(status, y))
-    if len(idx) == 0:
+    x, t = _learnable_plots(plots, status, y)
+    if len(x) == 0:
         raise ValueError("helcaraxe fit: no predictable plot with a label to learn from")
-    x = torch.from_numpy(plots[idx[:, 0], idx[:, 1]][:, None])
-    t = torch.from_numpy(y[idx[:, 0], idx[:, 1]].astype(np.float32))
+    xv, tv = _learnable_plots(*held) if held is not None else (None, None)
+    if xv is not None and len(xv) == 0:
+        xv = None
+
+    def held_loss():
+        net.eval()
+        with torch.no_grad():
+            v = float(F.binary_cross_entropy_with_logits(net(xv.to(device)).ravel(), tv.to(device)))
+        net.train()
+        return v
+
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.NAdam(net.parameters(), lr=lr, momentum_decay=4e-3)
     net.to(device).train()
-    curve, running = [], []
-    for _ in range(steps):
+    curve, running, losses = [], [], []
+    if xv is not None:
+        losses.append((0, held_loss()))
+        best = (losses[0][1], 0, copy.deepcopy(net.state_dict()))
+    for step in range(1, steps + 1):
         b = torch.randint(len(x), (batch_size,), generator=g)
         loss = F.binary_cross_entropy_with_logits(net(x[b].to(device)).ravel(), t[b].to(device))
         opt.zero_grad()
@@ -203,6 +253,13 @@ def _train(net, plots, status, y, lr, batch_size, steps, device, seed) -> list[f
         if len(running) == 10:
             curve.append(float(np.mean(running)))
             running = []
+        if xv is not None and (step % every == 0 or step == steps):
+            losses.append((step, held_loss()))
+            if losses[-1][1] < best[0]:
+                best = (losses[-1][1], step, copy.deepcopy(net.state_dict()))
+    if xv is not None:
+        net.load_state_dict(best[2])
+        net.held_losses_, net.best_step_ = losses, best[1]
     net.eval()
     net.loss_curve_ = curve
     return curve
