@@ -165,7 +165,8 @@ def test_the_i_fine_tune_keeps_its_weights_of_lowest_held_out_loss(icy_sets):
 
     train = icy_sets["train"]
     y = range_labels(train, "visible")
-    held = _held_out(y, seed=3)
+    held = _held_out(y, seed=3, fraction=0.2)
+    assert not _held_out(y, seed=3, fraction=0.0).any()  # the quick default: no hold-out
     icy = (y == 1).any(axis=1)
     assert held.sum() == round(0.2 * icy.sum()) + round(0.2 * (~icy).sum())  # stratified fifth
     assert icy[held].any() and (~icy[held]).any()
@@ -188,3 +189,12 @@ def test_the_i_fine_tune_keeps_its_weights_of_lowest_held_out_loss(icy_sets):
         final = float(F.binary_cross_entropy_with_logits(ruined(xv).ravel(), tv))
     assert_allclose(final, min(losses), rtol=1e-6)
     assert max(losses) > min(losses) + 1e-3  # the losses differ: which weights are kept matters
+
+
+def test_a_bad_finetune_holdout_is_a_one_line_error(icy_sets):
+    from diffbench.bench.ranges import range_labels
+    from diffbench.methods.helcaraxe.estimator import HelcaraxeI
+
+    train = icy_sets["train"]
+    with pytest.raises(ValueError, match=r"finetune_holdout must be in \[0, 1\), got 1.5"):
+        HelcaraxeI(n_iter=2, finetune_holdout=1.5).fit(train, range_labels(train, "visible"))
