@@ -135,7 +135,8 @@ def score_ranges(est, data, field: str, metrics: list[str], task=None, seed: int
         out.update(score_predictions(est, None, truth[keep].astype(int), pred[keep].astype(int),
                                      [m for m in metrics if m not in ("roc_auc", "average_precision", "psd_contrast")],
                                      positive=positive, conditions=conditions,
-                                     primary=None if task is None else task.primary_metric))
+                                     primary=None if task is None else task.primary_metric,
+                                     condition_bins=None if task is None else task.condition_bins))
         results.append(Evaluation(f"{name}per range", out))
         if split:
             per_set = {"fit_s": t1 - t0, "predict_s": t3 - t2, "n": int(len(test)), "n_train": int(len(train))}
@@ -148,6 +149,7 @@ def score_ranges(est, data, field: str, metrics: list[str], task=None, seed: int
                                          else np.where(has_ice, col, np.nan) if col.dtype.kind == "f" else col)
             per_set.update(score_predictions(est, None, icy_all[test], set_pred, metrics, positive=positive,
                                              score=set_score, conditions=set_conditions,
-                                             primary=None if task is None else task.primary_metric))
+                                             primary=None if task is None else task.primary_metric,
+                                             condition_bins=None if task is None else task.condition_bins))
             results.append(Evaluation(f"{name}per data set", per_set))
     return results

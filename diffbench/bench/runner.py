@@ -52,7 +52,8 @@ def _scoring_kwargs(task: Task, conditions: dict, idx=None) -> dict:
     """What :func:`score_predictions` needs beyond the predictions: positive class, primary metric and
     the per-frame values of the task's condition fields (at ``idx``)."""
     conds = {f: (v if idx is None else v[idx]) for f, v in (conditions or {}).items()}
-    return {"positive": task.positive, "conditions": conds, "primary": task.primary_metric}
+    return {"positive": task.positive, "conditions": conds, "primary": task.primary_metric,
+            "condition_bins": task.condition_bins}
 
 
 def _fit_predict(est, train, y_train, test) -> tuple[np.ndarray, dict]:
@@ -320,7 +321,13 @@ def run_tasks(names, tasks: dict, tier: str, folder: Path, methods=None, seeds=N
         return rows
     cells = [cell for name in names for cell in task_cells(name, tasks[name], tier, seeds, n)]
     log(f"tasks {', '.join(names)} ({tier}): {len(cells)} cells on {executor.describe()}")
-    futures = [executor.submit(run_cell, cell, str(folder), methods, shard_size, config) for cell in cells]
+    # cells that train networks (minutes) are queued first, the rest (seconds) fill in behind them:
+    # the quick tier's last minute was one long cell running alone
+    neural = {name: _trains_networks(tasks[name], methods) for name in names}
+    order = sorted(range(len(cells)), key=lambda i: not neural[cells[i][0]])
+    futures = [None] * len(cells)
+    for i in order:
+        futures[i] = executor.submit(run_cell, cells[i], str(folder), methods, shard_size, config)
     index = {id(f): i for i, f in enumerate(futures)}
     done = {}
     for fut in executor.as_completed(futures):
@@ -330,6 +337,23 @@ def run_tasks(names, tasks: dict, tier: str, folder: Path, methods=None, seeds=N
             log(f"  {rows[0]['task']}: seed {rows[0]['seed']} {rows[0]['test']} done ({len(rows)} rows, "
                 f"{len(done)}/{len(cells)} cells)")
     return [row for i in range(len(futures)) for row in done[i]]
+
+
+def _trains_networks(task: Task, methods=None) -> bool:
+    """Whether a task runs a method tagged ``neural`` (``methods``: the --methods filter)."""
+    from diffbench.methods.base import method_tags
+    from diffbench.methods.registry import available, get_method
+
+    for label, name, params in task.method_specs():
+        if methods and label not in methods and name not in methods:
+            continue
+        if ":" not in name and name in available():
+            try:
+                if method_tags(get_method(name)(**params)).neural:
+                    return True
+            except Exception:  # a parameter the harness resolves later (true-fraction): not neural
+                continue
+    return False
 
 
 def _ensure_data(task, folder, n, seed, shard_size, log, config) -> dict:

@@ -219,14 +219,15 @@ def scorer_for(metrics: list[str], y: np.ndarray) -> Scorer:
 
 
 def score_predictions(est, frames, y, pred, metrics: list[str], select=None, positive=True, score=None,
-                      conditions: dict | None = None, primary: str | None = None) -> dict:
+                      conditions: dict | None = None, primary: str | None = None,
+                      condition_bins: dict | None = None) -> dict:
     """Metric → value (and what the report draws) for predictions ``pred`` against the truth ``y``.
 
     positive : the truth value of the positive class of a binary task (``False`` when the target
         class is the absent one, e.g. doubles in an ``is_single_hit`` task): truth, predictions and
         the method's ``score_samples`` (``score``, computed here when None) are turned towards it.
     conditions : truth field → per-frame values; the ``primary`` metric is also reported per bin of
-        each (see :func:`by_condition`).
+        each (see :func:`by_condition`); ``condition_bins`` gives fixed bin edges for some of them.
     """
     sel = np.ones(len(y), bool) if select is None else np.asarray(select, bool)
     y, pred = np.asarray(y), np.asarray(pred)
@@ -239,7 +240,8 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None, pos
     scorer = scorer_for(metrics, case.y)
     out = scorer.score(case, metrics)
     if conditions and primary:
-        out["by_condition"] = {f: by_condition(scorer, case, primary, v) for f, v in conditions.items()}
+        edges = condition_bins or {}
+        out["by_condition"] = {f: by_condition(scorer, case, primary, v, edges.get(f)) for f, v in conditions.items()}
     return out
 
 
@@ -257,9 +259,11 @@ def orient(y, pred, score, positive):
 CONDITION_BINS = 4
 
 
-def by_condition(scorer: Scorer, case: Case, metric: str, values) -> list[dict]:
+def by_condition(scorer: Scorer, case: Case, metric: str, values, edges=None) -> list[dict]:
     """The ``metric`` in each bin of one truth field (per value for labels and booleans, quantile
-    bins for numbers; frames where the field is nan — e.g. the pair separation of a single — are
+    bins for numbers, or the fixed bins between ``edges`` — the task's ``condition_bins``, which
+    make bins the same on every seed so that they aggregate; values beyond the outer edges go to
+    the outer bins; frames where the field is nan — e.g. the pair separation of a single — are
     left out): [{"bin", "n", "value", "metric"}], the worst bin marked.
 
     A binary bin that holds one class only (the doubles at one separation, the frames without ice)
@@ -272,8 +276,10 @@ def by_condition(scorer: Scorer, case: Case, metric: str, values) -> list[dict]:
         sel = sel & np.isfinite(v)
     if not sel.any():
         return []
-    if v.dtype.kind in "fiu" and np.unique(v[sel]).size > CONDITION_BINS:
-        edges = np.unique(np.quantile(v[sel].astype(float), np.linspace(0, 1, CONDITION_BINS + 1)))
+    if edges is not None or (v.dtype.kind in "fiu" and np.unique(v[sel]).size > CONDITION_BINS):
+        if edges is None:
+            edges = np.unique(np.quantile(v[sel].astype(float), np.linspace(0, 1, CONDITION_BINS + 1)))
+        edges = np.asarray(edges, dtype=float)
         idx = np.clip(np.searchsorted(edges, np.nan_to_num(v.astype(float), nan=-np.inf), side="right") - 1,
                       0, len(edges) - 2)
         bins = [(f"{edges[i]:.3g}-{edges[i + 1]:.3g}", idx == i) for i in range(len(edges) - 1)]

@@ -120,6 +120,9 @@ class Task(_Strict):
     primary: str | None = None
     #: truth fields whose bins every score is also reported in (photons, size, separation, session...)
     conditions: list[str] = []
+    #: fixed bin edges (increasing) for numeric conditions: the same bins on every seed, so the
+    #: per-bin scores aggregate over seeds (without: quartiles of each data set's own values)
+    condition_bins: dict[str, list[float]] = {}
     sweep: Sweep | None = None
     #: pool name → extra overrides: the recipe simulated once per pool, read as one data set (truth ``pool``)
     pools: dict[str, list[str]] = {}
@@ -134,6 +137,16 @@ class Task(_Strict):
     def _primary_is_a_metric(cls, v, info):
         if v is not None and v not in (info.data.get("metrics") or []):
             raise ValueError(f"primary metric {v!r} is not among the task's metrics")
+        return v
+
+    @field_validator("condition_bins")
+    @classmethod
+    def _bins_increase(cls, v, info):
+        for f, e in v.items():
+            if f not in (info.data.get("conditions") or []):
+                raise ValueError(f"{f}: bins for a field that is not among the task's conditions")
+            if len(e) < 2 or any(b <= a for a, b in zip(e, e[1:])):
+                raise ValueError(f"{f}: bin edges must be at least two increasing numbers, got {e}")
         return v
 
     @field_validator("seeds")

@@ -58,3 +58,29 @@ def axis_angle_quaternion(axis, angle_rad: float) -> np.ndarray:
     axis = np.asarray(axis, dtype=np.float64)
     axis = axis / np.linalg.norm(axis)
     return canonical(np.concatenate([[np.cos(angle_rad / 2)], np.sin(angle_rad / 2) * axis]))
+
+
+def quaternion_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product a ⊗ b (broadcast over leading axes): the rotation ``b`` then ``a``, i.e. the
+    quaternion of the matrix product R(a) R(b). Not renormalised."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    aw, ax, ay, az = np.moveaxis(a, -1, 0)
+    bw, bx, by, bz = np.moveaxis(b, -1, 0)
+    return np.stack([aw * bw - ax * bx - ay * by - az * bz,
+                     aw * bx + ax * bw + ay * bz - az * by,
+                     aw * by - ax * bz + ay * bw + az * bx,
+                     aw * bz + ax * by - ay * bx + az * bw], axis=-1)
+
+
+def quaternion_conjugate(q: np.ndarray) -> np.ndarray:
+    """The inverse rotation of unit quaternions (..., 4)."""
+    q = np.array(q, dtype=np.float64)
+    q[..., 1:] *= -1
+    return q
+
+
+def rotation_angle_rad(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Geodesic distance on SO(3) between unit quaternions (broadcast): the angle of R(a)ᵀ R(b),
+    2 arccos |a · b|, in [0, π]."""
+    d = np.abs(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64), axis=-1))
+    return 2.0 * np.arccos(np.clip(d, 0.0, 1.0))

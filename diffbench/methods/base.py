@@ -25,8 +25,9 @@ from sklearn.base import BaseEstimator
 INPUTS = ("frames", "merged-reflections")
 #: What ``predict`` answers: 1 = the target class ("binary"), a class label ("multiclass"), a
 #: cluster id ("cluster"), or a number in SI units ("value"); "latent": no ``predict``, ``transform``
-#: answers coordinates (N, k) (a latent space for the viewer).
-OUTPUTS = ("binary", "multiclass", "cluster", "value", "latent")
+#: answers coordinates (N, k) (a latent space for the viewer); "orientation": ``predict_orientations``
+#: answers each frame's orientation as a unit quaternion (N, 4), particle frame → lab (3-D EMC).
+OUTPUTS = ("binary", "multiclass", "cluster", "value", "latent", "orientation")
 #: ``classes_`` of every binary method, set by its ``fit`` (scikit-learn's classifier contract)
 BINARY_CLASSES = np.array([0, 1])
 
@@ -39,12 +40,14 @@ class MethodTags:
     input : one of :data:`INPUTS`.
     output : what ``predict`` answers, one of :data:`OUTPUTS`.
     per_range : also answers ``predict_ranges`` (one answer per data set and resolution range).
+    neural : trains a neural network (torch): minutes where the classical methods take seconds.
     """
 
     requires_y: bool = False
     input: str = "frames"
     output: str = "binary"
     per_range: bool = False
+    neural: bool = False
 
     def __post_init__(self):
         if self.input not in INPUTS:

@@ -31,6 +31,9 @@ class Frames:
     center_xy_px: tuple[float, float] | None = None
     q_m: np.ndarray | None = None
     source: str = "array"
+    #: (Detector, Beam) of a diffbench dataset: what a method needs beyond |q| (3-D q-vectors on the
+    #: Ewald sphere, solid angles, polarisation), or None
+    geometry: tuple | None = None
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
@@ -51,7 +54,7 @@ class Frames:
         idx = np.asarray(indices, dtype=np.int64)
         if idx.ndim != 1 or (idx.size and (np.any(np.diff(idx) <= 0) or idx[0] < 0 or idx[-1] >= len(self))):
             raise ValueError(f"take() wants increasing frame indices within 0..{len(self) - 1}")
-        return Frames(_Rows(self.data, idx), self.valid, self.center_xy_px, self.q_m, self.source)
+        return Frames(_Rows(self.data, idx), self.valid, self.center_xy_px, self.q_m, self.source, self.geometry)
 
     def content_key(self) -> str:
         """A name for these frames' content, for in-process caches of what is computed from them:
@@ -118,16 +121,17 @@ def as_frames(X) -> Frames:
         from diffbench.geometry.detector import q_vectors
 
         det = X.detector()
-        q = None  # electron-diffraction files carry a wavelength but no X-ray beam
+        q, geometry = None, None  # electron-diffraction files carry a wavelength but no X-ray beam
         if X.geometry.get("beam") is not None:
-            q = np.linalg.norm(q_vectors(det, X.beam()), axis=-1)
+            geometry = (det, X.beam())
+            q = np.linalg.norm(q_vectors(*geometry), axis=-1)
         data = X.patterns
         if getattr(X, "manifest", None) is not None:  # sharded index: shard by shard, bounded memory
             from diffbench.io.index import ShardFrames
 
             data = ShardFrames(X.path, X.manifest)
         return Frames(data, valid=det.valid(), center_xy_px=tuple(det.beam_center_xy_px), q_m=q,
-                      source=str(X.path))
+                      source=str(X.path), geometry=geometry)
     arr = np.asarray(X)
     if arr.ndim < 2:
         raise ValueError(f"expected frames of shape (N, ny, nx) or features (N, d), got shape {arr.shape}")

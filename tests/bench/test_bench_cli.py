@@ -265,3 +265,13 @@ def test_a_task_runs_only_in_the_tiers_it_names(tmp_path, capsys):
     assert main(["bench", "--config", str(p), "--list"]) == 2
     err = capsys.readouterr().err
     assert "benchmarks.tiny-size.seeds" in err and "n names ['paper', 'quick']" in err
+
+
+def test_cells_that_train_networks_are_queued_first():
+    from diffbench.bench.runner import _trains_networks
+    from diffbench.bench.tasks import load_tasks
+
+    tasks = load_tasks()
+    assert _trains_networks(tasks["pr772-supervised"]) and _trains_networks(tasks["mx-ice-shift"])
+    assert not _trains_networks(tasks["chaperonin-80-outliers"])
+    assert not _trains_networks(tasks["pr772-supervised"], methods=["size-filter"])  # the --methods filter

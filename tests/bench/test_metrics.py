@@ -96,3 +96,23 @@ def test_every_metric_a_task_may_name_has_a_scorer():
     from diffbench.bench.tasks import METRICS
 
     assert set(METRICS) == {m for s in SCORERS for m in s.metrics}
+
+
+def test_fixed_condition_bins_are_the_same_on_every_seed():
+    """With edges the bins do not depend on the data (so they aggregate over seeds); values beyond
+    the outer edges go to the outer bins; without, quartiles of the data's own values."""
+    from diffbench.bench.scoring import BinaryScorer, Case, by_condition
+
+    rng = np.random.default_rng(0)
+    bins_seen = []
+    for seed_scale in (1.0, 5.0):
+        amp = rng.uniform(0, 4, 400) * seed_scale
+        y = (rng.random(400) < 0.5).astype(int)
+        pred = y.copy()
+        case = Case(None, None, y, pred, np.ones(400, bool), None)
+        fixed = by_condition(BinaryScorer(), case, "accuracy", amp, [0.0, 1.0, 3.0, 10.0])
+        assert [b["bin"] for b in fixed] == ["0-1", "1-3", "3-10"]
+        assert sum(b["n"] for b in fixed) == 400  # 5x the scale: values up to 20 land in 3-10
+        assert all(b["value"] == 1.0 for b in fixed)
+        bins_seen.append([b["bin"] for b in by_condition(BinaryScorer(), case, "accuracy", amp)])
+    assert bins_seen[0] != bins_seen[1]  # quartile bins move with the data

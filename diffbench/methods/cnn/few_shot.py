@@ -65,7 +65,7 @@ class FewShotEmbedding(Method):
         self.random_state = random_state
 
     def __diffbench_tags__(self) -> MethodTags:
-        return MethodTags(requires_y=True, output="multiclass")
+        return MethodTags(requires_y=True, output="multiclass", neural=True)
 
     @staticmethod
     def unavailable() -> str | None:

@@ -132,7 +132,7 @@ class SingleHitCNN(Method):
         self.random_state = random_state
 
     def __diffbench_tags__(self) -> MethodTags:
-        return MethodTags(requires_y=True, output="binary")
+        return MethodTags(requires_y=True, output="binary", neural=True)
 
     @staticmethod
     def unavailable() -> str | None:

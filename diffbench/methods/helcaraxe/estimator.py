@@ -87,7 +87,7 @@ class Helcaraxe(Method):
         self.random_state = random_state
 
     def __diffbench_tags__(self) -> MethodTags:
-        return MethodTags(requires_y=True, input="merged-reflections", per_range=True)
+        return MethodTags(requires_y=True, input="merged-reflections", per_range=True, neural=True)
 
     @staticmethod
     def unavailable() -> str | None:

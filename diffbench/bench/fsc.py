@@ -1,0 +1,86 @@
+"""Shell correlations of 3-D volumes and the ½-bit resolution criterion (methods.md §2.3).
+
+Paper 000 judges its PR772 reconstruction by the Fourier shell correlation of two independent
+half-data reconstructions against the ½-bit threshold of van Heel & Schatz (2005):
+
+    FSC(shell) = Re Σ F₁ F₂* / √(Σ|F₁|² Σ|F₂|²),  T½bit(n) = (0.2071 + 1.9102/√n) / (1.2071 + 0.9102/√n),
+
+n the number of voxels in the shell; the resolution is where the FSC first falls below T.
+
+diffbench also knows the true volume, so a reconstruction can be compared with the truth itself.
+:func:`shell_correlation` correlates two volumes shell by shell as they are (two intensity volumes
+on the same reciprocal grid: the EMC result against the true intensity); :func:`fourier_shell_correlation`
+Fourier-transforms two real-space volumes (densities) first. Shells are one voxel thick, centred on
+the array's centre voxel (index n // 2 along each axis, as ``np.fft.fftshift`` puts q = 0).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class ShellCorrelation(NamedTuple):
+    radius_vox: np.ndarray  # shell centre, voxels from the centre
+    correlation: np.ndarray  # per shell (NaN where a volume is zero on the shell)
+    n_voxels: np.ndarray  # voxels per shell
+    threshold: np.ndarray  # ½-bit threshold per shell
+
+
+def half_bit_threshold(n_voxels) -> np.ndarray:
+    """van Heel & Schatz (2005) ½-bit threshold for shells of ``n_voxels`` voxels: 1 at n = 1,
+    falling to 0.2071 / 1.2071 = 0.1716 for large shells."""
+    rn = np.sqrt(np.asarray(n_voxels, dtype=np.float64))
+    return (0.2071 + 1.9102 / rn) / (1.2071 + 0.9102 / rn)
+
+
+def _shells(shape: tuple[int, ...]) -> np.ndarray:
+    grids = np.meshgrid(*[np.arange(n) - n // 2 for n in shape], indexing="ij")
+    return np.rint(np.sqrt(sum(g.astype(np.float64) ** 2 for g in grids))).astype(np.int64)
+
+
+def shell_correlation(a, b, mask=None) -> ShellCorrelation:
+    """Correlation of two volumes of one shape, per one-voxel shell about the centre voxel:
+    Re Σ a b* / √(Σ|a|² Σ|b|²) (no mean subtracted, as in an FSC). ``mask``: voxels to use (e.g.
+    where a reconstruction has data); shells up to the largest sphere inside the array."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.ndim < 2:
+        raise ValueError(f"shell_correlation needs two volumes of one shape, got {a.shape} and {b.shape}")
+    r = _shells(a.shape)
+    use = r <= min(a.shape) // 2 - (1 - min(a.shape) % 2)
+    if mask is not None:
+        use &= np.asarray(mask, bool)
+    r, av, bv = r[use], a[use], b[use]
+    n_shells = int(r.max()) + 1 if r.size else 0
+    cross = np.bincount(r, (av * np.conj(bv)).real, n_shells)
+    pa = np.bincount(r, np.abs(av) ** 2, n_shells)
+    pb = np.bincount(r, np.abs(bv) ** 2, n_shells)
+    n = np.bincount(r, minlength=n_shells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cross / np.sqrt(pa * pb)
+    return ShellCorrelation(np.arange(n_shells, dtype=np.float64), corr, n, half_bit_threshold(np.maximum(n, 1)))
+
+
+def fourier_shell_correlation(v1, v2, mask=None) -> ShellCorrelation:
+    """FSC of two real-space volumes (densities): their centred Fourier transforms correlated shell by
+    shell (:func:`shell_correlation`)."""
+    f1 = np.fft.fftshift(np.fft.fftn(np.asarray(v1, dtype=np.float64)))
+    f2 = np.fft.fftshift(np.fft.fftn(np.asarray(v2, dtype=np.float64)))
+    return shell_correlation(f1, f2, mask)
+
+
+def crossing_radius(sc: ShellCorrelation, threshold=None, start: int = 1) -> float:
+    """The first shell radius (voxels; linear between shells) from ``start`` outwards where the
+    correlation falls below ``threshold`` (default: the ½-bit curve); the last shell's radius if it
+    never does. Resolution in length units is (array side × voxel size) / radius."""
+    t = sc.threshold if threshold is None else np.broadcast_to(np.asarray(threshold, float), sc.correlation.shape)
+    c = sc.correlation
+    for k in range(max(start, 1), len(c)):
+        if np.isfinite(c[k]) and c[k] < t[k]:
+            prev = c[k - 1] - t[k - 1]
+            now = c[k] - t[k]
+            if not np.isfinite(prev) or prev <= 0:
+                return float(sc.radius_vox[k])
+            return float(sc.radius_vox[k - 1] + prev / (prev - now))
+    return float(sc.radius_vox[-1])

@@ -1,0 +1,56 @@
+"""Shell correlations against analytic cases: identical volumes, independent noise, a known
+signal-to-noise ratio, and the ½-bit curve's limits."""
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+from diffbench.bench.fsc import crossing_radius, fourier_shell_correlation, half_bit_threshold, shell_correlation
+
+
+def test_half_bit_threshold_limits():
+    assert_allclose(half_bit_threshold(1), 1.0, rtol=1e-4)  # (0.2071 + 1.9102) / (1.2071 + 0.9102)
+    assert_allclose(half_bit_threshold(1e12), 0.2071 / 1.2071, rtol=1e-5)
+    assert np.all(np.diff(half_bit_threshold(np.arange(1, 1000))) < 0)
+
+
+def test_identical_volumes_correlate_fully_and_independent_noise_does_not(rng):
+    v = rng.normal(size=(32, 32, 32))
+    sc = fourier_shell_correlation(v, v)
+    assert_allclose(sc.correlation[1:], 1.0, rtol=1e-12)
+    noise = fourier_shell_correlation(v, rng.normal(size=v.shape))
+    # shells of n voxels: the correlation of independent noise has sd ~ 1/sqrt(n); 5 sd
+    k = np.arange(3, len(sc.correlation))
+    assert (np.abs(noise.correlation[k]) < 5 / np.sqrt(sc.n_voxels[k])).all()
+    assert crossing_radius(noise) <= 3
+
+
+def test_a_known_signal_to_noise_ratio_gives_snr_over_one_plus_snr(rng):
+    # two halves = common signal (power S) + independent noise (power N): FSC -> S / (S + N)
+    shape, snr = (40, 40, 40), 0.5
+    signal = rng.normal(size=shape)
+    a = signal + rng.normal(size=shape) / np.sqrt(snr)
+    b = signal + rng.normal(size=shape) / np.sqrt(snr)
+    sc = fourier_shell_correlation(a, b)
+    k = np.arange(6, len(sc.correlation))
+    assert_allclose(sc.correlation[k], snr / (1 + snr), atol=5 / np.sqrt(sc.n_voxels[k].min()))
+    # n voxels per shell ~ 4 pi r^2 for one-voxel shells
+    assert_allclose(sc.n_voxels[10], 4 * np.pi * 10**2, rtol=0.1)
+
+
+def test_the_crossing_follows_a_falling_correlation():
+    # a correlation that falls linearly through a flat 0.5 threshold between shells 7 and 8
+    r = np.arange(16, dtype=float)
+    from diffbench.bench.fsc import ShellCorrelation
+
+    sc = ShellCorrelation(r, 1.0 - r / 15.0, np.full(16, 100), np.full(16, 0.5))
+    assert_allclose(crossing_radius(sc), 7.5, rtol=1e-12)
+    assert crossing_radius(sc, threshold=-1.0) == 15.0  # never below: the last shell
+
+
+def test_intensity_volumes_are_correlated_as_they_are(rng):
+    a = rng.random((24, 24, 24))
+    sc = shell_correlation(a, 2.0 * a)  # a scale does not change a correlation
+    assert_allclose(sc.correlation, 1.0, rtol=1e-12)
+    mask = np.zeros(a.shape, bool)
+    mask[:12] = True
+    assert (shell_correlation(a, a, mask).n_voxels < sc.n_voxels).any()
