@@ -33,7 +33,7 @@ SMALL_SCANS = ["scan.nx=12", "scan.ny=12"]
 #: (task, method label, N and extra overrides of the small configuration); the full configuration
 #: is the task's quick tier as the bench runs it
 CASES = [
-    ("chaperonin-90-outliers", "ipca-envelope", 200, []),
+    ("chaperonin-80-outliers", "ipca-envelope", 200, []),
     ("pr772-single-hits", "ipca-envelope", 150, []),
     ("pr772-single-hits", "size-filter", 150, []),
     ("pr772-single-hits", "em-selection", 150, []),

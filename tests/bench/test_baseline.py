@@ -1,5 +1,5 @@
 """CI smoke subset of the quick tier: a fresh run must not regress against the committed baseline
-(benchmarks/baseline-smoke.json, made by the same command: diffbench bench chaperonin-90-outliers
+(benchmarks/baseline-smoke.json, made by the same command: diffbench bench chaperonin-80-outliers
 chaperonin-xfel-outliers pr772-size --n 300 --seeds 1 -o OUT, then OUT/scorecard.json copied). The whole quick tier has its own
 baseline, benchmarks/baseline-quick.json (diffbench bench --tier quick)."""
 
@@ -17,7 +17,7 @@ BASELINE = Path(__file__).resolve().parents[2] / "benchmarks" / "baseline-smoke.
 
 def test_smoke_subset_does_not_regress(tmp_path):
     out = tmp_path / "bench"
-    assert main(["bench", "chaperonin-90-outliers", "chaperonin-xfel-outliers", "pr772-size", "--n", "300",
+    assert main(["bench", "chaperonin-80-outliers", "chaperonin-xfel-outliers", "pr772-size", "--n", "300",
                  "--seeds", "1", "-o", str(out), "--compare", str(BASELINE)]) == 0
     fresh = json.loads((out / "scorecard.json").read_text())["results"]
     base = json.loads(BASELINE.read_text())["results"]

@@ -12,9 +12,9 @@ SMALL = ["--set", "detector.preset=square-64", "--seed", "2"]
 
 def test_methods_that_match_nothing_are_refused_before_any_work(tmp_path, capsys):
     out = tmp_path / "bench"
-    assert main(["bench", "chaperonin-90-outliers", "--methods", "em2d", "-o", str(out)]) == 2
+    assert main(["bench", "chaperonin-80-outliers", "--methods", "em2d", "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "none of the tasks chaperonin-90-outliers runs it" in err and "ipca-envelope" in err
+    assert "none of the tasks chaperonin-80-outliers runs it" in err and "ipca-envelope" in err
     assert not out.exists()  # nothing simulated
 
 
