@@ -79,3 +79,33 @@ def test_quick_fit_end_to_end(benchmark, tmp_path, timed):
         y = np.asarray(d.truth["is_single_hit"]).astype(int)
     steps = None if timed else 2
     benchmark.pedantic(lambda: SingleHitCNN(n_iter=steps).fit(path, y), rounds=1)
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "contiguous"])
+@pytest.mark.parametrize("network", ["preact-quick", "few-shot", "helcaraxe-lite"])
+def test_training_step_by_memory_layout(benchmark, network, layout, timed):
+    """One training step of the quick networks in the weights' channels-last layout (what the methods
+    use, :func:`diffbench.methods.base.channels_last`) and in the default one. Measured on one
+    thread (paired, alternating, best of 3): ResNet 0.075 → 0.050 s, few-shot embedding 0.247 →
+    0.105 s, Helcaraxe lite 0.135 → 0.098 s."""
+    from diffbench.methods.base import channels_last
+    from diffbench.methods.cnn.few_shot import FewShotEmbedding
+    from diffbench.methods.helcaraxe.network import build as helcaraxe
+
+    make, shape = {"preact-quick": (lambda: build("preact", 8), (32, 1, 32, 64)),
+                   "few-shot": (lambda: FewShotEmbedding()._net(), (96, 1, 64, 64)),
+                   "helcaraxe-lite": (lambda: helcaraxe("lite"), (32, 1, 80, 80))}[network]
+    torch.manual_seed(0)
+    net = make()
+    if layout == "channels_last":
+        net = channels_last(net)
+    x = torch.randn(*shape) if timed else torch.randn(2, *shape[1:])
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        net(x).float().pow(2).mean().backward()
+        opt.step()
+
+    step()
+    benchmark.pedantic(step, rounds=5 if timed else 1, iterations=1)

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from diffbench.methods.base import Method, MethodTags, torch_unavailable
+from diffbench.methods.base import Method, MethodTags, channels_last, torch_unavailable
 from diffbench.methods.frames import as_frames
 
 
@@ -160,7 +160,7 @@ class EDCNN(Method):
         tt = torch.from_numpy(t)
         tr_idx, va_idx = np.flatnonzero(~val), np.flatnonzero(val)
         torch.manual_seed(self.random_state)
-        net = self._net(len(self.classes_), cfg.channels).to(self.device)
+        net = channels_last(self._net(len(self.classes_), cfg.channels)).to(self.device)
         opt = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
         gen = torch.Generator().manual_seed(self.random_state + 1)
         best, best_state, waited = np.inf, None, 0

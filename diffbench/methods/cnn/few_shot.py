@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffbench.methods.answers import Answers, digest
-from diffbench.methods.base import Method, MethodTags, torch_unavailable
+from diffbench.methods.base import Method, MethodTags, channels_last, torch_unavailable
 from diffbench.methods.shape_pca import sqrt_fractions
 
 
@@ -92,7 +92,7 @@ class FewShotEmbedding(Method):
         idx = {c: torch.from_numpy(np.flatnonzero(y == c)) for c in self.classes_}
         torch.manual_seed(self.random_state)
         g = torch.Generator().manual_seed(self.random_state + 1)
-        self.net_ = self._net().to(self.device)
+        self.net_ = channels_last(self._net()).to(self.device)
         opt = torch.optim.Adam(self.net_.parameters(), lr=self.learning_rate)
         self.loss_curve_, running = [], []
         self.net_.train()

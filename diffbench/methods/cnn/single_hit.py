@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from diffbench.methods.answers import Answers, digest
-from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags, torch_unavailable
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags, channels_last, torch_unavailable
 
 CROP_HW = (96, 192)  # the paper's crop, rows × columns
 BEAM_ROW = 6.0  # the beam centre's row in the crop (the paper's half-plane crop, Fig. S1)
@@ -208,7 +208,7 @@ class SingleHitCNN(Method):
         arch, p_single, weights = VARIANTS[self.variant]
         torch.manual_seed(seed)  # initial weights
         g = torch.Generator().manual_seed(seed + 1)  # minibatches and augmentation
-        model = build(arch, cfg.base).to(self.device)
+        model = channels_last(build(arch, cfg.base)).to(self.device)
         opt = torch.optim.Adam(model.parameters(), lr=cfg.learning_rate)
         w = None if weights is None else torch.tensor(weights, dtype=torch.float32, device=self.device)
         pos = torch.from_numpy(np.flatnonzero(y == 1))

@@ -42,7 +42,7 @@ import numpy as np
 
 from diffbench.io.mx import as_mx
 from diffbench.methods.answers import Answers, digest
-from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags, torch_unavailable
+from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags, channels_last, torch_unavailable
 from diffbench.methods.helcaraxe.plots import BLANK, PREDICTABLE, cached_range_plots
 from diffbench.units import ANGSTROM
 
@@ -297,7 +297,7 @@ def _train_f_network(X, y, cfg, n_iter, device, seed):
     learn = _learnable(status, y)
     positive = float(y[learn].mean()) if learn.any() else 0.5
     torch.manual_seed(seed)
-    net = build(cfg.topology, positive)
+    net = channels_last(build(cfg.topology, positive))
     _train(net, plots, status, y, cfg.learning_rate, cfg.batch_size, n_iter or _steps(cfg, learn.sum()), device,
            seed=seed)
     if key:
