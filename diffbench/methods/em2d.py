@@ -32,7 +32,8 @@ import math
 import numpy as np
 
 from diffbench.methods.base import BINARY_CLASSES, Method, MethodTags
-from diffbench.methods.features import pixel_rows, polar_resample, ring_radius_px
+from diffbench.methods.emc_kernels import cell_counts, poisson_estep
+from diffbench.methods.features import polar_resample, ring_radius_px
 from diffbench.methods.frames import as_frames
 from diffbench.utils.progress import progress_bar
 
@@ -165,13 +166,7 @@ class EM2DClassification(Method):
 
     def _counts(self, frames) -> np.ndarray:
         """Photons per cell, (N, n_cells), summed from the frames as stored (no cast)."""
-        from diffbench.methods.binning_kernels import scaled_bin_sums
-
-        ones = np.ones(len(self.n_pix_))
-        out = np.empty((len(frames), len(ones)))
-        for s, block in frames.batches(64, dtype=None):
-            scaled_bin_sums(pixel_rows(block), self.cell_index_, ones, out[s:s + len(block)])
-        return out
+        return cell_counts(frames, self.cell_index_, len(self.n_pix_))
 
     def _angles(self) -> np.ndarray:
         span = np.pi if self.friedel else 2 * np.pi
@@ -190,13 +185,7 @@ class EM2DClassification(Method):
 
     def _estep(self, K, W, phi, beta):
         """Probabilities P (n, R) and per-frame log-likelihood (β = 1) for counts K at scales φ."""
-        logw = np.log(W)
-        L = K @ logw.T - phi[:, None] * W.sum(axis=1)[None, :] - math.log(self.n_angles)
-        lmax = L.max(axis=1, keepdims=True)
-        loglik = lmax[:, 0] + np.log(np.exp(L - lmax).sum(axis=1))
-        P = np.exp(beta[:, None] * (L - lmax))
-        P /= P.sum(axis=1, keepdims=True)
-        return P, loglik
+        return poisson_estep(K, W, -math.log(self.n_angles), phi, beta)
 
     def _merge(self, num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Transposed interpolation of per-state sums onto the class grids: (num grid, weight grid)."""

@@ -46,7 +46,7 @@ import numpy as np
 
 from diffbench.methods.base import Method, MethodTags
 from diffbench.methods.em2d import beam_cells, empirical_beta
-from diffbench.methods.emc_kernels import merge_into, slice_volume
+from diffbench.methods.emc_kernels import cell_counts, merge_into, poisson_estep, slice_volume
 from diffbench.methods.frames import as_frames
 from diffbench.utils.progress import progress_bar
 
@@ -121,14 +121,7 @@ class EMC3D(Method):
         return cells, q_cell, corr_cell, dq, bin_px
 
     def _counts(self, frames) -> np.ndarray:
-        from diffbench.methods.binning_kernels import scaled_bin_sums
-        from diffbench.methods.features import pixel_rows
-
-        ones = np.ones(len(self.cell_corr_))
-        out = np.empty((len(frames), len(ones)))
-        for s, block in frames.batches(64, dtype=None):
-            scaled_bin_sums(pixel_rows(block), self.cell_index_, ones, out[s:s + len(block)])
-        return out
+        return cell_counts(frames, self.cell_index_, len(self.cell_corr_))
 
     def _orientations(self):
         from diffbench.geometry.sampling import cell600_sampling, reduce_to_asymmetric_unit
@@ -162,13 +155,6 @@ class EMC3D(Method):
             merge_into(g_w, pos, den[s:s + len(pos), None] * self.cell_corr_[None, :])
         return g_num, g_w
 
-    def _estep(self, K, W, log_prior, phi, beta):
-        L = K @ np.log(W).T - phi[:, None] * W.sum(axis=1)[None, :] + log_prior[None, :]
-        lmax = L.max(axis=1, keepdims=True)
-        loglik = lmax[:, 0] + np.log(np.exp(L - lmax).sum(axis=1))
-        P = np.exp(beta[:, None] * (L - lmax))
-        P /= P.sum(axis=1, keepdims=True)
-        return P, loglik
 
     def _symmetrise(self, model, group):
         n = model.shape[0]
@@ -234,7 +220,7 @@ class EMC3D(Method):
             new_phi = np.empty(n)
             for s in range(0, n, self.chunk_size):
                 k, f = K[s:s + self.chunk_size], phi[s:s + self.chunk_size]
-                P, ll = self._estep(k, W, log_prior, f, beta[s:s + self.chunk_size])
+                P, ll = poisson_estep(k, W, log_prior[None, :], f, beta[s:s + self.chunk_size])
                 loglik += ll.sum()
                 f = np.maximum(k.sum(axis=1), _TINY) / (P @ sumw)
                 new_phi[s:s + len(k)] = f
@@ -265,7 +251,7 @@ class EMC3D(Method):
         for s in range(0, len(K), self.chunk_size):
             k, f, b = K[s:s + self.chunk_size], phi[s:s + self.chunk_size], beta[s:s + self.chunk_size]
             for _ in range(3):
-                P, _ = self._estep(k, W, log_prior, f, b)
+                P, _ = poisson_estep(k, W, log_prior[None, :], f, b)
                 f = np.maximum(k.sum(axis=1), _TINY) / (P @ sumw)
             best[s:s + len(k)] = P.argmax(axis=1)
             prob[s:s + len(k)] = P.max(axis=1)
