@@ -144,10 +144,13 @@ class Helcaraxe(Method):
             # finetune_holdout > 0: training data sets held out, the fine-tune keeps its weights of
             # lowest loss on them (a guard against divergence; test data never choose)
             held = _held_out(y, self.random_state, cfg.finetune_holdout)
-            keep = ~held
-            _train(net, plots[keep], status[keep], y[keep], cfg.finetune_learning_rate, cfg.batch_size, steps,
-                   self.device, seed=self.random_state + 1,
-                   held=(plots[held], status[held], y[held]) if held.any() else None)
+            if held.any():
+                train = (plots[~held], status[~held], y[~held])
+                kept = (plots[held], status[held], y[held])
+            else:  # no hold-out: the plots as they are, not a copy of them
+                train, kept = (plots, status, y), None
+            _train(net, *train, cfg.finetune_learning_rate, cfg.batch_size, steps, self.device,
+                   seed=self.random_state + 1, held=kept)
             self.net_ = net
         self.net_.eval()
         self.answers_ = Answers()
