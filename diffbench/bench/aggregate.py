@@ -16,11 +16,14 @@ import math
 import numpy as np
 
 from diffbench.bench import metrics as M
+from diffbench.bench.metric_registry import METRICS
+from diffbench.bench.metric_registry import metric as metric_info
 from diffbench.bench.scoring import mark_worst
 from diffbench.bench.tasks import Task
 
-#: Which way each metric improves (True: higher; None: neither, never a regression).
-HIGHER_IS_BETTER = {"size_error_nm": False, "n_predicted": None}
+#: Which way each metric improves (True: higher; None: neither, never a regression): a view of
+#: :mod:`.metric_registry`
+HIGHER_IS_BETTER = {name: m.higher_is_better for name, m in METRICS.items()}
 
 #: Keys of an entry that must match between a run and its baseline for the scores to be comparable.
 IDENTITY = ("n", "seeds", "recipe", "content_sha256")
@@ -94,7 +97,7 @@ def _margins(entries: list[dict]) -> None:
     metrics get none: "all negative" has specificity 1 and wins nothing."""
     best: dict[tuple, float] = {}
     for e in entries:
-        higher = HIGHER_IS_BETTER.get(e["metric"], True)
+        higher = metric_info(e["metric"]).higher_is_better
         if e["role"] != "control" or not e["primary"] or higher is None or not np.isfinite(e["value"]):
             continue
         k = (e["task"], e["test"], e["metric"])
@@ -102,7 +105,7 @@ def _margins(entries: list[dict]) -> None:
         best[k] = v if k not in best else (max(best[k], v) if higher else min(best[k], v))
     for e in entries:
         k = (e["task"], e["test"], e["metric"])
-        higher = HIGHER_IS_BETTER.get(e["metric"], True)
+        higher = metric_info(e["metric"]).higher_is_better
         if e["role"] == "control" or k not in best or higher is None:
             continue
         e["best_control"] = best[k]
@@ -117,8 +120,9 @@ def _margins(entries: list[dict]) -> None:
 def tolerance_for(entry: dict, floor: float | None = None) -> float:
     """Allowed move of a metric before it is a regression: three standard errors of the baseline's
     mean over its seeds (the seed spread says how much a score moves by chance), at least ``floor``
-    (default 0.01; 1 nm for size errors). One seed has no spread: the floor alone."""
-    floor = floor if floor is not None else (1.0 if entry["metric"] == "size_error_nm" else 0.01)
+    (default: the metric's own, :mod:`.metric_registry`; 0.01 for a fraction, 1 nm for a size error).
+    One seed has no spread: the floor alone."""
+    floor = floor if floor is not None else metric_info(entry["metric"]).floor
     k = len(entry.get("seeds", [])) or 1
     se = entry.get("std", 0.0) / math.sqrt(k) if k > 1 else 0.0
     return max(floor, 3.0 * se) if np.isfinite(se) else floor

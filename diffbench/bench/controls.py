@@ -2,10 +2,11 @@
 frames through the same scorers, in rows of their own (role ``control``), never mixed with methods.
 
 - ``prevalence``: a constant answer: every frame positive (binary), the most frequent training
-  class (multi-class), one cluster, or the median training size. Its F1 is the "call everything
+  class (multi-class), one cluster, the median training size, or one orientation for every frame. Its F1 is the "call everything
   the target" score a method must beat; its ROC-AUC is 0.5.
 - ``random``: answers drawn at the training class frequencies (binary, multi-class), random cluster
-  labels (as many as true classes), or sizes drawn from the training sizes; seeded.
+  labels (as many as true classes), sizes drawn from the training sizes, or orientations uniform
+  on SO(3); seeded.
 - ``photon-count``: the total counts of a frame as the only feature: ROC-AUC of the count itself
   (in the direction the training labels favour), a threshold where the training labels are best
   separated (balanced accuracy), per-class count ranges for several classes, count quantile bins
@@ -29,7 +30,7 @@ import numpy as np
 from diffbench.methods.base import Method, MethodTags
 
 #: What each task's target is scored as (from the scorer that applies).
-KINDS = ("binary", "multiclass", "cluster", "value")
+KINDS = ("binary", "multiclass", "cluster", "value", "orientation")
 
 
 def frame_counts(X) -> np.ndarray:
@@ -72,11 +73,15 @@ class PrevalenceControl(_Control):
             self.constant_ = vals[np.argmax(counts)]
         elif self.kind == "value":
             self.constant_ = float(np.nanmedian(y.astype(float)))
+        elif self.kind == "orientation":  # every frame in one orientation
+            self.constant_ = np.array([1.0, 0.0, 0.0, 0.0])
         else:
             self.constant_ = int(bool(self.positive)) if self.kind == "binary" else 0
         return self
 
     def predict(self, X):
+        if self.kind == "orientation":
+            return np.tile(self.constant_, (_length(X), 1))
         return np.full(_length(X), self.constant_, dtype=object if self.kind == "multiclass" else None)
 
     def score_samples(self, X):
@@ -91,6 +96,8 @@ class RandomControl(_Control):
         y = np.asarray(y)
         if self.kind == "value":
             self.values_ = y[np.isfinite(y.astype(float))].astype(float)
+        elif self.kind == "orientation":
+            pass  # uniform on SO(3): nothing to learn
         else:
             self.classes_, counts = np.unique(y.astype(str) if self.kind != "binary" else y.astype(int),
                                               return_counts=True)
@@ -102,6 +109,10 @@ class RandomControl(_Control):
 
     def predict(self, X):
         rng, n = self._rng(X), _length(X)
+        if self.kind == "orientation":
+            from diffbench.geometry.orientation import random_quaternions
+
+            return random_quaternions(n, rng)
         if self.kind == "value":
             return rng.choice(self.values_, n) if self.values_.size else np.full(n, np.nan)
         if self.kind == "cluster":
@@ -177,5 +188,5 @@ CONTROLS: dict[str, type[_Control]] = {c.name: c for c in (PrevalenceControl, Ra
 
 def controls_for(kind: str, frames: bool) -> list[str]:
     """The controls that apply to a task scored as ``kind`` on frames (``frames=False``: merged
-    reflection data, which have no photon count per frame)."""
-    return [n for n in CONTROLS if frames or n != "photon-count"]
+    reflection data, which have no photon count per frame; an orientation has no photon-count rule)."""
+    return [n for n in CONTROLS if n != "photon-count" or (frames and kind != "orientation")]

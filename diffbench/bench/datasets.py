@@ -75,8 +75,9 @@ _COMPARISON = re.compile(r"^(\w+)\s*(>=|<=|==|!=|>|<)\s*(\S+)$")
 
 def target_values(ds, target: str) -> np.ndarray:
     """Per-pattern truth: a truth column, a comparison of one with a value (``ice_thickness_m>0``,
-    ``ice_type!=none`` — a boolean target), or ``diameter_m`` of the pattern's target particle (NaN
-    where there is not exactly one)."""
+    ``ice_type!=none`` — a boolean target), ``diameter_m`` of the pattern's target particle (NaN
+    where there is not exactly one), or ``orientation``: (N, 4) quaternions of single hits (data
+    with a pattern of several particles are refused)."""
     m = _COMPARISON.match(target)
     if m and target not in ds.truth:
         field, op, value = m.groups()
@@ -93,6 +94,10 @@ def target_values(ds, target: str) -> np.ndarray:
     if target in ds.truth:
         y = np.asarray(ds.truth[target])
         return y.astype(str) if y.dtype.kind == "S" else y
+    if target == "orientation":
+        from diffbench.bench.reconstruction import single_hit_orientations
+
+        return single_hit_orientations(ds)
     if target == "diameter_m":
         out = np.full(len(ds), np.nan)
         p = ds.particles
@@ -101,7 +106,8 @@ def target_values(ds, target: str) -> np.ndarray:
         idx = p["pattern_index"][tgt]
         out[idx[one[idx]]] = p["diameter_m"][tgt][one[idx]]
         return out
-    raise ValueError(f"unknown target truth field {target!r}; have {', '.join(sorted(ds.truth))} or diameter_m")
+    raise ValueError(f"unknown target truth field {target!r}; have {', '.join(sorted(ds.truth))}, diameter_m "
+                     "or orientation")
 
 
 #: Conditions derived from the particle truth (not a column of the per-pattern truth).

@@ -40,10 +40,16 @@ def _shells(shape: tuple[int, ...]) -> np.ndarray:
     return np.rint(np.sqrt(sum(g.astype(np.float64) ** 2 for g in grids))).astype(np.int64)
 
 
-def shell_correlation(a, b, mask=None) -> ShellCorrelation:
+def shell_correlation(a, b, mask=None, subtract_shell_mean: bool = False) -> ShellCorrelation:
     """Correlation of two volumes of one shape, per one-voxel shell about the centre voxel:
     Re Σ a b* / √(Σ|a|² Σ|b|²) (no mean subtracted, as in an FSC). ``mask``: voxels to use (e.g.
-    where a reconstruction has data); shells up to the largest sphere inside the array."""
+    where a reconstruction has data); shells up to the largest sphere inside the array.
+
+    subtract_shell_mean : correlate what each volume holds beyond its mean on the shell (Pearson's
+    r per shell). Two intensity volumes, both positive and falling steeply with |q|, correlate
+    near 1 shell by shell whatever their orientation detail; without the shell means, a model that
+    is only the spherical average scores 0 and the score measures the anisotropic structure that
+    orientation recovery must find."""
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape or a.ndim < 2:
         raise ValueError(f"shell_correlation needs two volumes of one shape, got {a.shape} and {b.shape}")
@@ -53,6 +59,10 @@ def shell_correlation(a, b, mask=None) -> ShellCorrelation:
         use &= np.asarray(mask, bool)
     r, av, bv = r[use], a[use], b[use]
     n_shells = int(r.max()) + 1 if r.size else 0
+    if subtract_shell_mean and r.size:
+        n_per = np.maximum(np.bincount(r, minlength=n_shells), 1)
+        av = av - (np.bincount(r, av.real, n_shells) / n_per)[r]
+        bv = bv - (np.bincount(r, bv.real, n_shells) / n_per)[r]
     cross = np.bincount(r, (av * np.conj(bv)).real, n_shells)
     pa = np.bincount(r, np.abs(av) ** 2, n_shells)
     pb = np.bincount(r, np.abs(bv) ** 2, n_shells)

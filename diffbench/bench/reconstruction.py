@@ -27,21 +27,38 @@ def single_hit_orientations(ds) -> np.ndarray:
     return out
 
 
-def true_intensity_on_grid(ds, species: str, q_grid_m: np.ndarray, frame=None) -> np.ndarray:
-    """|A(A_frame q)|² of ``species`` (as the file's recipe renders it, at the size one draw gives:
-    an atomic model's own) on the grid points ``q_grid_m`` (..., 3) (1/m, x y z); ``frame`` the
-    global rotation (quaternion) of the reconstruction, None for the identity."""
+def recipe_simulator(ds):
+    """The simulator of the recipe stored in a data set's file (its species, their point groups and
+    reference volumes); a file without its recipe is refused."""
     from diffbench import kinds
-    from diffbench.geometry.orientation import quaternion_to_matrix
     from diffbench.recipes.catalogue import safe_load_yaml
     from diffbench.simulate.spi.engine import Simulator
-    from diffbench.simulate.spi.reference import amplitude
 
     text = ds.attrs.get("recipe_yaml")
     if not text:
         raise ValueError(f"{ds.path}: no recipe stored in the file, so no true intensity")
     raw = safe_load_yaml(text)
-    sim = Simulator(kinds.of_recipe(raw).recipe_model().model_validate(raw), 0)
+    return Simulator(kinds.of_recipe(raw).recipe_model().model_validate(raw), 0)
+
+
+def single_species(ds) -> tuple[str, str]:
+    """(species, point group) of the one species whose particles the data set's patterns hold; data
+    with several species have no single true volume and are refused."""
+    names = np.unique(np.asarray(ds.particles["species"]).astype(str))
+    if names.size != 1:
+        raise ValueError(f"{ds.path}: patterns hold {names.size} species ({', '.join(names)}); a reconstruction "
+                         "is scored against one")
+    return str(names[0]), recipe_simulator(ds).point_groups()[str(names[0])]
+
+
+def true_intensity_on_grid(ds, species: str, q_grid_m: np.ndarray, frame=None, sim=None) -> np.ndarray:
+    """|A(A_frame q)|² of ``species`` (as the file's recipe renders it, at the size one draw gives:
+    an atomic model's own) on the grid points ``q_grid_m`` (..., 3) (1/m, x y z); ``frame`` the
+    global rotation (quaternion) of the reconstruction, None for the identity."""
+    from diffbench.geometry.orientation import quaternion_to_matrix
+    from diffbench.simulate.spi.reference import amplitude
+
+    sim = sim or recipe_simulator(ds)
     if species not in sim.species:
         raise ValueError(f"species {species!r} is not in the recipe; it has {', '.join(sim.species)}")
     draw = sim.species[species].draw(np.random.default_rng(0))
@@ -51,3 +68,25 @@ def true_intensity_on_grid(ds, species: str, q_grid_m: np.ndarray, frame=None) -
     i = draw.table_index
     a = amplitude(q * draw.scale, sim.table.kind[i], sim.table.size[i], sim.table.volumes[i])
     return (np.abs(a) ** 2).reshape(np.shape(q_grid_m)[:-1])
+
+
+def volume_scores(model: np.ndarray, coverage: np.ndarray, q_grid_m: np.ndarray, dq_m: float, ds, species: str,
+                  frame=None) -> dict:
+    """A reconstructed intensity against the truth, shell by shell (:func:`diffbench.bench.fsc.shell_correlation`
+    with each shell's mean removed, on the covered voxels): ``shell_correlation`` (the mean over the
+    shells from 1 to the grid's inscribed sphere), ``resolution_nm`` (2π/q where the correlation
+    first falls below the ½-bit threshold; the outermost shell's if it never does: a bound set by
+    the grid) and the per-shell curve."""
+    from diffbench.bench.fsc import crossing_radius, shell_correlation
+
+    truth = true_intensity_on_grid(ds, species, q_grid_m, frame)
+    sc = shell_correlation(model, truth, mask=coverage, subtract_shell_mean=True)
+    inner = sc.correlation[1:]
+    radius = crossing_radius(sc)
+    q = radius * dq_m
+    return {"shell_correlation": float(np.nanmean(inner)) if np.isfinite(inner).any() else float("nan"),
+            "resolution_nm": float(2 * np.pi / q * 1e9) if q > 0 else float("nan"),
+            "curves": {"shell_correlation": {"q_per_nm": np.round(sc.radius_vox * dq_m * 1e-9, 5).tolist(),
+                                             "correlation": [None if not np.isfinite(v) else round(float(v), 5)
+                                                             for v in sc.correlation],
+                                             "half_bit": np.round(sc.threshold, 5).tolist()}}}

@@ -35,24 +35,6 @@ def _fmt(v) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.3f}"
 
 
-#: what each metric means, shown once at the top of the report
-METRICS = {
-    "precision": "of the frames a method selects, the fraction that are targets",
-    "recall": "of the targets, the fraction a method selects",
-    "f1": "harmonic mean of precision and recall (0 for an empty selection)",
-    "specificity": "of the non-targets, the fraction a method leaves out",
-    "mcc": "Matthews correlation of selection and truth (−1…1; 0 = chance), fair under class imbalance",
-    "roc_auc": "probability that a random target scores above a random non-target (0.5 = chance)",
-    "average_precision": "area under the precision-recall curve of the method's scores (prevalence = chance)",
-    "psd_contrast": "how much the selection's mean radial profile (PSD) differs from all frames', relative "
-                    "to the true targets' difference (1: as different as the true targets)",
-    "iou": "intersection over union of a selection with the true targets (paper 000 eq. 4)",
-    "size_error_nm": "mean absolute error of the fitted diameter against the true volume-equivalent diameter, nm",
-    "accuracy": "fraction of items labelled correctly", "weighted_f1": "F1 per class, weighted by class size",
-    "ari": "adjusted Rand index of clusters against the truth (0 = chance, 1 = identical)",
-}
-
-
 def _ci_text(r: dict) -> str:
     ci, n = r.get("ci95"), len(r["seeds"])
     if n < 2 or not ci or ci[0] is None or (isinstance(ci[0], float) and math.isnan(ci[0])):
@@ -97,11 +79,14 @@ def _results_table(results: list[dict]) -> str:
 
 
 def _glossary(results: list[dict]) -> str:
+    from diffbench.bench.metric_registry import METRICS
+
     used = [m for m in dict.fromkeys(r["metric"] for r in results) if m in METRICS]
     if not used:
         return ""
     return "<p><b>metrics</b></p><ul style='font-size:12px'>" + "".join(
-        f"<li><b>{m}</b>: {html.escape(METRICS[m])}</li>" for m in used) + "</ul>"
+        f"<li><b>{m}</b>{f' ({METRICS[m].unit})' if METRICS[m].unit else ''}: {html.escape(METRICS[m].text)}</li>"
+        for m in used) + "</ul>"
 
 
 def _compare_text(compare: dict | None) -> str:

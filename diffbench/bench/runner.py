@@ -27,7 +27,7 @@ from diffbench.bench.datasets import (  # noqa: F401  (target_values: old import
     target_values,
 )
 from diffbench.bench.ranges import score_ranges
-from diffbench.bench.scoring import Evaluation, is_binary, mark_worst, score_predictions
+from diffbench.bench.scoring import Evaluation, mark_worst, score_predictions, scorer_for
 from diffbench.bench.splits import group_positions, support_query, train_test_indices  # noqa: F401  (old import path)
 from diffbench.bench.tasks import PerGroup, Task
 from diffbench.io.readers import kind_of_file
@@ -53,7 +53,7 @@ def _scoring_kwargs(task: Task, conditions: dict, idx=None) -> dict:
     the per-frame values of the task's condition fields (at ``idx``)."""
     conds = {f: (v if idx is None else v[idx]) for f, v in (conditions or {}).items()}
     return {"positive": task.positive, "conditions": conds, "primary": task.primary_metric,
-            "condition_bins": task.condition_bins}
+            "condition_bins": task.condition_bins, "options": task.scoring}
 
 
 def _fit_predict(est, train, y_train, test) -> tuple[np.ndarray, dict]:
@@ -75,7 +75,7 @@ def score_method(est, frames, y, metrics: list[str], select=None, task: Task | N
         out.update(score_predictions(est, frames, y, pred, metrics, select, **kw))
     out["score_s"] = sc.wall
     selection = None
-    if is_binary(y) and not ({"ari", "nmi", "size_error_nm"} & set(metrics)):
+    if scorer_for(metrics, y).kind == "binary":
         positive = True if task is None else task.positive
         selection = np.asarray(pred).astype(bool) == bool(positive)
     return Evaluation("all", out, selection)
@@ -219,14 +219,9 @@ def unavailable(name: str) -> str | None:
 
 
 def target_kind(task: Task, y) -> str:
-    """How the task's target is scored: "binary", "multiclass", "cluster" or "value"."""
-    if "size_error_nm" in task.metrics:
-        return "value"
-    if {"ari", "nmi"} & set(task.metrics):
-        return "cluster"
-    if y is None or is_binary(y):
-        return "binary"
-    return "multiclass"
+    """How the task's target is scored (the ``kind`` of the scorer of its metrics): "binary",
+    "multiclass", "cluster", "value", ...; binary for a task whose truth comes per range (MX)."""
+    return "binary" if y is None else scorer_for(task.metrics, y).kind
 
 
 def full_plan(task: Task, methods, seed: int, y, has_frames: bool) -> list[tuple[str, str, object]]:

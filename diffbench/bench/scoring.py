@@ -35,6 +35,8 @@ class Case:
     pred: np.ndarray
     select: np.ndarray
     score: np.ndarray | None = None
+    #: the task's ``scoring`` options for its scorer (e.g. the reconstruction grid of an orientation task)
+    options: dict | None = None
 
 
 class Evaluation(NamedTuple):
@@ -48,9 +50,12 @@ class Evaluation(NamedTuple):
 
 
 class Scorer:
-    """A family of metrics computed together from one :class:`Case`."""
+    """A family of metrics computed together from one :class:`Case`. ``kind`` says what the task's
+    truth is scored as ("binary", "multiclass", "cluster", "value", ...): the controls answer in
+    its terms (:mod:`.controls`)."""
 
     name: str = ""
+    kind: str = ""
     metrics: tuple[str, ...] = ()
 
     def applies(self, metrics: list[str], y: np.ndarray) -> bool:
@@ -110,7 +115,7 @@ class SizeScorer(Scorer):
     """Median absolute size error (nm) of the frames with a finite true and predicted size, and
     the two size histograms."""
 
-    name, metrics = "size", ("size_error_nm",)
+    name, kind, metrics = "size", "value", ("size_error_nm",)
 
     def applies(self, metrics, y):
         return "size_error_nm" in metrics
@@ -132,7 +137,7 @@ class SizeScorer(Scorer):
 class ClusteringScorer(Scorer):
     """Adjusted Rand index and normalised mutual information of cluster labels."""
 
-    name, metrics = "clustering", ("ari", "nmi")
+    name, kind, metrics = "clustering", "cluster", ("ari", "nmi")
 
     def applies(self, metrics, y):
         return bool({"ari", "nmi"} & set(metrics))
@@ -147,7 +152,7 @@ class MulticlassScorer(Scorer):
     """Accuracy and support-weighted precision, recall and F1 over
     several classes, and the confusion matrix."""
 
-    name, metrics = "multiclass", ("accuracy", "precision_weighted", "recall_weighted", "f1_weighted")
+    name, kind, metrics = "multiclass", "multiclass", ("accuracy", "precision_weighted", "recall_weighted", "f1_weighted")
 
     def applies(self, metrics, y):
         return not is_binary(y)
@@ -166,7 +171,7 @@ class BinaryScorer(Scorer):
     eq. 4), ROC AUC and average precision of ``score_samples`` (with the ROC curve), and the PSD
     contrast γ of the selection (paper 000 eq. 5, with the mean PSDs and the γ of the true set)."""
 
-    name = "binary"
+    name = kind = "binary"
     metrics = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted", "iou",
                "roc_auc", "average_precision", "mcc", "psd_contrast")
 
@@ -209,8 +214,55 @@ class BinaryScorer(Scorer):
         return out
 
 
+class OrientationScorer(Scorer):
+    """Orientations (quaternions, one per single hit) against the truth, and the structure they build.
+
+    The orientation error is symmetry-aware (:func:`diffbench.bench.orientation.orientation_errors`:
+    the species' point group from the recipe, Friedel's half-turn, the global frame fitted first);
+    median and 90th percentile in degrees. The structure: the test frames merged at the method's
+    orientations (:meth:`diffbench.methods.emc3d.EMC3D.merge`, on the grid of the task's
+    ``scoring`` options, the same for every row, so that a control's random orientations and an
+    EMC's are judged alike) against the true intensity volume in the fitted frame
+    (:func:`diffbench.bench.reconstruction.volume_scores`): mean shell correlation and the ½-bit
+    resolution."""
+
+    name = kind = "orientation"
+    metrics = ("orientation_median_deg", "orientation_p90_deg", "shell_correlation", "resolution_nm")
+
+    def applies(self, metrics, y):
+        return bool(set(self.metrics) & set(metrics))
+
+    def score(self, case, metrics):
+        from diffbench.bench.orientation import orientation_errors
+        from diffbench.bench.reconstruction import single_species, volume_scores
+        from diffbench.io.cxi import open_dataset
+
+        sel = case.select
+        if case.frames is None or case.frames.source == "array":
+            raise ValueError("an orientation task needs frames read from a diffbench data set (its recipe holds "
+                             "the species' point group and true volume)")
+        with open_dataset(case.frames.source) as ds:
+            species, group = single_species(ds)
+            err = orientation_errors(case.y[sel], case.pred[sel], group)
+            out = {"orientation_median_deg": err.median_deg, "orientation_p90_deg": err.p90_deg,
+                   "curves": {"orientation_error_hist": {"edges_deg": list(range(0, 181, 5)),
+                                                         "counts": np.histogram(err.errors_deg, np.arange(0, 181, 5))[0]
+                                                         .tolist()}}}
+            if {"shell_correlation", "resolution_nm"} & set(metrics):
+                from diffbench.methods.emc3d import EMC3D
+
+                merged = EMC3D(point_group=group, **(case.options or {})).merge(
+                    case.frames.take(np.flatnonzero(sel)), case.pred[sel])
+                vol = volume_scores(merged.model_, merged.coverage_, merged.q_grid_m(), merged.dq_m_, ds, species,
+                                    err.frame)
+                out["curves"].update(vol.pop("curves"))
+                out.update(vol)
+        return {k: v for k, v in out.items() if k in metrics or k == "curves"}
+
+
 #: The scorers, in the order they are asked (the first that applies scores the case).
-SCORERS: tuple[Scorer, ...] = (SizeScorer(), ClusteringScorer(), MulticlassScorer(), BinaryScorer())
+SCORERS: tuple[Scorer, ...] = (OrientationScorer(), SizeScorer(), ClusteringScorer(), MulticlassScorer(),
+                               BinaryScorer())
 
 
 def scorer_for(metrics: list[str], y: np.ndarray) -> Scorer:
@@ -220,7 +272,7 @@ def scorer_for(metrics: list[str], y: np.ndarray) -> Scorer:
 
 def score_predictions(est, frames, y, pred, metrics: list[str], select=None, positive=True, score=None,
                       conditions: dict | None = None, primary: str | None = None,
-                      condition_bins: dict | None = None) -> dict:
+                      condition_bins: dict | None = None, options: dict | None = None) -> dict:
     """Metric → value (and what the report draws) for predictions ``pred`` against the truth ``y``.
 
     positive : the truth value of the positive class of a binary task (``False`` when the target
@@ -228,15 +280,16 @@ def score_predictions(est, frames, y, pred, metrics: list[str], select=None, pos
         the method's ``score_samples`` (``score``, computed here when None) are turned towards it.
     conditions : truth field → per-frame values; the ``primary`` metric is also reported per bin of
         each (see :func:`by_condition`); ``condition_bins`` gives fixed bin edges for some of them.
+    options : the task's ``scoring`` options, for the scorer.
     """
     sel = np.ones(len(y), bool) if select is None else np.asarray(select, bool)
     y, pred = np.asarray(y), np.asarray(pred)
-    if is_binary(y) and not ({"ari", "nmi", "size_error_nm"} & set(metrics)):
+    if scorer_for(metrics, y).kind == "binary":
         if score is None and hasattr(est, "score_samples") and frames is not None and \
                 bool({"roc_auc", "average_precision"} & set(metrics)):
             score = np.asarray(est.score_samples(frames), dtype=float)
         y, pred, score = orient(y, pred, score, positive)
-    case = Case(est, frames, y, pred, sel, score)
+    case = Case(est, frames, y, pred, sel, score, options)
     scorer = scorer_for(metrics, case.y)
     out = scorer.score(case, metrics)
     if conditions and primary:
@@ -296,7 +349,7 @@ def by_condition(scorer: Scorer, case: Case, metric: str, values, edges=None) ->
                 entry["metric"] = "recall" if positive else "specificity"
                 entry["value"] = float(np.mean(np.asarray(case.pred[m]).astype(bool) == positive))
             else:
-                sub = Case(case.est, None, case.y, case.pred, m, case.score)
+                sub = Case(case.est, case.frames, case.y, case.pred, m, case.score, case.options)
                 try:
                     entry["value"] = float(scorer.score(sub, [metric]).get(metric, math.nan))
                 except ValueError:
@@ -307,12 +360,15 @@ def by_condition(scorer: Scorer, case: Case, metric: str, values, edges=None) ->
 
 
 def mark_worst(bins: list[dict], metric: str) -> None:
-    """Mark the worst bin (``"worst": True``): the lowest ``metric`` (highest for size errors)
-    among bins scored with it, else the lowest among the recall/specificity bins of one class;
-    undefined (nan) bins never."""
+    """Mark the worst bin (``"worst": True``): the worst ``metric`` (the lowest, or the highest where
+    lower is better) among bins scored with it, else the lowest among the recall/specificity bins
+    of one class; undefined (nan) bins never."""
+    from diffbench.bench.metric_registry import METRICS
+
     for kind in (metric, None):
         finite = [b for b in bins if np.isfinite(b["value"]) and (kind is None or b.get("metric", metric) == kind)]
         if finite:
-            pick = max if (metric == "size_error_nm" and kind is not None) else min
+            lower_better = kind is not None and metric in METRICS and METRICS[metric].higher_is_better is False
+            pick = max if lower_better else min
             pick(finite, key=lambda b: b["value"])["worst"] = True
             return

@@ -37,7 +37,9 @@ Splits (supervised methods get the training labels; unsupervised ones ignore the
   is given them, every method is scored on the remaining frames (test set ``NAME k=K``).
 
 Targets whose truth is boolean (or 0/1) are scored as binary (positive = 1); other targets
-(strings such as the ED material label) as multi-class. A method entry's key is its label in the
+(strings such as the ED material label) as multi-class; ``target: orientation`` (single hits only)
+scores each frame's orientation and the structure the orientations build (metrics
+``orientation_median_deg``, ``shell_correlation``, ...; the merge grid in ``scoring:``). A method entry's key is its label in the
 scorecard; ``method:`` gives the registered name when the label differs. The parameter value
 ``true-fraction`` is replaced by the true outlier fraction of the data (1 − mean target).
 """
@@ -48,14 +50,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from diffbench.bench.metric_registry import METRICS as METRIC_REGISTRY
 from diffbench.recipes.catalogue import RecipeError, load_catalogue
 from diffbench.recipes.schema import format_validation_error
 
-METRICS = ("precision", "recall", "f1", "mcc", "specificity", "precision_other", "accuracy", "roc_auc",
-           "average_precision", "n_predicted",
-           "size_error_nm", "psd_contrast", "iou",
-           # multi-class (sklearn's support-weighted averages) and clustering scores
-           "precision_weighted", "recall_weighted", "f1_weighted", "ari", "nmi")
+#: names of the metrics a task may list (:mod:`.metric_registry` says what each means)
+METRICS = tuple(METRIC_REGISTRY)
 
 
 class _Strict(BaseModel):
@@ -130,6 +130,9 @@ class Task(_Strict):
     #: solves; a transfer question where it does on some test sets) says so here, and why (it is kept
     #: to reproduce the paper or to measure, not to rank methods by its primary score)
     saturated: str | None = None
+    #: options of the task's scorer (an orientation task: the grid on which every row's orientations
+    #: are merged into the structure scored against the true volume, EMC3D's grid_radius, r_max_px...)
+    scoring: dict = {}
     paper_numbers: dict[str, str] = {}
 
     @field_validator("primary")

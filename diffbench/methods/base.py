@@ -25,8 +25,8 @@ from sklearn.base import BaseEstimator
 INPUTS = ("frames", "merged-reflections")
 #: What ``predict`` answers: 1 = the target class ("binary"), a class label ("multiclass"), a
 #: cluster id ("cluster"), or a number in SI units ("value"); "latent": no ``predict``, ``transform``
-#: answers coordinates (N, k) (a latent space for the viewer); "orientation": ``predict_orientations``
-#: answers each frame's orientation as a unit quaternion (N, 4), particle frame → lab (3-D EMC).
+#: answers coordinates (N, k) (a latent space for the viewer); "orientation": ``predict`` answers
+#: each frame's orientation as a unit quaternion (N, 4), particle frame → lab (3-D EMC).
 OUTPUTS = ("binary", "multiclass", "cluster", "value", "latent", "orientation")
 #: ``classes_`` of every binary method, set by its ``fit`` (scikit-learn's classifier contract)
 BINARY_CLASSES = np.array([0, 1])
@@ -67,7 +67,7 @@ class Method(BaseEstimator):
         dt = self.__diffbench_tags__()
         tags.target_tags.required = dt.requires_y
         tags.estimator_type = {"binary": "classifier", "multiclass": "classifier", "cluster": "clusterer",
-                               "value": "regressor", "latent": None}[dt.output]
+                               "value": "regressor", "orientation": "regressor", "latent": None}[dt.output]
         if dt.output == "latent" and tags.transformer_tags is None:
             from sklearn.utils import TransformerTags
 

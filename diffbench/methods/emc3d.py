@@ -32,7 +32,10 @@ frames at dq = 5.1·10⁸ /m, 95 % at 2.5·10⁸ and 100 % at 1.6·10⁸; the re
 first 11 shells. Choose ``grid_radius`` (or cut ``r_max_px``) accordingly.
 
 The start is the spherical average of the data (every frame's mean radial profile, as a function
-of |q|) times a little seeded noise, so a fixed ``random_state`` gives the same result. ``fit``
+of |q|) times a little seeded noise, so a fixed ``random_state`` gives the same result. With
+``start="truth"`` it is instead the volume the frames build at their true orientations (``y``,
+quaternions; :meth:`merge`): an oracle that reads the truth, the best model these very frames can
+give, and with ``n_iter=0`` the orientations found against it bound what any EMC can assign. ``fit``
 returns the volume (``model_``) and every training frame's most probable orientation
 (``orientations_``, quaternions, and its probability ``orientation_probability_``);
 :meth:`predict_orientations` does the E-step alone for other frames.
@@ -68,7 +71,7 @@ class EMC3D(Method):
     def __init__(self, grid_radius: int = 16, num_div: int = 4, n_iter: int = 10, point_group: str = "C1",
                  bin_px: int | None = None, r_min_px: float = 2.0, r_max_px: float | None = None,
                  friedel: bool = True, beta: float | None = None, beta_jump: float = 2.0, beta_period: int = 10,
-                 chunk_size: int = 256, progress: bool | None = None, random_state: int | None = 0):
+                 start: str = "spherical", chunk_size: int = 256, progress: bool | None = None, random_state: int | None = 0):
         self.grid_radius = grid_radius
         self.num_div = num_div
         self.n_iter = n_iter
@@ -80,19 +83,22 @@ class EMC3D(Method):
         self.beta = beta
         self.beta_jump = beta_jump
         self.beta_period = beta_period
+        self.start = start
         self.chunk_size = chunk_size
         self.progress = progress
         self.random_state = random_state
 
     def __diffbench_tags__(self) -> MethodTags:
-        return MethodTags(output="orientation")
+        return MethodTags(output="orientation", requires_y=self.start == "truth")
 
     # ---- set-up ----------------------------------------------------------------------------
     def _check(self):
         for name in ("grid_radius", "num_div", "n_iter", "beta_period", "chunk_size"):
             v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or v < 1:
+            if not isinstance(v, (int, np.integer)) or v < (0 if name == "n_iter" else 1):
                 raise ValueError(f"{type(self).__name__}: {name} must be a positive integer, got {v!r}")
+        if self.start not in ("spherical", "truth"):
+            raise ValueError(f"{type(self).__name__}: start must be 'spherical' or 'truth', got {self.start!r}")
         if self.beta is not None and not 0 < self.beta <= 1:
             raise ValueError(f"{type(self).__name__}: beta must be in (0, 1] or None, got {self.beta!r}")
 
@@ -187,13 +193,46 @@ class EMC3D(Method):
         is true, or None and stderr is a terminal)."""
         with progress_bar(self.n_iter, "emc3d", self.progress) as bar:
             task = bar.add_task("emc3d: EM iterations", total=self.n_iter) if bar else None
-            return self._fit(X, (lambda: bar.advance(task)) if bar else None)
+            return self._fit(X, (lambda: bar.advance(task)) if bar else None, y)
 
-    def _fit(self, X, advance):
+    def _set_up(self, frames):
         self._check()
-        frames = as_frames(X)
         cells, q_cell, corr_cell, dq, bin_px = self._geometry(frames)
         self.cell_index_, self.cell_q_m_, self.cell_corr_, self.dq_m_, self.bin_px_ = cells, q_cell, corr_cell, dq, bin_px
+
+    def merge(self, X, quaternions):
+        """The volume the frames build at the given orientations (one per frame, particle → lab), each
+        frame weighted by its photons relative to the mean (its fluence), symmetrised as in
+        ``fit``: sets ``model_`` (photons per sr at the mean fluence) and ``coverage_`` and returns
+        self. How a benchmark turns any method's orientations (or the truth's) into a structure."""
+        from diffbench.geometry.symmetry import point_group
+
+        frames = as_frames(X)
+        q = np.asarray(quaternions, dtype=np.float64)
+        if q.shape != (len(frames), 4):
+            raise ValueError(f"{type(self).__name__}.merge: need one quaternion per frame, (N, 4) = "
+                             f"({len(frames)}, 4), got {q.shape}")
+        self._set_up(frames)
+        K = self._counts(frames)
+        photons = K.sum(axis=1)
+        phi = photons / max(photons.mean(), _TINY)
+        n_grid = 2 * self.grid_radius + 1
+        g_num, g_w = self._merge(q / np.linalg.norm(q, axis=1, keepdims=True), K, phi, n_grid)
+        covered = g_w > 0
+        model = np.divide(g_num, g_w, out=np.zeros_like(g_num), where=covered)
+        self.model_ = self._symmetrise(model, point_group(self.point_group))
+        self.coverage_ = covered
+        return self
+
+    def _fit(self, X, advance, y=None):
+        frames = as_frames(X)
+        if self.start == "truth":
+            if y is None:
+                raise ValueError(f"{type(self).__name__}(start='truth') needs the true orientations y: it is an "
+                                 "oracle, not a method")
+            self.merge(frames, y)
+        else:
+            self._set_up(frames)
         sampling, group = self._orientations()
         self.quaternions_, self.orientation_weights_ = sampling
         quats = sampling.quaternions
@@ -204,7 +243,7 @@ class EMC3D(Method):
         if not (photons > 0).any():
             raise ValueError(f"{type(self).__name__}: the frames hold no photons in the used cells")
         rng = np.random.default_rng(self.random_state)
-        model = self._symmetrise(self._initial_model(K, rng), group)
+        model = self.model_ if self.start == "truth" else self._symmetrise(self._initial_model(K, rng), group)
         phi = np.ones(n)
         beta0 = empirical_beta(photons) if self.beta is None else np.full(n, float(self.beta))
         self.log_likelihood_ = []
@@ -212,7 +251,7 @@ class EMC3D(Method):
         for it in range(1, self.n_iter + 1):
             W = self._tomograms(model, quats)
             sumw = W.sum(axis=1)
-            if it == 1:  # global rescale: the mean slice holds the mean photon count (Dragonfly)
+            if it == 1 and self.start != "truth":  # global rescale: the mean slice holds the mean photon count (Dragonfly)
                 scale = photons.mean() / sumw.mean()
                 model, W, sumw = model * scale, np.maximum(W * scale, _TINY), sumw * scale
             beta = np.minimum(1.0, beta0 * self.beta_jump ** ((it - 1) // self.beta_period))
@@ -234,8 +273,8 @@ class EMC3D(Method):
             self.log_likelihood_.append(loglik / n)
             if advance is not None:
                 advance()
-        self.model_ = model
-        self.coverage_ = covered
+        if self.n_iter:
+            self.model_, self.coverage_ = model, covered
         self.beta_final_factor_ = self.beta_jump ** ((self.n_iter - 1) // self.beta_period)
         self.orientations_, self.orientation_probability_, self.scales_ = self._assign(K, model, quats, log_prior)
         return self
@@ -263,6 +302,10 @@ class EMC3D(Method):
         K = self._counts(as_frames(X))
         q, _, _ = self._assign(K, self.model_, self.quaternions_, np.log(self.orientation_weights_))
         return q
+
+    def predict(self, X) -> np.ndarray:
+        """(N, 4) quaternions: :meth:`predict_orientations` (what a benchmark's orientation task scores)."""
+        return self.predict_orientations(X)
 
     def q_grid_m(self) -> np.ndarray:
         """(n, n, n, 3) q (1/m, x y z) of the model's voxels, in the particle frame."""

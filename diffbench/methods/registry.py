@@ -25,6 +25,7 @@ _BUILTIN = {
     "sphere-size": "diffbench.methods.size_fit:SphereSizeFit",
     "em2d": "diffbench.methods.em2d:EM2DClassification",
     "em-selection": "diffbench.methods.em2d:EMSelection",
+    "emc3d": "diffbench.methods.emc3d:EMC3D",
     "size-filter": "diffbench.methods.size_fit:SizeFilter",
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",
     "ria-fcnn": "diffbench.methods.ed_ria:RIANet",

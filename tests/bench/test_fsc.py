@@ -54,3 +54,22 @@ def test_intensity_volumes_are_correlated_as_they_are(rng):
     mask = np.zeros(a.shape, bool)
     mask[:12] = True
     assert (shell_correlation(a, a, mask).n_voxels < sc.n_voxels).any()
+
+
+def test_shell_means_removed_the_spherical_average_scores_zero(rng):
+    """Two positive intensity volumes falling with |q| correlate near 1 shell by shell whatever their
+    detail; with each shell's mean removed, a model that is the truth's spherical average plus
+    detail of its own (independent noise) scores 0 within the noise (sd 1/√n for n voxels) and the
+    truth itself 1."""
+    n = 25
+    z, y, x = np.meshgrid(*[np.arange(n) - n // 2] * 3, indexing="ij")
+    r = np.sqrt(x**2 + y**2 + z**2)
+    truth = np.exp(-r / 4) * (1 + 0.5 * np.cos(0.9 * x) * np.cos(0.7 * y))  # anisotropic detail
+    shells = np.rint(r).astype(int)
+    mean = (np.bincount(shells.ravel(), truth.ravel()) / np.bincount(shells.ravel()))[shells]
+    plain = shell_correlation(truth, mean).correlation[1:12]
+    assert (plain > 0.8).all()  # without the shell means: high for a model with no detail at all
+    sc = shell_correlation(truth, mean * (1 + 0.3 * rng.normal(size=truth.shape)), subtract_shell_mean=True)
+    k = np.arange(2, 12)
+    assert (np.abs(sc.correlation[k]) < 5 / np.sqrt(sc.n_voxels[k])).all(), sc.correlation[k]
+    assert_allclose(shell_correlation(truth, truth, subtract_shell_mean=True).correlation[2:12], 1.0, rtol=1e-12)

@@ -116,3 +116,24 @@ def test_fixed_condition_bins_are_the_same_on_every_seed():
         assert all(b["value"] == 1.0 for b in fixed)
         bins_seen.append([b["bin"] for b in by_condition(BinaryScorer(), case, "accuracy", amp)])
     assert bins_seen[0] != bins_seen[1]  # quartile bins move with the data
+
+
+def test_every_metric_says_which_way_it_improves_and_the_worst_bin_follows_it():
+    """The metric registry: every metric has a direction (or none), a positive gate floor and a text;
+    the worst condition bin is the highest where lower is better."""
+    from diffbench.bench.metric_registry import METRICS, better, metric
+    from diffbench.bench.scoring import mark_worst
+
+    for m in METRICS.values():
+        assert m.higher_is_better in (True, False, None) and m.floor >= 0 and len(m.text) > 10
+    assert better("orientation_median_deg", 5.0, 10.0) and better("f1", 0.9, 0.5)
+    bins = [{"bin": "a", "value": 3.0}, {"bin": "b", "value": 30.0}, {"bin": "c", "value": float("nan")}]
+    mark_worst(bins, "orientation_median_deg")
+    assert bins[1].get("worst") and not bins[0].get("worst")
+    bins = [{"bin": "a", "value": 0.3}, {"bin": "b", "value": 0.9}]
+    mark_worst(bins, "f1")
+    assert bins[0].get("worst")
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown metric 'f2'"):
+        metric("f2")

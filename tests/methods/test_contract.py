@@ -37,7 +37,8 @@ SMALL_PARAMS = {"ipca-envelope": {"downsample": (32, 32), "batch_size": 16}, "ri
                 **{f"cnn-{v}": {"n_iter": 3, "batch_size": 8} for v in ("maxf1", "moresh", "vgg")},
                 "few-shot-embedding": {"n_iter": 3, "batch_size": 4, "size": 16},
                 "helcaraxe-f": {"n_iter": 3}, "helcaraxe-i": {"n_iter": 3},
-                "ed-cnn": {"max_epochs": 2, "radius_px": 8}}
+                "ed-cnn": {"max_epochs": 2, "radius_px": 8},
+                "emc3d": {"grid_radius": 6, "num_div": 1, "n_iter": 2, "r_max_px": 24}}
 
 
 def _fit(est, data):
@@ -84,7 +85,8 @@ def test_method_contract(name, tiny, tiny_mx):
     latent = method_tags(est).output == "latent"  # answers transform (N, k), no predict
     answer = (lambda e: e.transform(tiny)) if latent else (lambda e: e.predict(tiny))
     pred = np.asarray(answer(est))
-    assert pred.shape[0] == n and (pred.ndim == 2 if latent else pred.shape == (n,))
+    orientation = method_tags(est).output == "orientation"  # one unit quaternion per frame
+    assert pred.shape[0] == n and (pred.ndim == 2 if latent else pred.shape == ((n, 4) if orientation else (n,)))
     again = answer(_fit(make_method(name, **params), tiny))
     assert_array_equal(pred, again)  # deterministic for fixed random_state
     if hasattr(est, "score_samples"):
