@@ -2,15 +2,17 @@
 frames through the same scorers, in rows of their own (role ``control``), never mixed with methods.
 
 - ``prevalence``: a constant answer: every frame positive (binary), the most frequent training
-  class (multi-class), one cluster, the median training size, or one orientation for every frame. Its F1 is the "call everything
+  class (multi-class), one cluster, the median training size, one orientation for every frame, or
+  one point of a latent space for every item. Its F1 is the "call everything
   the target" score a method must beat; its ROC-AUC is 0.5.
 - ``random``: answers drawn at the training class frequencies (binary, multi-class), random cluster
-  labels (as many as true classes), sizes drawn from the training sizes, or orientations uniform
-  on SO(3); seeded.
+  labels (as many as true classes), sizes drawn from the training sizes, orientations uniform
+  on SO(3), or three standard-normal latent coordinates; seeded.
 - ``photon-count``: the total counts of a frame as the only feature: ROC-AUC of the count itself
   (in the direction the training labels favour), a threshold where the training labels are best
   separated (balanced accuracy), per-class count ranges for several classes, count quantile bins
-  for clusters; on a few-shot task it is refit on the support frames. A task this control solves
+  for clusters, the log count as a one-dimensional latent space; on a few-shot task it is refit on
+  the support frames. A task this control solves
   says nothing about a method: the photon count of a double hit is twice a single's when every
   particle sees the same fluence.
 
@@ -30,7 +32,7 @@ import numpy as np
 from diffbench.methods.base import Method, MethodTags
 
 #: What each task's target is scored as (from the scorer that applies).
-KINDS = ("binary", "multiclass", "cluster", "value", "orientation")
+KINDS = ("binary", "multiclass", "cluster", "value", "orientation", "latent")
 
 
 def frame_counts(X) -> np.ndarray:
@@ -61,6 +63,10 @@ class _Control(Method):
     def __diffbench_tags__(self) -> MethodTags:
         return MethodTags(requires_y=True, output=self.kind)
 
+    def transform(self, X):
+        """A latent task's answer: the control's coordinates (its ``predict``)."""
+        return self.predict(X)
+
 
 class PrevalenceControl(_Control):
     name = "prevalence"
@@ -75,12 +81,14 @@ class PrevalenceControl(_Control):
             self.constant_ = float(np.nanmedian(y.astype(float)))
         elif self.kind == "orientation":  # every frame in one orientation
             self.constant_ = np.array([1.0, 0.0, 0.0, 0.0])
+        elif self.kind == "latent":  # every item at one point
+            self.constant_ = np.zeros(1)
         else:
             self.constant_ = int(bool(self.positive)) if self.kind == "binary" else 0
         return self
 
     def predict(self, X):
-        if self.kind == "orientation":
+        if self.kind in ("orientation", "latent"):
             return np.tile(self.constant_, (_length(X), 1))
         return np.full(_length(X), self.constant_, dtype=object if self.kind == "multiclass" else None)
 
@@ -96,8 +104,8 @@ class RandomControl(_Control):
         y = np.asarray(y)
         if self.kind == "value":
             self.values_ = y[np.isfinite(y.astype(float))].astype(float)
-        elif self.kind == "orientation":
-            pass  # uniform on SO(3): nothing to learn
+        elif self.kind in ("orientation", "latent"):
+            pass  # uniform on SO(3), or three standard normal coordinates: nothing to learn
         else:
             self.classes_, counts = np.unique(y.astype(str) if self.kind != "binary" else y.astype(int),
                                               return_counts=True)
@@ -113,6 +121,8 @@ class RandomControl(_Control):
             from diffbench.geometry.orientation import random_quaternions
 
             return random_quaternions(n, rng)
+        if self.kind == "latent":
+            return rng.standard_normal((n, 3))
         if self.kind == "value":
             return rng.choice(self.values_, n) if self.values_.size else np.full(n, np.nan)
         if self.kind == "cluster":
@@ -152,6 +162,8 @@ class PhotonCountControl(_Control):
             self.centres_ = np.array([np.median(c[labels == k]) for k in self.classes_])
         elif self.kind == "cluster":
             self.n_bins_ = max(np.unique(y.astype(str)).size, 1)
+        elif self.kind == "latent":
+            pass  # the coordinate is the log count itself
         else:  # value: a straight line from log counts to the target
             ok = np.isfinite(y.astype(float))
             self.line_ = np.polyfit(c[ok], y[ok].astype(float), 1) if ok.sum() > 1 else np.array([0.0, np.nan])
@@ -175,6 +187,8 @@ class PhotonCountControl(_Control):
         if self.kind == "cluster":
             edges = np.quantile(c, np.linspace(0, 1, self.n_bins_ + 1)[1:-1])
             return np.searchsorted(edges, c)
+        if self.kind == "latent":
+            return c[:, None]
         return np.polyval(self.line_, c)
 
 

@@ -98,16 +98,39 @@ def target_values(ds, target: str) -> np.ndarray:
         from diffbench.bench.reconstruction import single_hit_orientations
 
         return single_hit_orientations(ds)
-    if target == "diameter_m":
-        out = np.full(len(ds), np.nan)
-        p = ds.particles
-        one = np.asarray(ds.truth["n_target"]) == 1
-        tgt = p["is_target"].astype(bool)
-        idx = p["pattern_index"][tgt]
-        out[idx[one[idx]]] = p["diameter_m"][tgt][one[idx]]
+    derived = particle_fields(ds, target)
+    if derived is not None:
+        return derived
+    raise ValueError(f"unknown target truth field {target!r}; have {', '.join(sorted(ds.truth))}, "
+                     f"{', '.join(PARTICLE_FIELDS)} or orientation")
+
+
+#: Per-pattern fields derived from the particle truth: the pattern's one target particle's diameter
+#: and shape parameter (nan where a pattern has no target or several), and ``shape_stage``.
+PARTICLE_FIELDS = ("diameter_m", "target_shape_param", "shape_stage")
+
+
+def particle_fields(ds, field: str) -> np.ndarray | None:
+    """A :data:`PARTICLE_FIELDS` column, or None for another name.
+
+    ``shape_stage`` names the structural group of a pattern, as paper 001 sorts gold frames: for a
+    single hit of a species whose shape runs along one parameter (a melting cube: 0 = cube, 1 =
+    sphere), "start" at 0, "end" at 1, "between" in between; otherwise the hit class (contaminant,
+    multiple, ...)."""
+    if field not in PARTICLE_FIELDS:
+        return None
+    p = ds.particles
+    column = {"diameter_m": "diameter_m", "target_shape_param": "shape_param", "shape_stage": "shape_param"}[field]
+    out = np.full(len(ds), np.nan)
+    one = np.asarray(ds.truth["n_target"]) == 1
+    tgt = np.asarray(p["is_target"]).astype(bool)
+    idx = np.asarray(p["pattern_index"])[tgt]
+    out[idx[one[idx]]] = np.asarray(p[column])[tgt][one[idx]]
+    if field != "shape_stage":
         return out
-    raise ValueError(f"unknown target truth field {target!r}; have {', '.join(sorted(ds.truth))}, diameter_m "
-                     "or orientation")
+    single = np.asarray(ds.truth["is_single_hit"]).astype(bool)
+    stage = np.where(out == 0, "start", np.where(out == 1, "end", "between"))
+    return np.where(single & np.isfinite(out), stage, np.asarray(ds.truth["hit_class"]).astype(str))
 
 
 #: Conditions derived from the particle truth (not a column of the per-pattern truth).
@@ -121,6 +144,8 @@ def condition_values(ds, field: str) -> np.ndarray | None:
     if field in ds.truth:
         v = np.asarray(ds.truth[field])
         return v.astype(str) if v.dtype.kind == "S" else v
+    if field in PARTICLE_FIELDS and isinstance(getattr(ds, "particles", None), dict):
+        return particle_fields(ds, field)
     if field == "pair_separation_m":
         p = getattr(ds, "particles", None)
         if not isinstance(p, dict) or "position_m" not in p:

@@ -53,6 +53,17 @@ _ALL = (
     Metric("shell_correlation", True, 0.02, "mean over shells of the correlation of the reconstructed intensity "
                                             "with the true intensity, each shell's mean removed (0: no "
                                             "structure beyond the spherical average)"),
+    Metric("knn_accuracy", True, 0.02, "accuracy of the leave-one-out 5-nearest-neighbour vote of the true class "
+                                       "in a latent space"),
+    Metric("kmeans_ari", True, 0.02, "adjusted Rand index of k-means clusters of a latent space (k = the number of "
+                                     "true classes) against the truth"),
+    Metric("spearman_abs", True, 0.02, "largest |Spearman ρ| of one latent coordinate with the structural truth "
+                                       "(the melt parameter) along the structural path"),
+    Metric("structure_r2", True, 0.02, "R² of the structural truth from its 5 nearest neighbours in the latent "
+                                       "space (leave-one-out)"),
+    Metric("nuisance_r2", False, 0.02, "largest R² of a nuisance (photons, fluence, pulse energy) from its 5 "
+                                       "nearest neighbours in the latent space: what the latent holds of the "
+                                       "experiment rather than the structure"),
     Metric("resolution_nm", False, 0.1, "2π/q where the shell correlation with the true intensity first "
                                         "falls below the ½-bit threshold (smaller is better)", "nm"),
 )

@@ -31,7 +31,7 @@ from diffbench.bench.scoring import Evaluation, mark_worst, score_predictions, s
 from diffbench.bench.splits import group_positions, support_query, train_test_indices  # noqa: F401  (old import path)
 from diffbench.bench.tasks import PerGroup, Task
 from diffbench.io.readers import kind_of_file
-from diffbench.methods.base import fit_method
+from diffbench.methods.base import answer, fit_method
 
 ROLES = ("control", "oracle", "method")
 
@@ -49,18 +49,21 @@ class _Stopwatch:
 
 
 def _scoring_kwargs(task: Task, conditions: dict, idx=None) -> dict:
-    """What :func:`score_predictions` needs beyond the predictions: positive class, primary metric and
-    the per-frame values of the task's condition fields (at ``idx``)."""
-    conds = {f: (v if idx is None else v[idx]) for f, v in (conditions or {}).items()}
+    """What :func:`score_predictions` needs beyond the predictions: positive class, primary metric,
+    the per-item values of the task's condition fields (at ``idx``) and the scorer's options (with
+    the per-item values of the truth fields they name, under ``fields``)."""
+    conds = {f: (v if idx is None else v[idx]) for f, v in (conditions or {}).items() if not f.startswith("field:")}
+    fields = {f[6:]: (v if idx is None else v[idx]) for f, v in (conditions or {}).items() if f.startswith("field:")}
+    options = dict(task.scoring, fields=fields) if fields else task.scoring
     return {"positive": task.positive, "conditions": conds, "primary": task.primary_metric,
-            "condition_bins": task.condition_bins, "options": task.scoring}
+            "condition_bins": task.condition_bins, "options": options}
 
 
 def _fit_predict(est, train, y_train, test) -> tuple[np.ndarray, dict]:
     with _Stopwatch() as fit:
         fit_method(est, train, y_train)
     with _Stopwatch() as pred_t:
-        pred = np.asarray(est.predict(test))
+        pred = answer(est, test)
     return pred, {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred_t.wall, "predict_cpu_s": pred_t.cpu}
 
 
@@ -148,7 +151,7 @@ def _score_test(est, frames, y, idx, name, fit, n_train, task, select, condition
     """Predict and score one test set (frames ``idx``) of a fitted estimator."""
     f = frames.take(idx)
     with _Stopwatch() as pt:
-        pred = np.asarray(est.predict(f))
+        pred = answer(est, f)
     res = {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pt.wall, "predict_cpu_s": pt.cpu,
            "n": int(len(idx)), "n_train": int(n_train),
            "predict_per_s": len(idx) / pt.wall if pt.wall else math.nan}
@@ -408,6 +411,21 @@ def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, con
             v = condition_values(ds, f)
             if v is not None:
                 conditions[f] = v
+        for f in task.scoring_fields():  # numeric truth the scorer reads beyond the target ("field:" keys)
+            v = condition_values(ds, f)
+            if v is None:
+                raise ValueError(f"task {name}: scoring field {f!r} is not in the data's truth")
+            conditions["field:" + f] = np.asarray(v, dtype=np.float64)
+        if task.averages is not None:  # score class averages, not frames (paper 001)
+            from diffbench.bench.averaged import averaged_items
+
+            with _Stopwatch() as avg_t:
+                frames, item_truth, _ = averaged_items(frames, {task.target: y, **{
+                    k[6:] if k.startswith("field:") else k: v for k, v in conditions.items()}}, task.averages, seed)
+            log(f"  {name} / seed {seed}: {len(frames)} class averages in {avg_t.wall:.1f} s")
+            y = item_truth[task.target]
+            conditions = {k: item_truth[k[6:] if k.startswith("field:") else k] for k in conditions}
+            select = None
         for label, role, factory in full_plan(task, methods, seed, y, kind.frames):
             try:
                 results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics, task, seed) if ranges

@@ -260,8 +260,99 @@ class OrientationScorer(Scorer):
         return {k: v for k, v in out.items() if k in metrics or k == "curves"}
 
 
+def _loo_neighbours(z: np.ndarray, k: int) -> np.ndarray:
+    """(N, k) indices of each point's k nearest other points (Euclidean, leave-one-out)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(k, len(z) - 1)
+    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(z).kneighbors(z)
+    out = np.empty((len(z), k), dtype=np.int64)
+    for i, row in enumerate(idx):  # drop the point itself (not always first when points coincide)
+        row = row[row != i]
+        out[i] = row[:k]
+    return out
+
+
+def _majority(labels: np.ndarray):
+    """The most frequent label of a row of neighbours (nearest first); a tie goes to the label met first."""
+    values, first, counts = np.unique(labels, return_index=True, return_counts=True)
+    best = np.flatnonzero(counts == counts.max())
+    return values[best[np.argmin(first[best])]]
+
+
+def knn_r2(z: np.ndarray, v: np.ndarray, k: int = 5) -> float:
+    """How much of a numeric field a latent space holds: R² of the leave-one-out k-nearest-neighbour
+    mean of ``v`` (1: the neighbours say the value; 0: no better than the mean; < 0: worse)."""
+    ok = np.isfinite(v)
+    if ok.sum() < k + 2 or np.var(v[ok]) == 0:
+        return math.nan
+    nb = _loo_neighbours(z[ok], k)
+    pred = v[ok][nb].mean(axis=1)
+    return float(1.0 - np.sum((v[ok] - pred) ** 2) / np.sum((v[ok] - v[ok].mean()) ** 2))
+
+
+class LatentScorer(Scorer):
+    """A latent space (``transform``: coordinates per item) against the truth (paper 001's landscape).
+
+    knn_accuracy : leave-one-out 5-nearest-neighbour vote of the target class. kmeans_ari : adjusted
+    Rand index of k-means (k = the number of true classes) against the target. spearman_abs : the
+    largest |Spearman ρ| of one coordinate with the structural field (``scoring: structure``), on
+    the items whose class is one of ``structure_groups`` (the melting path, as methods.md §4: the
+    sign and order of the components are arbitrary). structure_r2 : R² of the structural field
+    from the 5 nearest neighbours (:func:`knn_r2`). nuisance_r2 : the largest such R² among the
+    ``scoring: nuisances`` (photons, fluence, ...) — how much of the latent is the experiment rather
+    than the structure (cryoDRGN users' "is my latent heterogeneity or pose?"); every field's R² is
+    kept under ``leakage``."""
+
+    name, kind = "latent", "latent"
+    metrics = ("knn_accuracy", "kmeans_ari", "spearman_abs", "structure_r2", "nuisance_r2")
+
+    def applies(self, metrics, y):
+        return bool(set(self.metrics) & set(metrics))
+
+    def score(self, case, metrics):
+        from scipy.stats import spearmanr
+        from sklearn.cluster import KMeans
+
+        opts = case.options or {}
+        fields = opts.get("fields") or {}
+        sel = case.select
+        z = np.asarray(case.pred, dtype=np.float64)[sel]
+        z = z.reshape(len(z), -1)
+        y = np.asarray(case.y).astype(str)[sel]
+        out: dict = {}
+        if "knn_accuracy" in metrics:
+            votes = [_majority(y[row]) for row in _loo_neighbours(z, 5)]
+            out["knn_accuracy"] = float(np.mean(np.asarray(votes) == y))
+        if "kmeans_ari" in metrics:
+            import warnings
+
+            from sklearn.metrics import adjusted_rand_score
+
+            k = np.unique(y).size
+            with warnings.catch_warnings():  # a constant latent (the prevalence control) has one distinct point
+                warnings.simplefilter("ignore")
+                labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(z) if k > 1 else np.zeros(len(z))
+            out["kmeans_ari"] = float(adjusted_rand_score(y, labels))
+        structure = opts.get("structure")
+        if structure is not None and {"spearman_abs", "structure_r2"} & set(metrics):
+            v = np.asarray(fields[structure], dtype=np.float64)[sel]
+            on_path = np.isin(y, opts["structure_groups"]) if opts.get("structure_groups") else np.ones(len(y), bool)
+            on_path &= np.isfinite(v)
+            rhos = [abs(spearmanr(z[on_path, j], v[on_path])[0]) if np.ptp(z[on_path, j]) > 0 else 0.0
+                    for j in range(z.shape[1])] if on_path.sum() > 2 else [math.nan]
+            out["spearman_abs"] = float(np.nanmax(rhos)) if np.isfinite(rhos).any() else 0.0
+            out["structure_r2"] = knn_r2(z[on_path], v[on_path])
+        if opts.get("nuisances") and "nuisance_r2" in metrics:
+            leak = {f: knn_r2(z, np.asarray(fields[f], dtype=np.float64)[sel]) for f in opts["nuisances"]}
+            out["leakage"] = leak
+            finite = [r for r in leak.values() if np.isfinite(r)]
+            out["nuisance_r2"] = float(max(finite)) if finite else math.nan
+        return {k: v for k, v in out.items() if k in metrics or k == "leakage"}
+
+
 #: The scorers, in the order they are asked (the first that applies scores the case).
-SCORERS: tuple[Scorer, ...] = (OrientationScorer(), SizeScorer(), ClusteringScorer(), MulticlassScorer(),
+SCORERS: tuple[Scorer, ...] = (OrientationScorer(), LatentScorer(), SizeScorer(), ClusteringScorer(), MulticlassScorer(),
                                BinaryScorer())
 
 

@@ -133,6 +133,9 @@ class Task(_Strict):
     #: options of the task's scorer (an orientation task: the grid on which every row's orientations
     #: are merged into the structure scored against the true volume, EMC3D's grid_radius, r_max_px...)
     scoring: dict = {}
+    #: score class averages instead of frames: the parameters of BootstrapAverages (n_runs, fraction,
+    #: em2d_params), run once per data set before every method (:mod:`.averaged`)
+    averages: dict | None = None
     paper_numbers: dict[str, str] = {}
 
     @field_validator("primary")
@@ -182,6 +185,11 @@ class Task(_Strict):
             if name not in available() and ":" not in name:
                 raise ValueError(f"{label}: unknown method {name!r}; known: {', '.join(available())}")
         return v
+
+    def scoring_fields(self) -> list[str]:
+        """Truth fields the scorer reads beyond the target (a latent task's structure and nuisances)."""
+        s = self.scoring
+        return ([s["structure"]] if s.get("structure") else []) + list(s.get("nuisances", []))
 
     def for_tier(self, tier: str) -> "Task":
         """This task with the overrides of ``tier`` (tasks may simulate smaller data in the quick tier)."""

@@ -93,6 +93,12 @@ def method_tags(est) -> MethodTags:
     return MethodTags(requires_y=requires_y)
 
 
+def answer(est, X) -> np.ndarray:
+    """What a fitted method says about ``X``: ``transform`` for a latent space (coordinates per
+    item), ``predict`` otherwise."""
+    return np.asarray(est.transform(X) if method_tags(est).output == "latent" else est.predict(X))
+
+
 def fit_method(est, X, y=None, groups=None):
     """``est.fit(X, y)`` for methods that need the truth, ``est.fit(X)`` otherwise; returns ``est``.
 

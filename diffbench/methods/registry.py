@@ -26,6 +26,7 @@ _BUILTIN = {
     "em2d": "diffbench.methods.em2d:EM2DClassification",
     "em-selection": "diffbench.methods.em2d:EMSelection",
     "emc3d": "diffbench.methods.emc3d:EMC3D",
+    "clpca": "diffbench.methods.clpca:CommonLinePCA",
     "size-filter": "diffbench.methods.size_fit:SizeFilter",
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",
     "ria-fcnn": "diffbench.methods.ed_ria:RIANet",
