@@ -80,14 +80,20 @@ def fourier_shell_correlation(v1, v2, mask=None) -> ShellCorrelation:
     return shell_correlation(f1, f2, mask)
 
 
-def crossing_radius(sc: ShellCorrelation, threshold=None, start: int = 1) -> float:
+def crossing_radius(sc: ShellCorrelation, threshold=None, start: int = 1, consecutive: int = 1) -> float:
     """The first shell radius (voxels; linear between shells) from ``start`` outwards where the
-    correlation falls below ``threshold`` (default: the ½-bit curve); the last shell's radius if it
-    never does. Resolution in length units is (array side × voxel size) / radius."""
+    correlation falls below ``threshold`` (default: the ½-bit curve) and stays below for
+    ``consecutive`` shells; the last shell's radius if it never does. Resolution in length units is
+    (array side × voxel size) / radius.
+
+    ``consecutive=2`` passes over a lone dip: against a true intensity, a shell where the particle's
+    intensity is nearly isotropic (the mean removed, little signal left) dips whatever the
+    reconstruction, and the first crossing would report that shell for every method."""
     t = sc.threshold if threshold is None else np.broadcast_to(np.asarray(threshold, float), sc.correlation.shape)
     c = sc.correlation
+    below = np.isfinite(c) & (c < t)
     for k in range(max(start, 1), len(c)):
-        if np.isfinite(c[k]) and c[k] < t[k]:
+        if below[k] and below[k:k + consecutive].all() and k + consecutive <= len(c):
             prev = c[k - 1] - t[k - 1]
             now = c[k] - t[k]
             if not np.isfinite(prev) or prev <= 0:

@@ -53,6 +53,12 @@ _ALL = (
     Metric("shell_correlation", True, 0.02, "mean over shells of the correlation of the reconstructed intensity "
                                             "with the true intensity, each shell's mean removed (0: no "
                                             "structure beyond the spherical average)"),
+    Metric("structure_shell_correlation", True, 0.02, "shell correlation (shell means removed) of the intensity "
+                                                      "3-D EMC reconstructs from a selection with the true one"),
+    Metric("structure_resolution_nm", False, 0.1, "½-bit resolution of the intensity 3-D EMC reconstructs from a "
+                                                  "selection, against the true one", "nm"),
+    Metric("structure_orientation_median_deg", False, 1.0, "median orientation error 3-D EMC gives the true single "
+                                                           "hits of a selection (symmetry-aware)", "deg"),
     Metric("knn_accuracy", True, 0.02, "accuracy of the leave-one-out 5-nearest-neighbour vote of the true class "
                                        "in a latent space"),
     Metric("kmeans_ari", True, 0.02, "adjusted Rand index of k-means clusters of a latent space (k = the number of "

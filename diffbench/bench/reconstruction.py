@@ -27,6 +27,18 @@ def single_hit_orientations(ds) -> np.ndarray:
     return out
 
 
+def target_orientations(ds) -> np.ndarray:
+    """(N, 4) orientation of each pattern's one particle where it holds exactly one (a single hit),
+    nan rows elsewhere (doubles, aggregates, contaminants, empties)."""
+    parts = ds.particles
+    idx = np.asarray(parts["pattern_index"])
+    counts = np.bincount(idx, minlength=len(ds))
+    out = np.full((len(ds), 4), np.nan)
+    one = counts[idx] == 1
+    out[idx[one]] = np.asarray(parts["orientation_wxyz"])[one]
+    return out
+
+
 def recipe_simulator(ds):
     """The simulator of the recipe stored in a data set's file (its species, their point groups and
     reference volumes); a file without its recipe is refused."""
@@ -75,14 +87,15 @@ def volume_scores(model: np.ndarray, coverage: np.ndarray, q_grid_m: np.ndarray,
     """A reconstructed intensity against the truth, shell by shell (:func:`diffbench.bench.fsc.shell_correlation`
     with each shell's mean removed, on the covered voxels): ``shell_correlation`` (the mean over the
     shells from 1 to the grid's inscribed sphere), ``resolution_nm`` (2π/q where the correlation
-    first falls below the ½-bit threshold; the outermost shell's if it never does: a bound set by
-    the grid) and the per-shell curve."""
+    falls below the ½-bit threshold for two shells in a row — a lone dip where the true intensity
+    is nearly isotropic is passed over, :func:`~diffbench.bench.fsc.crossing_radius`; the outermost
+    shell's if it never does: a bound set by the grid) and the per-shell curve."""
     from diffbench.bench.fsc import crossing_radius, shell_correlation
 
     truth = true_intensity_on_grid(ds, species, q_grid_m, frame)
     sc = shell_correlation(model, truth, mask=coverage, subtract_shell_mean=True)
     inner = sc.correlation[1:]
-    radius = crossing_radius(sc)
+    radius = crossing_radius(sc, consecutive=2)
     q = radius * dq_m
     return {"shell_correlation": float(np.nanmean(inner)) if np.isfinite(inner).any() else float("nan"),
             "resolution_nm": float(2 * np.pi / q * 1e9) if q > 0 else float("nan"),

@@ -168,12 +168,16 @@ class MulticlassScorer(Scorer):
 class BinaryScorer(Scorer):
     """Two classes, positive = the task's target class: precision, recall, F1, MCC, specificity,
     precision of the other class, accuracy, IoU of the selection with the true targets (paper 000
-    eq. 4), ROC AUC and average precision of ``score_samples`` (with the ROC curve), and the PSD
-    contrast γ of the selection (paper 000 eq. 5, with the mean PSDs and the γ of the true set)."""
+    eq. 4), ROC AUC and average precision of ``score_samples`` (with the ROC curve), the PSD
+    contrast γ of the selection (paper 000 eq. 5, with the mean PSDs and the γ of the true set),
+    and the structure 3-D EMC builds from the selection (``structure_*``; the EMC's parameters in
+    the task's ``scoring: {emc3d: ...}``)."""
 
     name = kind = "binary"
     metrics = ("precision", "recall", "f1", "specificity", "precision_other", "accuracy", "n_predicted", "iou",
-               "roc_auc", "average_precision", "mcc", "psd_contrast")
+               "roc_auc", "average_precision", "mcc", "psd_contrast",
+               # the structure 3-D EMC builds from the selection (:mod:`diffbench.bench.downstream`)
+               "structure_shell_correlation", "structure_resolution_nm", "structure_orientation_median_deg")
 
     def applies(self, metrics, y):
         return is_binary(y)
@@ -209,6 +213,14 @@ class BinaryScorer(Scorer):
                 curves["psd_q_per_nm"] = [None if not np.isfinite(v) else round(float(v) * 1e-9, 5) for v in q]
             curves["psd"] = {"radius_px": np.round(radius, 3).tolist(),
                              **{k: [None if not np.isfinite(v) else float(f"{v:.6g}") for v in p] for k, p in psd.items()}}
+        from diffbench.bench.downstream import STRUCTURE_METRICS, structure_of_selection
+
+        if set(STRUCTURE_METRICS) & set(metrics) and frames is not None:
+            s = structure_of_selection(frames, np.asarray(pred, bool) & sel, (case.options or {}).get("emc3d", {}))
+            curve = s.pop("structure_curve", None)
+            if curve is not None:
+                curves["structure_shell_correlation"] = curve
+            out.update(s)
         if curves:
             out["curves"] = curves
         return out

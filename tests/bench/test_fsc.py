@@ -73,3 +73,12 @@ def test_shell_means_removed_the_spherical_average_scores_zero(rng):
     k = np.arange(2, 12)
     assert (np.abs(sc.correlation[k]) < 5 / np.sqrt(sc.n_voxels[k])).all(), sc.correlation[k]
     assert_allclose(shell_correlation(truth, truth, subtract_shell_mean=True).correlation[2:12], 1.0, rtol=1e-12)
+
+
+def test_a_lone_dip_is_passed_over_when_two_shells_in_a_row_are_asked():
+    from diffbench.bench.fsc import ShellCorrelation
+
+    c = np.array([1.0, 0.9, 0.1, 0.9, 0.8, 0.1, 0.05, 0.0])
+    sc = ShellCorrelation(np.arange(8.0), c, np.full(8, 10**6), np.full(8, 0.5))
+    assert_allclose(crossing_radius(sc), 1 + 0.4 / 0.8, rtol=1e-12)  # first crossing: between shells 1 and 2
+    assert_allclose(crossing_radius(sc, consecutive=2), 4 + 0.3 / 0.7, rtol=1e-12)  # the lone dip at 2 passed over

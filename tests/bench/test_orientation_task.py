@@ -76,3 +76,35 @@ def test_the_orientation_target_refuses_patterns_of_several_particles(tmp_path):
                      overrides=["detector.preset=pnccd-amo86615-bin8", "hits.classes={multiple: 1.0}"])
     with open_dataset(path) as ds, pytest.raises(ValueError, match="particles: orientations are scored on single"):
         target_values(ds, "orientation")
+
+
+def test_a_selection_is_scored_by_the_structure_emc_builds_from_it(groel):
+    """All 150 singles through a short EMC: finite scores, orientations better than chance; a
+    selection of fewer than MIN_FRAMES frames builds nothing (nan), and says how many it had."""
+    from diffbench.bench.downstream import MIN_FRAMES, structure_of_selection
+    from diffbench.io.cxi import open_dataset
+    from diffbench.methods.frames import as_frames
+
+    params = {"grid_radius": 14, "r_max_px": 28, "num_div": 4, "n_iter": 8, "beta_jump": 2.0, "beta_period": 2}
+    with open_dataset(groel) as ds:
+        frames = as_frames(ds)
+        out = structure_of_selection(frames, np.ones(150, bool), params)
+        few = structure_of_selection(frames, np.arange(150) < MIN_FRAMES - 1, params)
+    assert out["structure_n_frames"] == 150 and out["structure_n_singles"] == 150
+    assert out["structure_orientation_median_deg"] < 35  # chance: 46 deg (D7, Friedel)
+    assert 0.2 < out["structure_shell_correlation"] <= 1 and np.isfinite(out["structure_resolution_nm"])
+    assert few["structure_n_frames"] == MIN_FRAMES - 1 and np.isnan(few["structure_shell_correlation"])
+
+
+def test_the_truth_selection_oracle_answers_only_the_frames_it_was_fitted_on(groel):
+    from diffbench.io.cxi import open_dataset
+    from diffbench.methods.frames import as_frames
+    from diffbench.methods.truth_selection import TruthSelection
+
+    y = np.arange(150) % 3 == 0
+    with open_dataset(groel) as ds:
+        frames = as_frames(ds)
+        est = TruthSelection().fit(frames, y)
+        assert np.array_equal(est.predict(frames), y.astype(int))
+        with pytest.raises(ValueError, match="answers only the frames it was fitted on"):
+            est.predict(frames.take(np.arange(10)))
