@@ -27,6 +27,7 @@ _BUILTIN = {
     "em-selection": "diffbench.methods.em2d:EMSelection",
     "emc3d": "diffbench.methods.emc3d:EMC3D",
     "clpca": "diffbench.methods.clpca:CommonLinePCA",
+    "absolute-embedding": "diffbench.methods.absolute_embedding:AbsoluteEmbedding",
     "true-selection": "diffbench.methods.truth_selection:TruthSelection",
     "size-filter": "diffbench.methods.size_fit:SizeFilter",
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",

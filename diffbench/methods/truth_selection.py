@@ -15,7 +15,13 @@ from diffbench.methods.frames import as_frames
 
 
 class TruthSelection(Method):
-    """Answers the truth it was fitted with (an oracle; see the module docstring)."""
+    """Answers the truth it was fitted with (an oracle; see the module docstring).
+
+    positive : the truth value it answers as 1 (its selection).
+    """
+
+    def __init__(self, positive: bool = True):
+        self.positive = positive
 
     def __diffbench_tags__(self) -> MethodTags:
         return MethodTags(requires_y=True)
@@ -25,7 +31,7 @@ class TruthSelection(Method):
         y = np.asarray(y)
         if len(y) != len(frames):
             raise ValueError(f"TruthSelection: {len(y)} truth values for {len(frames)} frames")
-        self.truth_ = y.astype(int)
+        self.truth_ = (y.astype(bool) == bool(self.positive)).astype(int)
         self.key_ = _key(frames)
         self.classes_ = BINARY_CLASSES
         return self

@@ -38,7 +38,9 @@ SMALL_PARAMS = {"ipca-envelope": {"downsample": (32, 32), "batch_size": 16}, "ri
                 "few-shot-embedding": {"n_iter": 3, "batch_size": 4, "size": 16},
                 "helcaraxe-f": {"n_iter": 3}, "helcaraxe-i": {"n_iter": 3},
                 "ed-cnn": {"max_epochs": 2, "radius_px": 8},
-                "emc3d": {"grid_radius": 6, "num_div": 1, "n_iter": 2, "r_max_px": 24}}
+                "emc3d": {"grid_radius": 6, "num_div": 1, "n_iter": 2, "r_max_px": 24},
+                "clpca": {"n_angles": 8}, "absolute-embedding": {"clpca_params": {"n_angles": 8}, "max_iter": 20,
+                                                                  "hidden": (16, 8)}}
 
 
 def _fit(est, data):
