@@ -17,7 +17,9 @@ import numpy as np
 def averaged_items(frames, fields: dict[str, np.ndarray], spec: dict, seed: int):
     """(averages as :class:`~diffbench.methods.frames.Frames`, per-average truth, the fitted
     :class:`~diffbench.methods.bootstrap_averages.BootstrapAverages`) of ``frames`` whose per-frame
-    truth columns are ``fields``; ``spec`` the task's ``averages`` parameters, seeded by ``seed``."""
+    truth columns are ``fields``; ``spec`` the task's ``averages`` parameters, seeded by ``seed``.
+    The averages keep the geometry of their grid (:meth:`~diffbench.methods.bootstrap_averages.BootstrapAverages.grid_detector`):
+    valid = the grid points the data reach, the beam at the centre, q-vectors where the frames had them."""
     from diffbench.methods.bootstrap_averages import BootstrapAverages
     from diffbench.methods.frames import Frames
 
@@ -36,4 +38,14 @@ def averaged_items(frames, fields: dict[str, np.ndarray], spec: dict, seed: int)
         labels = np.array([k[len(f) + 1:] for k in keys])
         truth[f] = labels[np.argmax(frac, axis=1)]
         truth[f + "_purity"] = frac.max(axis=1)
-    return Frames(np.asarray(est.averages_, dtype=np.float32), source="averages"), truth, est
+    averages = np.asarray(est.averages_, dtype=np.float32)
+    g = averages.shape[-1]
+    if frames.geometry is None:
+        return Frames(averages, valid=est.coverage_, center_xy_px=(g // 2, g // 2), source="averages"), truth, est
+    from diffbench.geometry.detector import q_vectors
+
+    det, beam = frames.geometry
+    grid = est.grid_detector(det)  # the averages' grid points as pixels: their q-vectors for a 3-D method
+    items = Frames(averages, valid=est.coverage_, center_xy_px=(g // 2, g // 2),
+                   q_m=np.linalg.norm(q_vectors(grid, beam), axis=-1), source="averages", geometry=(grid, beam))
+    return items, truth, est

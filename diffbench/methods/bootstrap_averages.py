@@ -24,7 +24,8 @@ class BootstrapAverages(Method):
     em2d_params : parameters of each run's classification (``random_state`` is set per run).
     Fitted: ``averages_`` (n_runs · n_classes, G, G), ``run_`` (run of each average), ``subsets_``
     (frame indices of each run), ``memberships_`` (list per run of (subset size, n_classes)
-    probabilities), ``n_frames_``.
+    probabilities), ``n_frames_``, ``bin_px_`` (detector pixels per grid cell) and ``coverage_``
+    (grid points the data reach), the same for every run.
     """
 
     def __init__(self, n_runs: int = 5, fraction: float = 0.8, em2d_params: dict | None = None,
@@ -57,10 +58,22 @@ class BootstrapAverages(Method):
             runs += [r] * len(em.models_)
             self.subsets_.append(subset)
             self.memberships_.append(em.probabilities_)
+        self.bin_px_, self.coverage_ = em.bin_px_, em.coverage_
         self.averages_ = np.concatenate(averages)
         self.run_ = np.asarray(runs)
         self.n_frames_ = n
         return self
+
+    def grid_detector(self, detector):
+        """The averages' grid as a detector: a ``G`` × ``G`` array of ``bin_px_``-pixel cells of
+        ``detector``, the beam at the centre cell, so that q-vectors, solid angles and polarisation of
+        an average's grid points come from the usual geometry functions."""
+        from diffbench.geometry.detector import Detector
+
+        g = self.averages_.shape[-1]
+        return Detector(nx=g, ny=g, pixel_size_m=detector.pixel_size_m * self.bin_px_, distance_m=detector.distance_m,
+                        beam_center_xy_px=(g // 2, g // 2), name="class-average grid",
+                        description=f"{self.bin_px_} x {self.bin_px_} cells of {detector.name}")
 
     def weights(self) -> np.ndarray:
         """(n_averages, n_frames): the membership probability of every frame in every average (0 for

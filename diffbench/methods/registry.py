@@ -28,6 +28,7 @@ _BUILTIN = {
     "emc3d": "diffbench.methods.emc3d:EMC3D",
     "clpca": "diffbench.methods.clpca:CommonLinePCA",
     "absolute-embedding": "diffbench.methods.absolute_embedding:AbsoluteEmbedding",
+    "landscape-vae": "diffbench.methods.landscape_vae:LandscapeVAE",
     "true-selection": "diffbench.methods.truth_selection:TruthSelection",
     "size-filter": "diffbench.methods.size_fit:SizeFilter",
     "ria-svm": "diffbench.methods.ed_ria:RIASVM",

@@ -40,7 +40,8 @@ SMALL_PARAMS = {"ipca-envelope": {"downsample": (32, 32), "batch_size": 16}, "ri
                 "ed-cnn": {"max_epochs": 2, "radius_px": 8},
                 "emc3d": {"grid_radius": 6, "num_div": 1, "n_iter": 2, "r_max_px": 24},
                 "clpca": {"n_angles": 8}, "absolute-embedding": {"clpca_params": {"n_angles": 8}, "max_iter": 20,
-                                                                  "hidden": (16, 8)}}
+                                                                  "hidden": (16, 8)},
+                "landscape-vae": {"n_epochs": 2, "num_div": 2}}
 
 
 def _fit(est, data):
