@@ -21,8 +21,9 @@ def averaged_items(frames, fields: dict[str, np.ndarray], spec: dict, seed: int)
     The averages keep the geometry of their grid (:meth:`~diffbench.methods.bootstrap_averages.BootstrapAverages.grid_detector`):
     valid = the grid points the data reach, the beam at the centre, q-vectors where the frames had them."""
     from diffbench.methods.bootstrap_averages import BootstrapAverages
-    from diffbench.methods.frames import Frames
+    from diffbench.methods.frames import Frames, as_frames
 
+    frames = as_frames(frames)
     est = BootstrapAverages(**spec, random_state=seed).fit(frames)
     raw = est.average_truth({f: v for f, v in fields.items() if np.asarray(v).ndim == 1})
     truth: dict[str, np.ndarray] = {"weight": raw["weight"]}

@@ -107,7 +107,7 @@ def target_values(ds, target: str) -> np.ndarray:
 
 #: Per-pattern fields derived from the particle truth: the pattern's one target particle's diameter
 #: and shape parameter (nan where a pattern has no target or several), and ``shape_stage``.
-PARTICLE_FIELDS = ("diameter_m", "target_shape_param", "shape_stage")
+PARTICLE_FIELDS = ("diameter_m", "target_shape_param", "shape_stage", "beam_axis_cos")
 
 
 def particle_fields(ds, field: str) -> np.ndarray | None:
@@ -116,10 +116,23 @@ def particle_fields(ds, field: str) -> np.ndarray | None:
     ``shape_stage`` names the structural group of a pattern, as paper 001 sorts gold frames: for a
     single hit of a species whose shape runs along one parameter (a melting cube: 0 = cube, 1 =
     sphere), "start" at 0, "end" at 1, "between" in between; otherwise the hit class (contaminant,
-    multiple, ...)."""
+    multiple, ...).
+
+    ``beam_axis_cos`` is an orientation nuisance a latent may hold: |cos| of the angle between the
+    beam and the particle's z axis (its principal symmetry axis: the 7-fold of GroEL's D7), the
+    same for every orientation the point group and Friedel's law make equivalent."""
     if field not in PARTICLE_FIELDS:
         return None
     p = ds.particles
+    if field == "beam_axis_cos":
+        from diffbench.bench.reconstruction import target_orientations
+        from diffbench.geometry.orientation import quaternion_to_matrix
+
+        q = target_orientations(ds)
+        out = np.full(len(ds), np.nan)
+        one = np.isfinite(q[:, 0])
+        out[one] = np.abs(quaternion_to_matrix(q[one])[:, 2, 2])  # z of the particle's z axis in the lab
+        return out
     column = {"diameter_m": "diameter_m", "target_shape_param": "shape_param", "shape_stage": "shape_param"}[field]
     out = np.full(len(ds), np.nan)
     one = np.asarray(ds.truth["n_target"]) == 1

@@ -59,18 +59,25 @@ def _scoring_kwargs(task: Task, conditions: dict, idx=None) -> dict:
             "condition_bins": task.condition_bins, "options": options}
 
 
-def _fit_predict(est, train, y_train, test) -> tuple[np.ndarray, dict]:
+def _latent(task: Task | None) -> bool:
+    """Whether a task scores latent spaces (its methods answer ``transform``)."""
+    from diffbench.bench.scoring import LatentScorer
+
+    return task is not None and bool(set(task.metrics) & set(LatentScorer.metrics))
+
+
+def _fit_predict(est, train, y_train, test, latent: bool = False) -> tuple[np.ndarray, dict]:
     with _Stopwatch() as fit:
         fit_method(est, train, y_train)
     with _Stopwatch() as pred_t:
-        pred = answer(est, test)
+        pred = answer(est, test, latent)
     return pred, {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pred_t.wall, "predict_cpu_s": pred_t.cpu}
 
 
 def score_method(est, frames, y, metrics: list[str], select=None, task: Task | None = None,
                  conditions: dict | None = None) -> Evaluation:
     """Fit on all frames, predict them and score (the ``split: none`` case)."""
-    pred, times = _fit_predict(est, frames, y, frames)
+    pred, times = _fit_predict(est, frames, y, frames, _latent(task))
     n = len(frames)
     out = dict(times, n=n, predict_per_s=n / times["predict_s"] if times["predict_s"] else math.nan)
     kw = _scoring_kwargs(task, conditions) if task is not None else {}
@@ -117,7 +124,7 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
             idx = np.flatnonzero(groups == g)
             est = est_factory()
             f = frames.take(idx)
-            pred, t = _fit_predict(est, f, y[idx], f)
+            pred, t = _fit_predict(est, f, y[idx], f, _latent(task))
             times = {k: times[k] + t[k] for k in times}
             per.append(score_predictions(est, f, y[idx], pred, task.metrics, positive=task.positive))
         # cluster ids mean nothing across groups: scores are per group, then averaged
@@ -151,7 +158,7 @@ def _score_test(est, frames, y, idx, name, fit, n_train, task, select, condition
     """Predict and score one test set (frames ``idx``) of a fitted estimator."""
     f = frames.take(idx)
     with _Stopwatch() as pt:
-        pred = answer(est, f)
+        pred = answer(est, f, _latent(task))
     res = {"fit_s": fit.wall, "fit_cpu_s": fit.cpu, "predict_s": pt.wall, "predict_cpu_s": pt.cpu,
            "n": int(len(idx)), "n_train": int(n_train),
            "predict_per_s": len(idx) / pt.wall if pt.wall else math.nan}

@@ -272,16 +272,26 @@ class OrientationScorer(Scorer):
         return {k: v for k, v in out.items() if k in metrics or k == "curves"}
 
 
-def _loo_neighbours(z: np.ndarray, k: int) -> np.ndarray:
-    """(N, k) indices of each point's k nearest other points (Euclidean, leave-one-out)."""
+def _loo_neighbours(z: np.ndarray, k: int) -> list[np.ndarray]:
+    """Each point's k nearest other points (Euclidean, leave-one-out), nearest first; where the
+    k-th distance is shared by further points, all of them (ties vote together: a constant latent
+    then gives every point all the others, not the first k in storage order)."""
     from sklearn.neighbors import NearestNeighbors
 
     k = min(k, len(z) - 1)
-    _, idx = NearestNeighbors(n_neighbors=k + 1).fit(z).kneighbors(z)
-    out = np.empty((len(z), k), dtype=np.int64)
-    for i, row in enumerate(idx):  # drop the point itself (not always first when points coincide)
-        row = row[row != i]
-        out[i] = row[:k]
+    m = min(k + 2, len(z))
+    dist, idx = NearestNeighbors(n_neighbors=m).fit(z).kneighbors(z)
+    out = []
+    for i in range(len(z)):
+        keep = idx[i] != i
+        d, row = dist[i][keep], idx[i][keep]
+        if len(d) > k and d[k] <= d[k - 1]:  # a tie at the k-th distance: every point that close votes
+            full = np.linalg.norm(z - z[i], axis=1)
+            full[i] = np.inf
+            tied = np.flatnonzero(full <= d[k - 1])
+            out.append(tied[np.argsort(full[tied], kind="stable")])
+        else:
+            out.append(row[:k])
     return out
 
 
@@ -298,8 +308,7 @@ def knn_r2(z: np.ndarray, v: np.ndarray, k: int = 5) -> float:
     ok = np.isfinite(v)
     if ok.sum() < k + 2 or np.var(v[ok]) == 0:
         return math.nan
-    nb = _loo_neighbours(z[ok], k)
-    pred = v[ok][nb].mean(axis=1)
+    pred = np.array([v[ok][row].mean() for row in _loo_neighbours(z[ok], k)])
     return float(1.0 - np.sum((v[ok] - pred) ** 2) / np.sum((v[ok] - v[ok].mean()) ** 2))
 
 

@@ -93,10 +93,12 @@ def method_tags(est) -> MethodTags:
     return MethodTags(requires_y=requires_y)
 
 
-def answer(est, X) -> np.ndarray:
+def answer(est, X, latent: bool = False) -> np.ndarray:
     """What a fitted method says about ``X``: ``transform`` for a latent space (coordinates per
-    item), ``predict`` otherwise."""
-    return np.asarray(est.transform(X) if method_tags(est).output == "latent" else est.predict(X))
+    item) — a latent method's, or any method's that has one where ``latent`` asks for it (a latent
+    task scores the IPCA space of the envelope, not its outlier calls) — ``predict`` otherwise."""
+    use_transform = method_tags(est).output == "latent" or (latent and hasattr(est, "transform"))
+    return np.asarray(est.transform(X) if use_transform else est.predict(X))
 
 
 def fit_method(est, X, y=None, groups=None):

@@ -53,3 +53,14 @@ def test_class_average_items_carry_the_majority_truth_of_their_frames(rng):
     assert sorted(truth["kind"]) == ["narrow", "narrow", "wide", "wide"]
     assert (truth["kind_purity"] > 0.95).all()
     assert (truth["radius"][truth["kind"] == "wide"] > 10).all() and (truth["radius_sd"] < 1).all()
+
+
+def test_a_constant_latent_scores_the_majority_not_the_storage_order(rng):
+    """Ties at the k-th distance vote together: a latent that puts every item at one point gives each
+    item all the others as neighbours, so its kNN accuracy is the majority class's share."""
+    y = np.array(["a"] * 60 + ["b"] * 25 + ["c"] * 15)
+    rng.shuffle(y)
+    out = LatentScorer().score(Case(None, None, y, np.zeros((100, 1)), np.ones(100, bool)), ["knn_accuracy"])
+    assert_allclose(out["knn_accuracy"], 0.6)  # leave-one-out: an "a" sees 59 a, a "b" or "c" still 60 a
+    # every other item votes: its prediction is the mean of the others, (n v - S)/(n - 1) off: R^2 = 1 - (n/(n-1))^2
+    assert_allclose(knn_r2(np.zeros((100, 1)), rng.normal(size=100)), 1 - (100 / 99) ** 2, rtol=1e-9)
