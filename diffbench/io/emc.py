@@ -3,8 +3,10 @@
 ``photons.emc`` (little-endian int32): a 1024-byte header [num_data, num_pix, 0...], then
 ones[num_data], multi[num_data], place_ones, place_multi, count_multi. Pixel indices are into the
 C-order flattened detector, identical in ``det.h5`` (qx, qy, qz in voxel units, corr = solid angle
-× polarisation, mask 0 good / 2 bad, detd in pixels, ewald_rad in voxels). ``config.ini`` carries
-the matching [parameters].
+× polarisation, mask 0 good / 2 bad, detd in pixels, ewald_rad in voxels; diffbench also stores
+its detector and beam as JSON attributes, which Dragonfly ignores). ``config.ini`` carries the
+matching [parameters]. :func:`read_export` reads an export back as frames with their geometry, so
+diffbench's own 3-D EMC runs on the same input as Dragonfly.
 """
 
 from __future__ import annotations
@@ -82,7 +84,12 @@ def write_detector(path, detector, beam):
     qvox = q * ewald_rad * beam.wavelength_m / (2 * np.pi)
     corr = (detector.solid_angle_sr() * polarisation_factor(detector, beam)).ravel()
     mask = np.where(detector.valid().ravel(), 0, 2).astype(np.uint8)
+    import dataclasses
+    import json
+
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["diffbench_detector"] = json.dumps(detector.to_dict())
+        f.attrs["diffbench_beam"] = json.dumps({k.name: getattr(beam, k.name) for k in dataclasses.fields(beam)})
         f["qx"], f["qy"], f["qz"] = qvox[:, 0], qvox[:, 1], qvox[:, 2]
         f["corr"] = corr
         f["mask"] = mask
@@ -130,3 +137,30 @@ def export_emc(cxi_path, outdir, indices=None) -> list[Path]:
             "num_div = 10\n"
         )
     return [emc, outdir / "det.h5", cfg]
+
+
+def read_export(folder):
+    """The frames of an :func:`export_emc` folder (``photons.emc`` + ``det.h5``) as
+    :class:`~diffbench.methods.frames.Frames` with their detector and beam: what
+    :class:`~diffbench.methods.emc3d.EMC3D` (or any method) reads. A ``det.h5`` without diffbench's
+    geometry attributes (written by another program) is refused, naming the file."""
+    import json
+
+    from diffbench.geometry.beam import Beam
+    from diffbench.geometry.detector import q_vectors
+    from diffbench.geometry.presets import detector_from_dict
+    from diffbench.methods.frames import Frames
+
+    folder = Path(folder)
+    with h5py.File(folder / "det.h5", "r") as f:
+        if "diffbench_detector" not in f.attrs:
+            raise ValueError(f"{folder / 'det.h5'}: no diffbench_detector attribute (not a diffbench export); "
+                             "re-export with diffbench export-emc")
+        det = detector_from_dict(json.loads(f.attrs["diffbench_detector"]))
+        beam = Beam(**json.loads(f.attrs["diffbench_beam"]))
+    data = read_emc(folder / "photons.emc")
+    if data.shape[1] != det.nx * det.ny:
+        raise ValueError(f"{folder / 'photons.emc'}: {data.shape[1]} pixels per frame, det.h5 has {det.nx * det.ny}")
+    return Frames(data.reshape(len(data), det.ny, det.nx), valid=det.valid(), center_xy_px=tuple(det.beam_center_xy_px),
+                  q_m=np.linalg.norm(q_vectors(det, beam), axis=-1), source=str(folder / "photons.emc"),
+                  geometry=(det, beam))

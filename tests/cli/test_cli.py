@@ -85,6 +85,17 @@ def test_export_emc_round_trip(tmp_path):
     with h5py.File(tmp_path / "emc" / "det.h5") as det:
         assert det["qx"].shape == (64 * 64,) and set(np.unique(det["mask"][()])) <= {0, 2}
     assert "lambda" in (tmp_path / "emc" / "config.ini").read_text()
+    # the export reads back as frames with the file's geometry: a diffbench method runs on it as on the file
+    from diffbench.io.emc import read_export
+    from diffbench.methods.frames import as_frames
+
+    frames = read_export(tmp_path / "emc")
+    with diffbench.open_dataset(f) as d:
+        ref = as_frames(d)
+        assert_array_equal(frames.data, d.patterns[:].astype(np.int32))
+        assert frames.geometry[0] == ref.geometry[0] and frames.geometry[1] == ref.geometry[1]
+        assert_array_equal(frames.valid, ref.valid)
+        np.testing.assert_allclose(frames.q_m, ref.q_m, rtol=1e-12)
 
 
 def test_import_is_light():
