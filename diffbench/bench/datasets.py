@@ -105,9 +105,12 @@ def target_values(ds, target: str) -> np.ndarray:
                      f"{', '.join(PARTICLE_FIELDS)} or orientation")
 
 
-#: Per-pattern fields derived from the particle truth: the pattern's one target particle's diameter
-#: and shape parameter (nan where a pattern has no target or several), and ``shape_stage``.
-PARTICLE_FIELDS = ("diameter_m", "target_shape_param", "shape_stage", "beam_axis_cos")
+#: Per-pattern fields derived from the particle truth: the pattern's one target particle's diameter,
+#: shape parameter and fluence (where it sits in the focus; the pattern's ``fluence_photons_per_m2``
+#: is the pulse's nominal one) — nan where a pattern has no target or several — ``shape_stage`` and
+#: ``beam_axis_cos``.
+PARTICLE_FIELDS = ("diameter_m", "target_shape_param", "target_fluence_photons_per_m2", "shape_stage",
+                   "beam_axis_cos")
 
 
 def particle_fields(ds, field: str) -> np.ndarray | None:
@@ -133,7 +136,8 @@ def particle_fields(ds, field: str) -> np.ndarray | None:
         one = np.isfinite(q[:, 0])
         out[one] = np.abs(quaternion_to_matrix(q[one])[:, 2, 2])  # z of the particle's z axis in the lab
         return out
-    column = {"diameter_m": "diameter_m", "target_shape_param": "shape_param", "shape_stage": "shape_param"}[field]
+    column = {"diameter_m": "diameter_m", "target_shape_param": "shape_param", "shape_stage": "shape_param",
+              "target_fluence_photons_per_m2": "fluence_photons_per_m2"}[field]
     out = np.full(len(ds), np.nan)
     one = np.asarray(ds.truth["n_target"]) == 1
     tgt = np.asarray(p["is_target"]).astype(bool)
