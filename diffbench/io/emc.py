@@ -5,8 +5,8 @@ ones[num_data], multi[num_data], place_ones, place_multi, count_multi. Pixel ind
 C-order flattened detector, identical in ``det.h5`` (qx, qy, qz in voxel units, corr = solid angle
 × polarisation, mask 0 good / 2 bad, detd in pixels, ewald_rad in voxels; diffbench also stores
 its detector and beam as JSON attributes, which Dragonfly ignores). ``config.ini`` carries the
-matching [parameters]. :func:`read_export` reads an export back as frames with their geometry, so
-diffbench's own 3-D EMC runs on the same input as Dragonfly.
+matching [parameters]. :func:`diffbench.methods.frames.from_emc_export` reads an export back as frames with their
+geometry, so diffbench's own 3-D EMC runs on the same input as Dragonfly.
 """
 
 from __future__ import annotations
@@ -138,29 +138,3 @@ def export_emc(cxi_path, outdir, indices=None) -> list[Path]:
         )
     return [emc, outdir / "det.h5", cfg]
 
-
-def read_export(folder):
-    """The frames of an :func:`export_emc` folder (``photons.emc`` + ``det.h5``) as
-    :class:`~diffbench.methods.frames.Frames` with their detector and beam: what
-    :class:`~diffbench.methods.emc3d.EMC3D` (or any method) reads. A ``det.h5`` without diffbench's
-    geometry attributes (written by another program) is refused, naming the file."""
-    import json
-
-    from diffbench.geometry.beam import Beam
-    from diffbench.geometry.detector import q_vectors
-    from diffbench.geometry.presets import detector_from_dict
-    from diffbench.methods.frames import Frames
-
-    folder = Path(folder)
-    with h5py.File(folder / "det.h5", "r") as f:
-        if "diffbench_detector" not in f.attrs:
-            raise ValueError(f"{folder / 'det.h5'}: no diffbench_detector attribute (not a diffbench export); "
-                             "re-export with diffbench export-emc")
-        det = detector_from_dict(json.loads(f.attrs["diffbench_detector"]))
-        beam = Beam(**json.loads(f.attrs["diffbench_beam"]))
-    data = read_emc(folder / "photons.emc")
-    if data.shape[1] != det.nx * det.ny:
-        raise ValueError(f"{folder / 'photons.emc'}: {data.shape[1]} pixels per frame, det.h5 has {det.nx * det.ny}")
-    return Frames(data.reshape(len(data), det.ny, det.nx), valid=det.valid(), center_xy_px=tuple(det.beam_center_xy_px),
-                  q_m=np.linalg.norm(q_vectors(det, beam), axis=-1), source=str(folder / "photons.emc"),
-                  geometry=(det, beam))

@@ -37,7 +37,7 @@ of |q|) times a little seeded noise, so a fixed ``random_state`` gives the same 
 quaternions; :meth:`merge`): an oracle that reads the truth, the best model these very frames can
 give, and with ``n_iter=0`` the orientations found against it bound what any EMC can assign. ``fit``
 runs on any frames with their geometry: a data set, a selection of its frames, or a Dragonfly export
-(:func:`diffbench.io.emc.read_export`). It returns the volume (``model_``) and every training frame's most probable orientation
+(:func:`diffbench.methods.frames.from_emc_export`). It returns the volume (``model_``) and every training frame's most probable orientation
 (``orientations_``, quaternions, and its probability ``orientation_probability_``);
 :meth:`predict_orientations` does the E-step alone for other frames.
 """

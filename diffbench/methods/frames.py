@@ -136,3 +136,32 @@ def as_frames(X) -> Frames:
     if arr.ndim < 2:
         raise ValueError(f"expected frames of shape (N, ny, nx) or features (N, d), got shape {arr.shape}")
     return Frames(arr)
+
+
+def from_emc_export(folder) -> Frames:
+    """The frames of a :func:`diffbench.io.emc.export_emc` folder (``photons.emc`` + ``det.h5``) as
+    :class:`~diffbench.methods.frames.Frames` with their detector and beam: what
+    :class:`~diffbench.methods.emc3d.EMC3D` (or any method) reads. A ``det.h5`` without diffbench's
+    geometry attributes (written by another program) is refused, naming the file."""
+    import json
+
+    import h5py
+
+    from diffbench.geometry.beam import Beam
+    from diffbench.geometry.detector import q_vectors
+    from diffbench.geometry.presets import detector_from_dict
+    from diffbench.io.emc import read_emc
+
+    folder = Path(folder)
+    with h5py.File(folder / "det.h5", "r") as f:
+        if "diffbench_detector" not in f.attrs:
+            raise ValueError(f"{folder / 'det.h5'}: no diffbench_detector attribute (not a diffbench export); "
+                             "re-export with diffbench export-emc")
+        det = detector_from_dict(json.loads(f.attrs["diffbench_detector"]))
+        beam = Beam(**json.loads(f.attrs["diffbench_beam"]))
+    data = read_emc(folder / "photons.emc")
+    if data.shape[1] != det.nx * det.ny:
+        raise ValueError(f"{folder / 'photons.emc'}: {data.shape[1]} pixels per frame, det.h5 has {det.nx * det.ny}")
+    return Frames(data.reshape(len(data), det.ny, det.nx), valid=det.valid(), center_xy_px=tuple(det.beam_center_xy_px),
+                  q_m=np.linalg.norm(q_vectors(det, beam), axis=-1), source=str(folder / "photons.emc"),
+                  geometry=(det, beam))

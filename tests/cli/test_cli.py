@@ -86,10 +86,9 @@ def test_export_emc_round_trip(tmp_path):
         assert det["qx"].shape == (64 * 64,) and set(np.unique(det["mask"][()])) <= {0, 2}
     assert "lambda" in (tmp_path / "emc" / "config.ini").read_text()
     # the export reads back as frames with the file's geometry: a diffbench method runs on it as on the file
-    from diffbench.io.emc import read_export
-    from diffbench.methods.frames import as_frames
+    from diffbench.methods.frames import as_frames, from_emc_export
 
-    frames = read_export(tmp_path / "emc")
+    frames = from_emc_export(tmp_path / "emc")
     with diffbench.open_dataset(f) as d:
         ref = as_frames(d)
         assert_array_equal(frames.data, d.patterns[:].astype(np.int32))
