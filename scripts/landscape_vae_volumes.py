@@ -8,9 +8,11 @@ melting cube at melt 0 and at melt 1 (the same reference volumes the frames were
 shell by shell with each shell's mean removed (diffbench.bench.fsc.shell_correlation). A decoder
 that follows the melting correlates better with the matching end than with the other.
 
-Volume change along z: each of the two decoded volumes is matched to the best-correlating of the
-recipe's 33 melt levels m*, whose volume is (1 + 0.10 m*) times the cube's (the recipe's
-volume_growth; paper 001 reports ≈ +10 % from cube to sphere); the change is the ratio of the two.
+A sphere's intensity has no anisotropy, so the correlation with the melt-1 end says nothing by
+itself: each decoded volume is also placed on the melting path by its anisotropy (the mean over
+shells of the shell's standard deviation over its mean), matched to the nearest of the recipe's 33
+melt levels m*, whose volume is (1 + 0.10 m*) times the cube's (the recipe's volume_growth; paper
+001 reports ≈ +10 % from cube to sphere). The volume change along z is the ratio at the two ends.
 
   python scripts/landscape_vae_volumes.py [--seeds 1 2 3]
 """
@@ -78,16 +80,28 @@ def main(argv=None) -> None:
                     return float(np.nanmean(shell_correlation(a, b, mask=inside, subtract_shell_mean=True)
                                             .correlation[1:n // 2]))
 
+                shells = np.rint(np.linalg.norm(grid, axis=-1) / (q_max / (n // 2))).astype(int)
+
+                def anisotropy(v):
+                    out = []
+                    for r in range(2, n // 2):
+                        on = shells == r
+                        out.append(v[on].std() / max(v[on].mean(), 1e-300))
+                    return float(np.mean(out))
+
+                level_aniso = {t: anisotropy(v) for t, v in truths.items()}
                 for m, sel in ends.items():
                     if sel.sum() < 3:
                         continue
                     decoded = vae.decode([np.median(z[sel])], grid)
-                    c = {t: corr(decoded, v) for t, v in truths.items()}
-                    best = max(c, key=c.get)
-                    rows.append((seed, m, int(sel.sum()), c[m], c[1.0 - m], best))
-    print("seed | averages' end | n averages | decoded vs true same end | vs other end | best melt level m*")
-    for seed, m, k, same, other, best in rows:
-        print(f"{seed} | {'cube' if m == 0 else 'sphere'} | {k} | {same:.3f} | {other:.3f} | {best:.3f}")
+                    a = anisotropy(decoded)
+                    best = min(level_aniso, key=lambda t: abs(level_aniso[t] - a))
+                    rows.append((seed, m, int(sel.sum()), corr(decoded, truths[0.0]), a, best))
+                print(f"seed {seed}: anisotropy of the true levels: cube {level_aniso[0.0]:.3f}, "
+                      f"melt 0.5 {level_aniso[0.5]:.3f}, sphere {level_aniso[1.0]:.3f}")
+    print("seed | averages' end | n averages | decoded vs true cube (shell corr) | decoded anisotropy | melt level m*")
+    for seed, m, k, cube, a, best in rows:
+        print(f"{seed} | {'cube' if m == 0 else 'sphere'} | {k} | {cube:.3f} | {a:.3f} | {best:.3f}")
     for seed in args.seeds:
         ms = {m: best for s_, m, _, _, _, best in rows if s_ == seed}
         if len(ms) == 2:
