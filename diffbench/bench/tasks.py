@@ -58,6 +58,12 @@ from diffbench.recipes.schema import format_validation_error
 METRICS = tuple(METRIC_REGISTRY)
 
 
+#: the parameters of :class:`diffbench.methods.emc3d.EMC3D` a task's ``scoring`` may set (named here so
+#: that loading the catalogue imports no method; a test keeps the list equal to the signature)
+EMC3D_PARAMETERS = ("grid_radius", "num_div", "n_iter", "point_group", "bin_px", "r_min_px", "r_max_px", "friedel",
+                    "beta", "beta_jump", "beta_period", "start", "chunk_size", "progress", "random_state")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -153,6 +159,20 @@ class Task(_Strict):
                 raise ValueError(f"{f}: bins for a field that is not among the task's conditions")
             if len(e) < 2 or any(b <= a for a, b in zip(e, e[1:])):
                 raise ValueError(f"{f}: bin edges must be at least two increasing numbers, got {e}")
+        return v
+
+    @field_validator("scoring")
+    @classmethod
+    def _known_scoring_options(cls, v):
+        # the latent scorer's fields, the downstream EMC's settings, and the orientation scorer's merge
+        # grid (EMC3D's own parameters)
+        known = {"structure", "structure_groups", "nuisances", "emc3d"} | set(EMC3D_PARAMETERS)
+        bad = sorted(set(v) - known)
+        if bad:
+            raise ValueError(f"unknown scoring options {bad}; known: {', '.join(sorted(known))}")
+        bad = sorted(set(v.get("emc3d") or {}) - set(EMC3D_PARAMETERS))
+        if bad:
+            raise ValueError(f"unknown emc3d options {bad} under scoring; known: {', '.join(EMC3D_PARAMETERS)}")
         return v
 
     @field_validator("seeds")

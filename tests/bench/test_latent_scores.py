@@ -64,3 +64,26 @@ def test_a_constant_latent_scores_the_majority_not_the_storage_order(rng):
     assert_allclose(out["knn_accuracy"], 0.6)  # leave-one-out: an "a" sees 59 a, a "b" or "c" still 60 a
     # every other item votes: its prediction is the mean of the others, (n v - S)/(n - 1) off: R^2 = 1 - (n/(n-1))^2
     assert_allclose(knn_r2(np.zeros((100, 1)), rng.normal(size=100)), 1 - (100 / 99) ** 2, rtol=1e-9)
+
+
+def test_a_misspelt_scoring_option_fails_when_the_task_loads():
+    import pytest
+
+    from diffbench.bench.tasks import Task
+
+    body = {"description": "d", "recipe": "gold-melt-v4", "n": {"quick": 10}, "seeds": {"quick": [1]},
+            "target": "shape_stage", "methods": {"clpca": {}}, "metrics": ["knn_accuracy"]}
+    Task.model_validate(dict(body, scoring={"structure": "target_shape_param", "nuisances": ["photons_total"]}))
+    with pytest.raises(ValueError, match="unknown scoring options \\['nuisance'\\]"):
+        Task.model_validate(dict(body, scoring={"nuisance": ["photons_total"]}))
+    with pytest.raises(ValueError, match="unknown emc3d options \\['gridradius'\\]"):
+        Task.model_validate(dict(body, scoring={"emc3d": {"gridradius": 3}}))
+
+
+def test_the_scoring_options_list_is_emc3d_s_signature():
+    import inspect
+
+    from diffbench.bench.tasks import EMC3D_PARAMETERS
+    from diffbench.methods.emc3d import EMC3D
+
+    assert set(EMC3D_PARAMETERS) == set(inspect.signature(EMC3D.__init__).parameters) - {"self"}
