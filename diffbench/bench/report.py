@@ -133,6 +133,25 @@ def _iou_table(runs: list[dict]) -> str:
         "chance: how closely a re-implementation follows the program it imitates):")
 
 
+def _leakage_table(runs: list[dict]) -> str:
+    """Per latent, the R² of each nuisance from its 5 nearest neighbours (mean over seeds): what
+    ``nuisance_r2`` (the largest) is made of."""
+    per: dict = {}
+    for r in runs:
+        for field, v in (r.get("leakage") or {}).items():
+            per.setdefault((r.get("role", "method"), r["method"]), {}).setdefault(field, []).append(v)
+    if not per:
+        return ""
+    fields = sorted({f for d in per.values() for f in d})
+    head = "<tr><th>role</th><th>latent</th>" + "".join(f"<th>{html.escape(f)}</th>" for f in fields) + "</tr>"
+    body = "".join("<tr>" + f"<td>{html.escape(role)}</td><td>{html.escape(m)}</td>" + "".join(
+        f"<td>{_fmt(float(np.nanmean(d[f]))) if f in d else ''}</td>" for f in fields) + "</tr>"
+        for (role, m), d in per.items())
+    return ("<p>Nuisance leakage: R² of each nuisance from the 5 nearest neighbours in the latent space, mean over "
+            "seeds (1: the latent holds it; ≤ 0: it does not):</p>"
+            "<table style='border-collapse:collapse;font-size:12px' border='1' cellpadding='3'>" + head + body + "</table>")
+
+
 def _roc_figure(runs: list[dict]):
     from bokeh.plotting import figure
 
@@ -249,6 +268,32 @@ def _size_figures(runs: list[dict]):
     return figs
 
 
+def _shell_figures(runs: list[dict]):
+    """One figure per task: each row's shell correlation with the true intensity against q (its
+    first seed), the ½-bit threshold dashed: what ``shell_correlation`` and ``resolution_nm`` (or
+    their ``structure_`` versions) summarise."""
+    from bokeh.palettes import Category10_10
+    from bokeh.plotting import figure
+
+    curves = {}
+    for r in runs:
+        for key in ("shell_correlation", "structure_shell_correlation"):
+            c = r.get("curves", {}).get(key)
+            if c is not None and _label(r) not in curves:
+                curves[_label(r)] = c
+    if not curves:
+        return []
+    fig = figure(title="shell correlation with the true intensity (first seed; dashed: ½-bit)",
+                 x_axis_label="q (1/nm)", y_axis_label="correlation, shell means removed", **_PLOT)
+    for i, (label, c) in enumerate(curves.items()):
+        q = np.asarray(c["q_per_nm"], float)
+        v = np.array([np.nan if x is None else x for x in c["correlation"]], float)
+        fig.line(q[1:], v[1:], color=Category10_10[i % 10], line_width=2, legend_label=label)
+    fig.line(q[1:], np.asarray(c["half_bit"], float)[1:], color="black", line_dash="dashed")
+    fig.legend.label_text_font_size = "8pt"
+    return [fig]
+
+
 def build_report(card: dict, descriptions: dict[str, str] | None = None, compare: dict | None = None):
     """The Bokeh layout of a scorecard: the regression gate's outcome, the metrics' definitions,
     then one section per task."""
@@ -265,10 +310,11 @@ def build_report(card: dict, descriptions: dict[str, str] | None = None, compare
         results = [r for r in card["results"] if r["task"] == task]
         runs = [r for r in card.get("runs", []) if r["task"] == task]
         desc = html.escape(descriptions.get(task, ""))
-        parts.append(Div(text=f"<h2>{html.escape(task)}</h2><p>{desc}</p>" + _results_table(results) + _iou_table(runs),
+        parts.append(Div(text=f"<h2>{html.escape(task)}</h2><p>{desc}</p>" + _results_table(results) + _iou_table(runs)
+                         + _leakage_table(runs),
                          width=1300))
         figs = [f for f in [_roc_figure(runs)] if f is not None]
-        figs += _psd_figures(runs) + _confusion_figures(results, runs) + _size_figures(runs)
+        figs += _psd_figures(runs) + _confusion_figures(results, runs) + _size_figures(runs) + _shell_figures(runs)
         if figs:
             parts.append(gridplot(figs, ncols=3, toolbar_location=None))
     return column(*parts)
