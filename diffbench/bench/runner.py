@@ -328,7 +328,7 @@ def run_tasks(names, tasks: dict, tier: str, folder: Path, methods=None, seeds=N
     log(f"tasks {', '.join(names)} ({tier}): {len(cells)} cells on {executor.describe()}")
     # cells that train networks (minutes) are queued first, the rest (seconds) fill in behind them:
     # the quick tier's last minute was one long cell running alone
-    neural = {name: _trains_networks(tasks[name], methods) for name in names}
+    neural = {name: _trains_networks(tasks[name].for_tier(tier), methods) for name in names}
     order = sorted(range(len(cells)), key=lambda i: not neural[cells[i][0]])
     futures = [None] * len(cells)
     for i in order:

@@ -204,6 +204,9 @@ class Task(_Strict):
             name = (params or {}).get("method", label)
             if name not in available() and ":" not in name:
                 raise ValueError(f"{label}: unknown method {name!r}; known: {', '.join(available())}")
+            tiers = (params or {}).get("tiers", ["quick", "paper"])
+            if not isinstance(tiers, list) or not set(tiers) <= {"quick", "paper"}:
+                raise ValueError(f"{label}: tiers must be a list of quick and paper, got {tiers!r}")
         return v
 
     def scoring_fields(self) -> list[str]:
@@ -212,10 +215,18 @@ class Task(_Strict):
         return ([s["structure"]] if s.get("structure") else []) + list(s.get("nuisances", []))
 
     def for_tier(self, tier: str) -> "Task":
-        """This task with the overrides of ``tier`` (tasks may simulate smaller data in the quick tier)."""
+        """This task with the overrides of ``tier`` (tasks may simulate smaller data in the quick tier)
+        and the methods and oracles that run in it (an entry with ``tiers: [paper]`` runs only there:
+        a network that costs minutes in a tier with a time budget)."""
+        update = {}
         if isinstance(self.overrides, dict):
-            return self.model_copy(update={"overrides": list(self.overrides.get(tier, []))})
-        return self
+            update["overrides"] = list(self.overrides.get(tier, []))
+        for key in ("methods", "oracles"):
+            entries = getattr(self, key)
+            if any("tiers" in (params or {}) for params in entries.values()):
+                update[key] = {label: {k: v for k, v in (params or {}).items() if k != "tiers"}
+                               for label, params in entries.items() if tier in (params or {}).get("tiers", [tier])}
+        return self.model_copy(update=update) if update else self
 
     def pool_task(self, pool: str) -> "Task":
         """The plain task that simulates one of this task's pools (its overrides appended)."""

@@ -87,3 +87,18 @@ def test_the_scoring_options_list_is_emc3d_s_signature():
     from diffbench.methods.emc3d import EMC3D
 
     assert set(EMC3D_PARAMETERS) == set(inspect.signature(EMC3D.__init__).parameters) - {"self"}
+
+
+def test_a_method_may_name_the_tiers_it_runs_in():
+    import pytest
+
+    from diffbench.bench.tasks import Task
+
+    body = {"description": "d", "recipe": "gold-melt-v4", "n": {"quick": 10, "paper": 20},
+            "seeds": {"quick": [1], "paper": [1]}, "target": "shape_stage", "metrics": ["knn_accuracy"],
+            "methods": {"clpca": {}, "absolute-embedding": {"tiers": ["paper"], "max_iter": 5}}}
+    task = Task.model_validate(body)
+    assert list(task.for_tier("quick").methods) == ["clpca"]
+    assert task.for_tier("paper").methods["absolute-embedding"] == {"max_iter": 5}  # the key is the harness's
+    with pytest.raises(ValueError, match="tiers must be a list of quick and paper"):
+        Task.model_validate(dict(body, methods={"clpca": {"tiers": ["fast"]}}))
