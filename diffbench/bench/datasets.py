@@ -127,22 +127,21 @@ def particle_fields(ds, field: str) -> np.ndarray | None:
     if field not in PARTICLE_FIELDS:
         return None
     p = ds.particles
-    if field == "beam_axis_cos":
-        from diffbench.bench.reconstruction import target_orientations
-        from diffbench.geometry.orientation import quaternion_to_matrix
-
-        q = target_orientations(ds)
-        out = np.full(len(ds), np.nan)
-        one = np.isfinite(q[:, 0])
-        out[one] = np.abs(quaternion_to_matrix(q[one])[:, 2, 2])  # z of the particle's z axis in the lab
-        return out
     column = {"diameter_m": "diameter_m", "target_shape_param": "shape_param", "shape_stage": "shape_param",
-              "target_fluence_photons_per_m2": "fluence_photons_per_m2"}[field]
-    out = np.full(len(ds), np.nan)
+              "target_fluence_photons_per_m2": "fluence_photons_per_m2", "beam_axis_cos": "orientation_wxyz"}[field]
+    values = np.asarray(p[column])
+    out = np.full((len(ds),) + values.shape[1:], np.nan)
     one = np.asarray(ds.truth["n_target"]) == 1
     tgt = np.asarray(p["is_target"]).astype(bool)
     idx = np.asarray(p["pattern_index"])[tgt]
-    out[idx[one[idx]]] = np.asarray(p[column])[tgt][one[idx]]
+    out[idx[one[idx]]] = values[tgt][one[idx]]
+    if field == "beam_axis_cos":  # z of the target's z axis in the lab (rotation matrix element zz)
+        from diffbench.geometry.orientation import quaternion_to_matrix
+
+        q, out = out, np.full(len(ds), np.nan)
+        ok = np.isfinite(q[:, 0])
+        out[ok] = np.abs(quaternion_to_matrix(q[ok])[:, 2, 2])
+        return out
     if field != "shape_stage":
         return out
     single = np.asarray(ds.truth["is_single_hit"]).astype(bool)

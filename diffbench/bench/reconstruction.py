@@ -10,21 +10,20 @@ frame has built V_true(A q).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
 def single_hit_orientations(ds) -> np.ndarray:
     """(N, 4) orientation (particle → lab quaternion) of each pattern's one particle; a pattern with
     none or several is refused (select the single hits first)."""
-    parts = ds.particles
-    idx = np.asarray(parts["pattern_index"])
-    counts = np.bincount(idx, minlength=len(ds))
-    if len(counts) != len(ds) or np.any(counts != 1):
-        bad = int(np.flatnonzero(counts != 1)[0])
-        raise ValueError(f"pattern {bad} holds {int(counts[bad])} particles: orientations are scored on single hits")
-    out = np.empty((len(ds), 4))
-    out[idx] = np.asarray(parts["orientation_wxyz"])
-    return out
+    q = target_orientations(ds)
+    bad = np.flatnonzero(~np.isfinite(q[:, 0]))
+    if bad.size:
+        n = int(np.sum(np.asarray(ds.particles["pattern_index"]) == bad[0]))
+        raise ValueError(f"pattern {int(bad[0])} holds {n} particles: orientations are scored on single hits")
+    return q
 
 
 def target_orientations(ds) -> np.ndarray:
@@ -41,14 +40,20 @@ def target_orientations(ds) -> np.ndarray:
 
 def recipe_simulator(ds):
     """The simulator of the recipe stored in a data set's file (its species, their point groups and
-    reference volumes); a file without its recipe is refused."""
+    reference volumes); a file without its recipe is refused. Built once per recipe text in a
+    process: every row of a task reads the same truth."""
+    text = ds.attrs.get("recipe_yaml")
+    if not text:
+        raise ValueError(f"{ds.path}: no recipe stored in the file, so no true intensity")
+    return _simulator(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _simulator(text: str):
     from diffbench import kinds
     from diffbench.recipes.catalogue import safe_load_yaml
     from diffbench.simulate.spi.engine import Simulator
 
-    text = ds.attrs.get("recipe_yaml")
-    if not text:
-        raise ValueError(f"{ds.path}: no recipe stored in the file, so no true intensity")
     raw = safe_load_yaml(text)
     return Simulator(kinds.of_recipe(raw).recipe_model().model_validate(raw), 0)
 

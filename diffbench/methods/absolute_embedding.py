@@ -66,9 +66,7 @@ class AbsoluteEmbedding(Method):
         return MethodTags(output="latent")
 
     def _features(self, X) -> np.ndarray:
-        frames = as_frames(X)
-        imgs = np.concatenate([b for _, b in frames.batches(dtype=np.float64)])
-        return invariant_features(imgs, self.n_radii, self.n_angles, self.orders)
+        return invariant_features(as_frames(X).array(), self.n_radii, self.n_angles, self.orders)
 
     def fit(self, X, y=None):
         import warnings

@@ -103,8 +103,7 @@ class CommonLinePCA(Method):
         return MethodTags(output="latent")
 
     def _images(self, X) -> np.ndarray:
-        frames = as_frames(X)
-        return np.concatenate([b for _, b in frames.batches(dtype=np.float64)]) if len(frames) else np.empty((0,))
+        return as_frames(X).array()
 
     def _model(self, n: int):
         from sklearn.decomposition import PCA

@@ -49,6 +49,13 @@ class Frames:
             block = read_rows(self.data, s, s + batch_size)
             yield s, block if dtype is None else block.astype(dtype, copy=False)
 
+    def array(self, dtype=np.float64) -> np.ndarray:
+        """Every frame in memory, (N, *frame_shape), as ``dtype``: for methods that need them all at
+        once (a few hundred class averages, not a run's millions of frames)."""
+        if len(self) == 0:
+            return np.empty((0,) + self.frame_shape, dtype=dtype)
+        return np.concatenate([b for _, b in self.batches(dtype=dtype)])
+
     def take(self, indices) -> "Frames":
         """The frames at ``indices`` (increasing), same geometry, still read lazily."""
         idx = np.asarray(indices, dtype=np.int64)

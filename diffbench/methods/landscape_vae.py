@@ -44,17 +44,25 @@ def ideal_cube_intensity(q: np.ndarray, edge_m: float) -> np.ndarray:
     return np.prod(np.sinc(x / np.pi) ** 2, axis=-1)
 
 
-def _radial_profile(images: np.ndarray, qn: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over images and over the pixels of each |q| bin: (bin of each pixel, profile)."""
-    edges = np.linspace(0, qn.max() * (1 + 1e-9), n_bins + 1)
-    b = np.clip(np.searchsorted(edges, qn, side="right") - 1, 0, n_bins - 1)
-    prof = np.bincount(b, images.mean(axis=0), n_bins) / np.maximum(np.bincount(b, minlength=n_bins), 1)
-    return b, prof
+def _radial_bins(qn: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The |q| bin of each point (values beyond the outer edges in the outer bins)."""
+    return np.clip(np.searchsorted(edges, qn, side="right") - 1, 0, len(edges) - 2)
+
+
+def _radial_profile(images: np.ndarray, bins: np.ndarray, n_bins: int) -> np.ndarray:
+    """Mean over images and over the pixels of each |q| bin."""
+    return np.bincount(bins, images.mean(axis=0), n_bins) / np.maximum(np.bincount(bins, minlength=n_bins), 1)
 
 
 #: The reconstruction loss compares log(ε + I / I_radial): the ratio spans three orders of magnitude
 #: across a cube's streaks, and its plain squared error is dominated by the brightest streak pixels
 _EPS = 0.1
+
+
+def _standardise(a: np.ndarray) -> np.ndarray:
+    """Rows with mean 0 and norm 1: their dot products are Pearson correlations."""
+    a = a - a.mean(axis=1, keepdims=True)
+    return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-30)
 
 
 class LandscapeVAE(Method):
@@ -67,7 +75,8 @@ class LandscapeVAE(Method):
     weights and the batches.
 
     Fitted: ``encoder_``, ``decoder_``, ``poses_`` (N, 5: quaternion and gain of each average),
-    ``loss_`` per epoch, ``radial_`` (the normalising profile).
+    ``loss_`` per epoch, ``radial_`` (the normalising profile, on ``radial_edges_``), ``templates_`` (the
+    orientations searched and the ideal cube's slices at them).
     """
 
     def __init__(self, z_dim: int = 1, n_epochs: int = 100, batch_size: int = 32, learning_rate: float = 1e-3,
@@ -96,7 +105,7 @@ class LandscapeVAE(Method):
         if frames.geometry is None:
             raise ValueError("LandscapeVAE needs the averages' geometry (q-vectors): score it on a task with "
                              "averages of a diffbench data set")
-        images = np.concatenate([b for _, b in frames.batches(dtype=np.float64)])
+        images = frames.array()
         valid = np.ones(images.shape[1:], bool) if frames.valid is None else np.asarray(frames.valid, bool)
         q = q_vectors(*frames.geometry)[valid]
         flat = images[:, valid]
@@ -106,23 +115,25 @@ class LandscapeVAE(Method):
     def _normalised(self, flat):
         return flat / np.maximum(self.radial_[self.radial_bin_], 1e-30)
 
-    def _poses(self, norm: np.ndarray) -> np.ndarray:
-        """(N, 5): best-matching orientation (quaternion, w ≥ 0) of each normalised average and its gain."""
-        from diffbench.geometry.orientation import canonical, quaternion_to_matrix
+    def _templates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(orientations, standardised normalised slices of the ideal cube at them): the search
+        space of :meth:`_poses`, built once at ``fit``."""
+        from diffbench.geometry.orientation import quaternion_to_matrix
         from diffbench.geometry.sampling import cell600_sampling, reduce_to_asymmetric_unit
         from diffbench.geometry.symmetry import point_group
 
         quats = reduce_to_asymmetric_unit(cell600_sampling(self.num_div), point_group("O")).quaternions
-        rot = quaternion_to_matrix(quats)
-        slices = ideal_cube_intensity(np.einsum("pc,mcd->mpd", self.q_, rot), self.reference_edge_m)
-        _, prof = _radial_profile(slices, np.linalg.norm(self.q_, axis=1), len(self.radial_))
-        slices = slices / np.maximum(prof[self.radial_bin_], 1e-30)
+        slices = ideal_cube_intensity(np.einsum("pc,mcd->mpd", self.q_, quaternion_to_matrix(quats)),
+                                      self.reference_edge_m)
+        slices = slices / np.maximum(_radial_profile(slices, self.radial_bin_, len(self.radial_))[self.radial_bin_], 1e-30)
+        return quats, _standardise(slices)
 
-        def standardise(a):
-            a = a - a.mean(axis=1, keepdims=True)
-            return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-30)
+    def _poses(self, norm: np.ndarray) -> np.ndarray:
+        """(N, 5): best-matching orientation (quaternion, w ≥ 0) of each normalised average and its gain."""
+        from diffbench.geometry.orientation import canonical
 
-        cc = standardise(norm) @ standardise(slices).T  # (N, orientations)
+        quats, templates = self.templates_
+        cc = _standardise(norm) @ templates.T  # (N, orientations)
         best = cc.argmax(axis=1)
         gain = cc.max(axis=1) / np.maximum(np.abs(cc.mean(axis=1)), 1e-12)
         return np.c_[canonical(quats[best]), gain]
@@ -137,8 +148,12 @@ class LandscapeVAE(Method):
             raise ValueError(f"LandscapeVAE: z_dim must be 1, 2 or 3, got {self.z_dim!r}")
         flat, q, valid, shape = self._read(X)
         self.q_, self.valid_, self.shape_ = q, valid, shape
-        self.radial_bin_, self.radial_ = _radial_profile(flat, np.linalg.norm(q, axis=1), max(8, shape[0] // 2))
+        qn = np.linalg.norm(q, axis=1)
+        self.radial_edges_ = np.linspace(0, qn.max() * (1 + 1e-9), max(8, shape[0] // 2) + 1)
+        self.radial_bin_ = _radial_bins(qn, self.radial_edges_)
+        self.radial_ = _radial_profile(flat, self.radial_bin_, len(self.radial_edges_) - 1)
         norm = self._normalised(flat)
+        self.templates_ = self._templates()
         self.poses_ = self._poses(norm)
         torch.manual_seed(self.random_state)
         dev = torch.device(self.device)
@@ -204,9 +219,7 @@ class LandscapeVAE(Method):
         import torch
 
         q = np.asarray(q_m, dtype=np.float64)
-        qn = np.linalg.norm(q, axis=-1)
-        edges = np.linspace(0, np.linalg.norm(self.q_, axis=1).max() * (1 + 1e-9), len(self.radial_) + 1)
-        radial = self.radial_[np.clip(np.searchsorted(edges, qn, side="right") - 1, 0, len(self.radial_) - 1)]
+        radial = self.radial_[_radial_bins(np.linalg.norm(q, axis=-1), self.radial_edges_)]
         with torch.no_grad():
             zt = torch.as_tensor(np.atleast_1d(z), dtype=torch.float32)[None]
             qt = torch.as_tensor(q.reshape(1, -1, 3), dtype=torch.float32)
