@@ -43,7 +43,8 @@ def structure_of_selection(frames, selected: np.ndarray, emc_params: dict) -> di
         t0 = time.perf_counter()
         emc = EMC3D(point_group=group, **emc_params).fit(frames.take(idx))
         out["structure_emc_s"] = time.perf_counter() - t0
-        q_true = target_orientations(ds)[idx]
+        # the truth is the file's: ``frames`` may be a split's subset of it
+        q_true = target_orientations(ds)[frames.source_rows()[idx]]
         single = np.isfinite(q_true[:, 0])
         out["structure_n_singles"] = int(single.sum())
         if single.sum() < 3:

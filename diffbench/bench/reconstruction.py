@@ -27,13 +27,14 @@ def single_hit_orientations(ds) -> np.ndarray:
 
 
 def target_orientations(ds) -> np.ndarray:
-    """(N, 4) orientation of each pattern's one particle where it holds exactly one (a single hit),
-    nan rows elsewhere (doubles, aggregates, contaminants, empties)."""
+    """(N, 4) orientation of each pattern's one particle where it holds exactly one and that one is
+    of the recipe's target species (a single hit), nan rows elsewhere (doubles, aggregates, a lone
+    contaminant, mixed shots, empties)."""
     parts = ds.particles
     idx = np.asarray(parts["pattern_index"])
     counts = np.bincount(idx, minlength=len(ds))
     out = np.full((len(ds), 4), np.nan)
-    one = counts[idx] == 1
+    one = (counts[idx] == 1) & _is_target(parts)
     out[idx[one]] = np.asarray(parts["orientation_wxyz"])[one]
     return out
 
@@ -58,19 +59,42 @@ def _simulator(text: str):
     return Simulator(kinds.of_recipe(raw).recipe_model().model_validate(raw), 0)
 
 
+def _is_target(parts) -> np.ndarray:
+    """Which particles are of the recipe's target species (all of them in a file without the column)."""
+    if "is_target" in parts:
+        return np.asarray(parts["is_target"], bool)
+    return np.ones(len(np.asarray(parts["pattern_index"])), bool)
+
+
 def single_species(ds) -> tuple[str, str]:
-    """(species, point group) of the one species whose particles the data set's patterns hold; data
-    with several species have no single true volume and are refused."""
-    names = np.unique(np.asarray(ds.particles["species"]).astype(str))
+    """(species, point group) of the one species a reconstruction builds: the recipe's target (its
+    contaminants are what a selection should leave out); data whose target particles are of several
+    species have no single true volume and are refused."""
+    parts = ds.particles
+    names = np.unique(np.asarray(parts["species"]).astype(str)[_is_target(parts)])
     if names.size != 1:
-        raise ValueError(f"{ds.path}: patterns hold {names.size} species ({', '.join(names)}); a reconstruction "
-                         "is scored against one")
+        raise ValueError(f"{ds.path}: the target particles are of {names.size} species ({', '.join(names)}); "
+                         "a reconstruction is scored against one")
     return str(names[0]), recipe_simulator(ds).point_groups()[str(names[0])]
 
 
+#: Draws from which the typical particle of a species with a size distribution is the median-size one.
+TYPICAL_DRAWS = 201
+
+
+def typical_draw(species):
+    """The particle a reconstruction is judged against: of :data:`TYPICAL_DRAWS` draws (seed 0), the
+    one of median size. A species of one size (an atomic model, a fixed diameter) gives its one
+    particle; a size distribution gives its median particle, so that a selection that narrows the
+    sizes about it (paper 000's size filter) builds a truer structure than one that blurs them."""
+    rng = np.random.default_rng(0)
+    draws = [species.draw(rng) for _ in range(TYPICAL_DRAWS)]
+    return draws[int(np.argsort([d.size_m for d in draws])[TYPICAL_DRAWS // 2])]
+
+
 def true_intensity_on_grid(ds, species: str, q_grid_m: np.ndarray, frame=None, sim=None) -> np.ndarray:
-    """|A(A_frame q)|² of ``species`` (as the file's recipe renders it, at the size one draw gives:
-    an atomic model's own) on the grid points ``q_grid_m`` (..., 3) (1/m, x y z); ``frame`` the
+    """|A(A_frame q)|² of ``species`` (as the file's recipe renders it, its :func:`typical_draw`) on
+    the grid points ``q_grid_m`` (..., 3) (1/m, x y z); ``frame`` the
     global rotation (quaternion) of the reconstruction, None for the identity."""
     from diffbench.geometry.orientation import quaternion_to_matrix
     from diffbench.simulate.spi.reference import amplitude
@@ -78,7 +102,7 @@ def true_intensity_on_grid(ds, species: str, q_grid_m: np.ndarray, frame=None, s
     sim = sim or recipe_simulator(ds)
     if species not in sim.species:
         raise ValueError(f"species {species!r} is not in the recipe; it has {', '.join(sim.species)}")
-    draw = sim.species[species].draw(np.random.default_rng(0))
+    draw = typical_draw(sim.species[species])
     q = np.asarray(q_grid_m, dtype=np.float64).reshape(-1, 3)
     if frame is not None:
         q = q @ quaternion_to_matrix(np.asarray(frame, float)).T  # A q for row vectors

@@ -63,6 +63,15 @@ class Frames:
             raise ValueError(f"take() wants increasing frame indices within 0..{len(self) - 1}")
         return Frames(_Rows(self.data, idx), self.valid, self.center_xy_px, self.q_m, self.source, self.geometry)
 
+    def source_rows(self) -> np.ndarray:
+        """The row of the source (file or array) each of these frames is, (N,) int: what indexes
+        the source's truth after :meth:`take` (of a take)."""
+        data, rows = self.data, None
+        while isinstance(data, _Rows):  # rows of rows: compose to rows of the source
+            rows = data.idx if rows is None else data.idx[rows]
+            data = data.data
+        return np.arange(len(self), dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+
     def content_key(self) -> str:
         """A name for these frames' content, for in-process caches of what is computed from them:
         the source file (its path, size and modification time) and the rows taken from it. Empty
@@ -74,10 +83,7 @@ class Frames:
             st = os.stat(self.source)
         except (OSError, TypeError, ValueError):
             return ""
-        data, rows = self.data, None
-        while isinstance(data, _Rows):  # rows of rows: compose to rows of the file
-            rows = data.idx if rows is None else data.idx[rows]
-            data = data.data
+        rows = self.source_rows() if isinstance(self.data, _Rows) else None
         h = hashlib.sha256(f"{os.path.abspath(self.source)}|{st.st_size}|{st.st_mtime_ns}|{len(self)}".encode())
         if rows is not None:
             h.update(np.ascontiguousarray(rows, np.int64).tobytes())

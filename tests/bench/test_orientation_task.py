@@ -108,3 +108,77 @@ def test_the_truth_selection_oracle_answers_only_the_frames_it_was_fitted_on(gro
         assert np.array_equal(est.predict(frames), y.astype(int))
         with pytest.raises(ValueError, match="answers only the frames it was fitted on"):
             est.predict(frames.take(np.arange(10)))
+
+
+@pytest.fixture(scope="module")
+def pr772_mix(tmp_path_factory):
+    """PR772 singles among lone water droplets and mixed shots (capsid + contaminant)."""
+    from diffbench.simulate.driver import simulate_to_file
+
+    path = tmp_path_factory.mktemp("mix") / "pr772.cxi"
+    simulate_to_file("pr772-spi-v5", 24, path, seed=2, progress=False,
+                     overrides=["detector.preset=square-64",
+                                "hits.classes={single: 0.4, contaminant: 0.3, mixed: 0.3}"])
+    return path
+
+
+def test_only_a_lone_particle_of_the_target_species_is_a_single_hit_with_an_orientation(pr772_mix):
+    """A lone droplet is one particle but no single hit of the capsid: it has no orientation to
+    score, and the structure to build is the capsid's (the recipe's target), not the droplet's."""
+    from diffbench.bench.reconstruction import single_species, target_orientations
+    from diffbench.io.cxi import open_dataset
+
+    with open_dataset(pr772_mix) as ds:
+        q = target_orientations(ds)
+        single = np.asarray(ds.truth["is_single_hit"], bool)
+        assert 0 < single.sum() < len(single)
+        assert np.array_equal(np.isfinite(q[:, 0]), single)
+        assert single_species(ds) == ("pr772", "I")
+
+
+def test_the_typical_particle_of_a_size_distribution_is_its_median():
+    """PR772's normal(70, 8) nm truncated to 45-95 nm: the median of 201 draws lies within
+    8/sqrt(201)*1.25 ~ 0.7 nm of 70 nm (standard error of a median, 3 sigma -> 2.1 nm)."""
+    from diffbench.bench.reconstruction import typical_draw
+    from diffbench.recipes.catalogue import resolve
+    from diffbench.simulate.spi.engine import Simulator
+
+    recipe, _ = resolve("pr772-spi-v5", None, ["detector.preset=square-64"])
+    sim = Simulator(recipe, 0)
+    d = typical_draw(sim.species["pr772"])
+    assert abs(d.size_m - 70e-9) < 2.1e-9
+    assert typical_draw(sim.species["pr772"]).size_m == d.size_m  # deterministic
+
+
+def test_the_truth_selection_oracle_with_a_field_reads_the_truth_of_any_frames_of_the_file(pr772_mix):
+    """A split task fits its oracle on the training frames and asks it about the test frames:
+    with ``field`` it answers each frame's own truth from the file, in the frames' order."""
+    from diffbench.io.cxi import open_dataset
+    from diffbench.methods.frames import as_frames
+    from diffbench.methods.truth_selection import TruthSelection
+
+    with open_dataset(pr772_mix) as ds:
+        frames = as_frames(ds)
+        truth = np.asarray(ds.truth["is_single_hit"], bool)
+        test = np.arange(1, 24, 2)
+        est = TruthSelection(field="is_single_hit").fit(frames.take(np.arange(0, 24, 2)), truth[::2])
+        assert np.array_equal(est.predict(frames.take(test)), truth[test].astype(int))
+        # rows of rows: the composition of two takes
+        assert np.array_equal(est.predict(frames.take(test).take(np.arange(3, 9))), truth[test[3:9]].astype(int))
+        with pytest.raises(ValueError, match="field='nope' is not a truth field"):
+            TruthSelection(field="nope").fit(frames, truth).predict(frames)
+
+
+def test_a_selection_of_a_subset_is_scored_against_that_subset_s_truth(groel):
+    """Downstream scoring of a split's test frames: the orientations of frames.take(rows) are the
+    file's rows' (scoring them against the first rows of the file would give chance)."""
+    from diffbench.bench.downstream import structure_of_selection
+    from diffbench.io.cxi import open_dataset
+    from diffbench.methods.frames import as_frames
+
+    params = {"grid_radius": 14, "r_max_px": 28, "num_div": 4, "n_iter": 8, "beta_jump": 2.0, "beta_period": 2}
+    with open_dataset(groel) as ds:
+        sub = as_frames(ds).take(np.arange(40, 150))
+        assert np.array_equal(sub.source_rows(), np.arange(40, 150))
+        out = structure_of_selection(sub, np.ones(110, bool), params)
+    assert out["structure_orientation_median_deg"] < 35  # chance: 46 deg (D7, Friedel)
