@@ -182,3 +182,53 @@ def test_a_selection_of_a_subset_is_scored_against_that_subset_s_truth(groel):
         assert np.array_equal(sub.source_rows(), np.arange(40, 150))
         out = structure_of_selection(sub, np.ones(110, bool), params)
     assert out["structure_orientation_median_deg"] < 35  # chance: 46 deg (D7, Friedel)
+
+
+SPLIT_DOWNSTREAM = """
+version: 1
+recipes:
+  tiny-capsids-v1:
+    description: "test"
+    detector: {preset: square-64}
+    beam: {photon_energy_ev: 1700, pulse_energy_j: 2.0e-4, focus_diameter_m: 1.5e-6}
+    species:
+      capsid: {shape: icosahedral-virus, size_m: 60.0e-9, shell_thickness_m: 5.0e-9, material: protein,
+               inner_material: virus-core}
+      droplet: {shape: sphere, material: water, size_m: {distribution: uniform, low: 30.0e-9, high: 90.0e-9}}
+    target: capsid
+    hits: {classes: {single: 0.5, multiple: 0.2, contaminant: 0.3}, contaminants: {droplet: 1.0}}
+    injection: {hit_diameter_m: 0.3e-6, depth_m: 0.0}
+benchmarks:
+  tiny-structure:
+    description: "test task"
+    recipe: tiny-capsids-v1
+    n: {quick: 80, paper: 100}
+    seeds: {quick: [1], paper: [1]}
+    target: is_single_hit
+    split: {test_fraction: 0.5}
+    methods:
+      radial-profile-classifier: {}
+    oracles:
+      true-selection: {field: is_single_hit}
+    scoring: {emc3d: {grid_radius: 8, r_max_px: 30, num_div: 4, n_iter: 4}}
+    metrics: [structure_shell_correlation, structure_orientation_median_deg, precision, recall]
+"""
+
+
+def test_a_split_task_scores_the_structure_of_each_test_selection(tmp_path):
+    """Train on half, select on the other half, EMC the selection: the oracle's selection is the
+    test half's true singles, and every one of them is found in the file's truth with its
+    orientation (a misread row would be a double or a droplet: no orientation)."""
+    import json
+
+    from diffbench.cli.main import main
+
+    cfg = tmp_path / "bench.yaml"
+    cfg.write_text(SPLIT_DOWNSTREAM)
+    assert main(["bench", "tiny-structure", "--config", str(cfg), "-o", str(tmp_path / "o")]) == 0
+    runs = {r["method"]: r for r in json.loads((tmp_path / "o" / "scorecard.json").read_text())["runs"]}
+    oracle = runs["true-selection"]
+    assert oracle["precision"] == 1.0 and oracle["recall"] == 1.0
+    assert oracle["structure_n_frames"] == oracle["structure_n_singles"] >= 20
+    assert np.isfinite(oracle["structure_shell_correlation"])
+    assert {"prevalence", "random", "radial-profile-classifier"} <= set(runs)
