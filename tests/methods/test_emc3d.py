@@ -24,6 +24,24 @@ def test_slicing_is_exact_for_a_linear_volume_and_merging_is_its_adjoint(rng):
     assert_allclose(np.dot(slice_volume(v, pts), values), np.sum(v * grid), rtol=1e-10)
 
 
+def test_points_outside_the_grid_read_zero_and_merge_nothing(rng):
+    """A point whose 8 voxels all lie outside reads 0 and adds nothing; one on the edge keeps the
+    weights of its voxels inside, so merging stays the adjoint of slicing across the boundary."""
+    n = 7
+    v = rng.normal(size=(n, n, n))
+    far = np.array([[0.0, 0.0, 4.5], [-5.0, 0.0, 0.0], [10.0, 10.0, 10.0]])  # voxels span -3..3
+    assert_allclose(slice_volume(v, far), 0.0, atol=0)
+    grid = np.zeros((n, n, n))
+    merge_into(grid, far, np.ones(3))
+    assert not grid.any()
+    edge = rng.uniform(-4.5, 4.5, size=(400, 3))
+    values = rng.normal(size=400)
+    merge_into(grid, edge, values)
+    assert_allclose(np.dot(slice_volume(v, edge), values), np.sum(v * grid), rtol=1e-10)
+    # on the face x = 3.25 only the inner voxel layer counts, with weight 0.75
+    assert_allclose(slice_volume(v, np.array([[0.0, 0.0, 3.25]])), 0.75 * v[3, 3, 6], rtol=1e-12)
+
+
 @pytest.mark.parametrize("n_div, expected", [(1, 60), (2, 420), (4, 3240)])
 def test_600_cell_sampling_counts_and_uniformity(n_div, expected):
     s = cell600_sampling(n_div)
