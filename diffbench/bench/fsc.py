@@ -35,34 +35,54 @@ def half_bit_threshold(n_voxels) -> np.ndarray:
     return (0.2071 + 1.9102 / rn) / (1.2071 + 0.9102 / rn)
 
 
-def _shells(shape: tuple[int, ...]) -> np.ndarray:
+def _radii(shape: tuple[int, ...]) -> np.ndarray:
+    """Each voxel's distance from the centre voxel, in voxels."""
     grids = np.meshgrid(*[np.arange(n) - n // 2 for n in shape], indexing="ij")
-    return np.rint(np.sqrt(sum(g.astype(np.float64) ** 2 for g in grids))).astype(np.int64)
+    return np.sqrt(sum(g.astype(np.float64) ** 2 for g in grids))
 
 
-def shell_correlation(a, b, mask=None, subtract_shell_mean: bool = False) -> ShellCorrelation:
+#: Radial bins per voxel of the isotropic profile that :func:`shell_correlation` removes.
+PROFILE_BINS_PER_VOXEL = 4
+
+
+def radial_profile_at(rho: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The isotropic part of ``values`` at radii ``rho`` (voxels): the mean in bins of 1/4 voxel,
+    placed at the mean radius of the bin's voxels and interpolated linearly between them (near the
+    centre a bin holds one radius of the cubic grid, 1, √2, √3, 2, ..., and its mean is exact)."""
+    k = np.floor(rho * PROFILE_BINS_PER_VOXEL).astype(np.int64)
+    n = np.bincount(k)
+    full = n > 0
+    centre = np.bincount(k, rho)[full] / n[full]
+    mean = np.bincount(k, values)[full] / n[full]
+    return np.interp(rho, centre, mean)
+
+
+def shell_correlation(a, b, mask=None, subtract_isotropic: bool = False) -> ShellCorrelation:
     """Correlation of two volumes of one shape, per one-voxel shell about the centre voxel:
     Re Σ a b* / √(Σ|a|² Σ|b|²) (no mean subtracted, as in an FSC). ``mask``: voxels to use (e.g.
     where a reconstruction has data); shells up to the largest sphere inside the array.
 
-    subtract_shell_mean : correlate what each volume holds beyond its mean on the shell (Pearson's
-    r per shell). Two intensity volumes, both positive and falling steeply with |q|, correlate
-    near 1 shell by shell whatever their orientation detail; without the shell means, a model that
-    is only the spherical average scores 0 and the score measures the anisotropic structure that
-    orientation recovery must find."""
+    subtract_isotropic : correlate what each volume holds beyond its isotropic part, its radial
+    profile (:func:`radial_profile_at`, resolved to a quarter voxel, so that within a one-voxel
+    shell the intensity's fall with |q| is removed too, not only the shell's mean). Two intensity
+    volumes, both positive and falling steeply with |q|, correlate near 1 shell by shell whatever
+    their orientation detail; with the shell mean alone removed, a shell where the particle is
+    nearly isotropic still correlates ±1 by the slope of its radial fall. Without the isotropic
+    part, a model that is only the spherical average scores 0 and the score measures the
+    anisotropic structure that orientation recovery must find."""
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape or a.ndim < 2:
         raise ValueError(f"shell_correlation needs two volumes of one shape, got {a.shape} and {b.shape}")
-    r = _shells(a.shape)
+    rho = _radii(a.shape)
+    r = np.rint(rho).astype(np.int64)
     use = r <= min(a.shape) // 2 - (1 - min(a.shape) % 2)
     if mask is not None:
         use &= np.asarray(mask, bool)
-    r, av, bv = r[use], a[use], b[use]
+    r, rho, av, bv = r[use], rho[use], a[use], b[use]
     n_shells = int(r.max()) + 1 if r.size else 0
-    if subtract_shell_mean and r.size:
-        n_per = np.maximum(np.bincount(r, minlength=n_shells), 1)
-        av = av - (np.bincount(r, av.real, n_shells) / n_per)[r]
-        bv = bv - (np.bincount(r, bv.real, n_shells) / n_per)[r]
+    if subtract_isotropic and r.size:
+        av = av - radial_profile_at(rho, av.real)
+        bv = bv - radial_profile_at(rho, bv.real)
     cross = np.bincount(r, (av * np.conj(bv)).real, n_shells)
     pa = np.bincount(r, np.abs(av) ** 2, n_shells)
     pb = np.bincount(r, np.abs(bv) ** 2, n_shells)
@@ -78,6 +98,23 @@ def fourier_shell_correlation(v1, v2, mask=None) -> ShellCorrelation:
     f1 = np.fft.fftshift(np.fft.fftn(np.asarray(v1, dtype=np.float64)))
     f2 = np.fft.fftshift(np.fft.fftn(np.asarray(v2, dtype=np.float64)))
     return shell_correlation(f1, f2, mask)
+
+
+def shell_anisotropy(volume, mask=None) -> np.ndarray:
+    """Per one-voxel shell: the angular variation of ``volume`` relative to its isotropic part, the
+    rms of the volume less its radial profile (:func:`radial_profile_at`) over the profile's mean
+    on the shell (0 for a function of |q| alone; nan on shells without voxels)."""
+    v = np.asarray(volume, dtype=np.float64)
+    rho = _radii(v.shape)
+    r = np.rint(rho).astype(np.int64)
+    use = r <= min(v.shape) // 2 - (1 - min(v.shape) % 2)
+    if mask is not None:
+        use &= np.asarray(mask, bool)
+    r, rho, vals = r[use], rho[use], v[use]
+    prof = radial_profile_at(rho, vals)
+    n = np.bincount(r)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(np.bincount(r, (vals - prof) ** 2) / n) / (np.bincount(r, prof) / n)
 
 
 def crossing_radius(sc: ShellCorrelation, threshold=None, start: int = 1, consecutive: int = 1) -> float:

@@ -51,9 +51,9 @@ _ALL = (
                                                  "(point group, Friedel, global frame fitted first)", "deg"),
     Metric("orientation_p90_deg", False, 2.0, "90th percentile of the symmetry-aware orientation error", "deg"),
     Metric("shell_correlation", True, 0.02, "mean over shells of the correlation of the reconstructed intensity "
-                                            "with the true intensity, each shell's mean removed (0: no "
+                                            "with the true intensity, both radial profiles removed (0: no "
                                             "structure beyond the spherical average)"),
-    Metric("structure_shell_correlation", True, 0.02, "shell correlation (shell means removed) of the intensity "
+    Metric("structure_shell_correlation", True, 0.02, "shell correlation (radial profiles removed) of the intensity "
                                                       "3-D EMC reconstructs from a selection with the true one"),
     Metric("structure_resolution_nm", False, 0.1, "½-bit resolution of the intensity 3-D EMC reconstructs from a "
                                                   "selection, against the true one", "nm"),

@@ -284,7 +284,7 @@ def _shell_figures(runs: list[dict]):
     if not curves:
         return []
     fig = figure(title="shell correlation with the true intensity (first seed; dashed: ½-bit)",
-                 x_axis_label="q (1/nm)", y_axis_label="correlation, shell means removed", **_PLOT)
+                 x_axis_label="q (1/nm)", y_axis_label="correlation, radial profile removed", **_PLOT)
     for i, (label, c) in enumerate(curves.items()):
         q = np.asarray(c["q_per_nm"], float)
         v = np.array([np.nan if x is None else x for x in c["correlation"]], float)
