@@ -77,7 +77,7 @@ def main(argv=None) -> None:
                 truths = {float(m): true_melt_intensity(ds, m, grid) for m in levels}
 
                 def corr(a, b):
-                    return float(np.nanmean(shell_correlation(a, b, mask=inside, subtract_shell_mean=True)
+                    return float(np.nanmean(shell_correlation(a, b, mask=inside, subtract_isotropic=True)
                                             .correlation[1:n // 2]))
 
                 shells = np.rint(np.linalg.norm(grid, axis=-1) / (q_max / (n // 2))).astype(int)
