@@ -210,26 +210,30 @@ class CXIWriter:
 
 
 #: Rows per block when a truth table is read back from disk.
-TABLE_BLOCK_ROWS = 1 << 16
+TABLE_BLOCK_ROWS = 1 << 13
 
 
 def write_table(group, table):
     """Write each field of the structured array ``table`` as a dataset of ``group``.
 
     ``table`` may also be a :class:`~diffbench.simulate.truth.SpilledTable` (rows on disk): each
-    column is then gathered on its own, block by block, and written as from the array (the file is
-    the same, byte for byte), so memory holds one column at a time, not the table.
+    column is then written block by block, in whole chunks of the dataset (the chunk shape h5py
+    chooses for the whole column, so the stored data are those of the array path), and memory
+    holds one block, not the table nor a column: flat in the number of rows.
     """
     for name in table.dtype.names:
         if isinstance(table, np.ndarray):
             col = np.ascontiguousarray(table[name])
-        else:
-            field = table.dtype[name]
-            col = np.empty((len(table),) + field.shape, dtype=field.base)
-            for s in range(0, len(table), TABLE_BLOCK_ROWS):
-                col[s:s + TABLE_BLOCK_ROWS] = table.read(s, s + TABLE_BLOCK_ROWS)[name]
-        group.create_dataset(name, data=col, compression="gzip" if col.size > 1024 else None)
-        del col
+            group.create_dataset(name, data=col, compression="gzip" if col.size > 1024 else None)
+            continue
+        field = table.dtype[name]
+        shape = (len(table),) + field.shape
+        size = int(np.prod(shape))
+        ds = group.create_dataset(name, shape=shape, dtype=field.base, compression="gzip" if size > 1024 else None)
+        rows = TABLE_BLOCK_ROWS if ds.chunks is None else ds.chunks[0] * max(1, TABLE_BLOCK_ROWS // ds.chunks[0])
+        for s in range(0, len(table), rows):
+            block = table.read(s, s + rows)[name]
+            ds[s:s + len(block)] = block
 
 
 def read_table(group) -> dict[str, np.ndarray]:

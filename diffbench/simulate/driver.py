@@ -19,7 +19,7 @@ from diffbench import kinds
 from diffbench.recipes.catalogue import RecipeError, resolve, version_of
 
 DEFAULT_COMPRESSION = "bitshuffle-lz4"
-#: the most patterns (scans, data sets) of one run: its truth tables are held in memory until written
+#: the most patterns (scans, data sets) of one file; larger runs are sharded (``--shard-size``)
 MAX_ITEMS = 100_000_000
 
 
@@ -63,7 +63,7 @@ def validate_run_args(n, seed, workers, compression) -> None:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
         raise RecipeError(f"-n must be a positive integer, got {n!r}")
     if n > MAX_ITEMS:
-        raise RecipeError(f"-n must be at most {MAX_ITEMS:,} (one run's truth tables live in memory), got {n}")
+        raise RecipeError(f"-n must be at most {MAX_ITEMS:,} (one file; shard larger runs with --shard-size), got {n}")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise RecipeError(f"--seed must be a non-negative integer, got {seed!r}")
     if seed >= 2**63:

@@ -204,26 +204,32 @@ def write_spi(run) -> Path:
                         raise
                     pool.close()
                     results.sort()
-                    from diffbench.io.cxi import open_dataset
-                    from diffbench.simulate.spi.engine import PARTICLE_DTYPE, PATTERN_DTYPE
-
-                    pats, parts = [], []
-                    for a, b, path in results:
-                        with open_dataset(path) as d:
-                            w.copy_chunks_from(d.patterns, a)
-                            pats.append(_table(d.truth, PATTERN_DTYPE))
-                            parts.append(_table(d.particles, PARTICLE_DTYPE))
-                    w.write_truth(np.concatenate(pats), np.concatenate(parts))
+                    _merge_parts(w, results)
                     write_detector_effects(sim, w)
                 finally:
                     shutil.rmtree(tmpdir, ignore_errors=True)
     return out
 
 
-def _table(cols: dict, dt: np.dtype) -> np.ndarray:
-    """A truth table of dtype ``dt`` from the columns read back from a part file."""
-    n = len(next(iter(cols.values()))) if cols else 0
-    out = np.zeros(n, dtype=dt)
-    for k in dt.names:
-        out[k] = cols[k]
-    return out
+def _merge_parts(writer, results) -> None:
+    """Copy the part files' frames (compressed chunks as they are) and truth into ``writer``, in
+    pattern order. The truth goes through temporary tables on disk, block by block, so that memory
+    stays flat in N however many patterns the parts hold."""
+    import h5py
+
+    from diffbench.io.cxi import FRAMES, PARTICLES, TABLE_BLOCK_ROWS, TRUTH
+    from diffbench.simulate.spi.engine import PARTICLE_DTYPE, PATTERN_DTYPE
+    from diffbench.simulate.truth import SpilledTable
+
+    with SpilledTable(writer.path, PATTERN_DTYPE) as pats, SpilledTable(writer.path, PARTICLE_DTYPE) as parts:
+        for a, _, path in results:
+            with h5py.File(path, "r") as f:
+                writer.copy_chunks_from(f[FRAMES], a)
+                for group, table in ((f[TRUTH], pats), (f[PARTICLES], parts)):
+                    n = len(group[table.dtype.names[0]])
+                    for s in range(0, n, TABLE_BLOCK_ROWS):
+                        block = np.zeros(min(n, s + TABLE_BLOCK_ROWS) - s, dtype=table.dtype)
+                        for k in table.dtype.names:
+                            block[k] = group[k][s:s + len(block)]
+                        table.append(block)
+        writer.write_truth(pats, parts)
