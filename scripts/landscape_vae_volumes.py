@@ -5,12 +5,12 @@ simulated gold-melt frames, the VAE (z_dim 1) fitted on them; then at the z of t
 mostly cubes (melt 0) and of those that are mostly spheres (melt 1) — the median μ of each group —
 the decoded intensity on a 3-D q-grid is compared with the true intensity of the simulator's
 melting cube at melt 0 and at melt 1 (the same reference volumes the frames were rendered from),
-shell by shell with each shell's mean removed (diffbench.bench.fsc.shell_correlation). A decoder
+shell by shell with each volume's radial profile removed (diffbench.bench.fsc.shell_correlation). A decoder
 that follows the melting correlates better with the matching end than with the other.
 
 A sphere's intensity has no anisotropy, so the correlation with the melt-1 end says nothing by
 itself: each decoded volume is also placed on the melting path by its anisotropy (the mean over
-shells of the shell's standard deviation over its mean), matched to the nearest of the recipe's 33
+shells of the rms angular variation over the radial profile, diffbench.bench.fsc.shell_anisotropy), matched to the nearest of the recipe's 33
 melt levels m*, whose volume is (1 + 0.10 m*) times the cube's (the recipe's volume_growth; paper
 001 reports ≈ +10 % from cube to sphere). The volume change along z is the ratio at the two ends.
 
@@ -44,7 +44,7 @@ def true_melt_intensity(ds, melt: float, q_grid: np.ndarray) -> np.ndarray:
 def main(argv=None) -> None:
     from diffbench.bench.averaged import averaged_items
     from diffbench.bench.datasets import condition_values
-    from diffbench.bench.fsc import shell_correlation
+    from diffbench.bench.fsc import shell_anisotropy, shell_correlation
     from diffbench.io.cxi import open_dataset
     from diffbench.methods.frames import as_frames
     from diffbench.methods.landscape_vae import LandscapeVAE
@@ -80,14 +80,8 @@ def main(argv=None) -> None:
                     return float(np.nanmean(shell_correlation(a, b, mask=inside, subtract_isotropic=True)
                                             .correlation[1:n // 2]))
 
-                shells = np.rint(np.linalg.norm(grid, axis=-1) / (q_max / (n // 2))).astype(int)
-
-                def anisotropy(v):
-                    out = []
-                    for r in range(2, n // 2):
-                        on = shells == r
-                        out.append(v[on].std() / max(v[on].mean(), 1e-300))
-                    return float(np.mean(out))
+                def anisotropy(v):  # rms angular variation over the radial profile, mean of shells 2..15
+                    return float(np.nanmean(shell_anisotropy(v, inside)[2:n // 2]))
 
                 level_aniso = {t: anisotropy(v) for t, v in truths.items()}
                 for m, sel in ends.items():
