@@ -17,24 +17,24 @@ import math
 import numba as nb
 
 
+@nb.njit(inline="always")
+def _cell(points, p, c):
+    """The lowest voxel (iz, iy, ix) of point p's cell and its fractions (tz, ty, tx) into it."""
+    z = points[p, 0] + c
+    y = points[p, 1] + c
+    x = points[p, 2] + c
+    fz = math.floor(z)
+    fy = math.floor(y)
+    fx = math.floor(x)
+    return int(fz), int(fy), int(fx), z - fz, y - fy, x - fx
+
+
 @nb.njit(nogil=True, cache=True)
 def trilinear_slice(volume, points, out):
     """out[p] = the (n, n, n) ``volume`` read at ``points[p]`` (P, 3), by trilinear interpolation."""
     n = volume.shape[0]
-    c = n // 2
     for p in range(points.shape[0]):
-        z = points[p, 0] + c
-        y = points[p, 1] + c
-        x = points[p, 2] + c
-        fz = math.floor(z)
-        fy = math.floor(y)
-        fx = math.floor(x)
-        tz = z - fz
-        ty = y - fy
-        tx = x - fx
-        iz = int(fz)
-        iy = int(fy)
-        ix = int(fx)
+        iz, iy, ix, tz, ty, tx = _cell(points, p, n // 2)
         acc = 0.0
         for dz in range(2):
             kz = iz + dz
@@ -48,10 +48,8 @@ def trilinear_slice(volume, points, out):
                 wy = ty if dy else 1.0 - ty
                 for dx in range(2):
                     kx = ix + dx
-                    if kx < 0 or kx >= n:
-                        continue
-                    wx = tx if dx else 1.0 - tx
-                    acc += wz * wy * wx * volume[kz, ky, kx]
+                    if 0 <= kx < n:
+                        acc += wz * wy * (tx if dx else 1.0 - tx) * volume[kz, ky, kx]
         out[p] = acc
 
 
@@ -59,20 +57,8 @@ def trilinear_slice(volume, points, out):
 def trilinear_merge(grid, points, values):
     """grid[v] += w_v(points[p]) · values[p] for the 8 voxels v about each point (in place)."""
     n = grid.shape[0]
-    c = n // 2
     for p in range(points.shape[0]):
-        z = points[p, 0] + c
-        y = points[p, 1] + c
-        x = points[p, 2] + c
-        fz = math.floor(z)
-        fy = math.floor(y)
-        fx = math.floor(x)
-        tz = z - fz
-        ty = y - fy
-        tx = x - fx
-        iz = int(fz)
-        iy = int(fy)
-        ix = int(fx)
+        iz, iy, ix, tz, ty, tx = _cell(points, p, n // 2)
         v = values[p]
         for dz in range(2):
             kz = iz + dz
@@ -86,7 +72,5 @@ def trilinear_merge(grid, points, values):
                 wy = ty if dy else 1.0 - ty
                 for dx in range(2):
                     kx = ix + dx
-                    if kx < 0 or kx >= n:
-                        continue
-                    wx = tx if dx else 1.0 - tx
-                    grid[kz, ky, kx] += wz * wy * wx * v
+                    if 0 <= kx < n:
+                        grid[kz, ky, kx] += wz * wy * (tx if dx else 1.0 - tx) * v
