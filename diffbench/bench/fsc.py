@@ -41,6 +41,17 @@ def _radii(shape: tuple[int, ...]) -> np.ndarray:
     return np.sqrt(sum(g.astype(np.float64) ** 2 for g in grids))
 
 
+def _shell_voxels(shape: tuple[int, ...], mask=None):
+    """(the voxels scored: inside the largest sphere in the array and the mask; their shell, their
+    radius in voxels)."""
+    rho = _radii(shape)
+    r = np.rint(rho).astype(np.int64)
+    use = r <= min(shape) // 2 - (1 - min(shape) % 2)
+    if mask is not None:
+        use &= np.asarray(mask, bool)
+    return use, r[use], rho[use]
+
+
 #: Radial bins per voxel of the isotropic profile that :func:`shell_correlation` removes.
 PROFILE_BINS_PER_VOXEL = 4
 
@@ -73,12 +84,8 @@ def shell_correlation(a, b, mask=None, subtract_isotropic: bool = False) -> Shel
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape or a.ndim < 2:
         raise ValueError(f"shell_correlation needs two volumes of one shape, got {a.shape} and {b.shape}")
-    rho = _radii(a.shape)
-    r = np.rint(rho).astype(np.int64)
-    use = r <= min(a.shape) // 2 - (1 - min(a.shape) % 2)
-    if mask is not None:
-        use &= np.asarray(mask, bool)
-    r, rho, av, bv = r[use], rho[use], a[use], b[use]
+    use, r, rho = _shell_voxels(a.shape, mask)
+    av, bv = a[use], b[use]
     n_shells = int(r.max()) + 1 if r.size else 0
     if subtract_isotropic and r.size:
         av = av - radial_profile_at(rho, av.real)
@@ -105,12 +112,8 @@ def shell_anisotropy(volume, mask=None) -> np.ndarray:
     rms of the volume less its radial profile (:func:`radial_profile_at`) over the profile's mean
     on the shell (0 for a function of |q| alone; nan on shells without voxels)."""
     v = np.asarray(volume, dtype=np.float64)
-    rho = _radii(v.shape)
-    r = np.rint(rho).astype(np.int64)
-    use = r <= min(v.shape) // 2 - (1 - min(v.shape) % 2)
-    if mask is not None:
-        use &= np.asarray(mask, bool)
-    r, rho, vals = r[use], rho[use], v[use]
+    use, r, rho = _shell_voxels(v.shape, mask)
+    vals = v[use]
     prof = radial_profile_at(rho, vals)
     n = np.bincount(r)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -94,8 +94,8 @@ def typical_draw(species):
 
 def true_intensity_on_grid(ds, species: str, q_grid_m: np.ndarray, frame=None, sim=None) -> np.ndarray:
     """|A(A_frame q)|² of ``species`` (as the file's recipe renders it, its :func:`typical_draw`) on
-    the grid points ``q_grid_m`` (..., 3) (1/m, x y z); ``frame`` the
-    global rotation (quaternion) of the reconstruction, None for the identity."""
+    the grid points ``q_grid_m`` (..., 3) (1/m, x y z); ``frame`` the global rotation (quaternion)
+    of the reconstruction, None for the identity."""
     from diffbench.geometry.orientation import quaternion_to_matrix
     from diffbench.simulate.spi.reference import amplitude
 
