@@ -29,10 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffbench.bench.target_kinds import target_kind
 from diffbench.methods.base import Method, MethodTags
-
-#: What each task's target is scored as (from the scorer that applies).
-KINDS = ("binary", "multiclass", "cluster", "value", "orientation", "latent")
 
 
 def frame_counts(X) -> np.ndarray:
@@ -49,8 +47,9 @@ def frame_counts(X) -> np.ndarray:
 
 
 class _Control(Method):
-    """A control: fit on labels (``kind`` says how the target is scored; ``positive`` is the truth
-    value of a binary task's positive class), then predict in the truth's own terms."""
+    """A control: fit on labels, then answer in the truth's own terms, as the target's kind says
+    (:mod:`diffbench.bench.target_kinds`: ``kind`` names it; ``positive`` is the truth value of a
+    binary task's positive class)."""
 
     name = ""
     description = ""
@@ -63,6 +62,10 @@ class _Control(Method):
     def __diffbench_tags__(self) -> MethodTags:
         return MethodTags(requires_y=True, output=self.kind)
 
+    @property
+    def _kind(self):
+        return target_kind(self.kind)
+
     def transform(self, X):
         """A latent task's answer: the control's coordinates (its ``predict``)."""
         return self.predict(X)
@@ -73,24 +76,11 @@ class PrevalenceControl(_Control):
     description = "constant answer: all positive, the majority class, one cluster, the median size"
 
     def fit(self, X, y):
-        y = np.asarray(y)
-        if self.kind == "multiclass":
-            vals, counts = np.unique(y.astype(str), return_counts=True)
-            self.constant_ = vals[np.argmax(counts)]
-        elif self.kind == "value":
-            self.constant_ = float(np.nanmedian(y.astype(float)))
-        elif self.kind == "orientation":  # every frame in one orientation
-            self.constant_ = np.array([1.0, 0.0, 0.0, 0.0])
-        elif self.kind == "latent":  # every item at one point
-            self.constant_ = np.zeros(1)
-        else:
-            self.constant_ = int(bool(self.positive)) if self.kind == "binary" else 0
+        self.constant_ = self._kind.constant(np.asarray(y), self.positive)
         return self
 
     def predict(self, X):
-        if self.kind in ("orientation", "latent"):
-            return np.tile(self.constant_, (_length(X), 1))
-        return np.full(_length(X), self.constant_, dtype=object if self.kind == "multiclass" else None)
+        return self._kind.repeat(self.constant_, _length(X))
 
     def score_samples(self, X):
         return np.zeros(_length(X))
@@ -101,33 +91,14 @@ class RandomControl(_Control):
     description = "answers drawn at the training class frequencies (random labels for clusters)"
 
     def fit(self, X, y):
-        y = np.asarray(y)
-        if self.kind == "value":
-            self.values_ = y[np.isfinite(y.astype(float))].astype(float)
-        elif self.kind in ("orientation", "latent"):
-            pass  # uniform on SO(3), or three standard normal coordinates: nothing to learn
-        else:
-            self.classes_, counts = np.unique(y.astype(str) if self.kind != "binary" else y.astype(int),
-                                              return_counts=True)
-            self.p_ = counts / counts.sum()
+        self.draws_ = self._kind.draws(np.asarray(y))
         return self
 
     def _rng(self, X):
         return np.random.default_rng([self.random_state, _length(X)])
 
     def predict(self, X):
-        rng, n = self._rng(X), _length(X)
-        if self.kind == "orientation":
-            from diffbench.geometry.orientation import random_quaternions
-
-            return random_quaternions(n, rng)
-        if self.kind == "latent":
-            return rng.standard_normal((n, 3))
-        if self.kind == "value":
-            return rng.choice(self.values_, n) if self.values_.size else np.full(n, np.nan)
-        if self.kind == "cluster":
-            return rng.integers(0, len(self.classes_), n)
-        return rng.choice(self.classes_, n, p=self.p_)
+        return self._kind.draw(self.draws_, self._rng(X), _length(X))
 
     def score_samples(self, X):
         return np.random.default_rng([self.random_state, _length(X), 1]).random(_length(X))
@@ -138,35 +109,7 @@ class PhotonCountControl(_Control):
     description = "the frame's total counts as the only feature"
 
     def fit(self, X, y):
-        c = np.log1p(frame_counts(X))
-        y = np.asarray(y)
-        if self.kind == "binary":
-            yb = y.astype(bool)
-            # direction: positives brighter or dimmer on the training labels; threshold: best
-            # balanced accuracy over the training counts
-            self.sign_ = 1.0 if (yb.any() and (~yb).any() and np.median(c[yb]) >= np.median(c[~yb])) else -1.0
-            s = self.sign_ * c
-            cand = np.unique(s)
-            if cand.size > 512:
-                cand = np.quantile(s, np.linspace(0, 1, 513))
-            best, self.threshold_ = -1.0, cand[0]
-            for t in cand:
-                p = s >= t
-                tpr = (p & yb).sum() / max(yb.sum(), 1)
-                tnr = (~p & ~yb).sum() / max((~yb).sum(), 1)
-                if (tpr + tnr) / 2 > best:
-                    best, self.threshold_ = (tpr + tnr) / 2, t
-        elif self.kind == "multiclass":
-            labels = y.astype(str)
-            self.classes_ = np.unique(labels)
-            self.centres_ = np.array([np.median(c[labels == k]) for k in self.classes_])
-        elif self.kind == "cluster":
-            self.n_bins_ = max(np.unique(y.astype(str)).size, 1)
-        elif self.kind == "latent":
-            pass  # the coordinate is the log count itself
-        else:  # value: a straight line from log counts to the target
-            ok = np.isfinite(y.astype(float))
-            self.line_ = np.polyfit(c[ok], y[ok].astype(float), 1) if ok.sum() > 1 else np.array([0.0, np.nan])
+        self.rule_ = self._kind.count_rule(np.log1p(frame_counts(X)), np.asarray(y))
         return self
 
     def set_support(self, X, y):
@@ -176,20 +119,10 @@ class PhotonCountControl(_Control):
         return self.fit(X, y)
 
     def score_samples(self, X):
-        return self.sign_ * np.log1p(frame_counts(X)) if self.kind == "binary" else np.log1p(frame_counts(X))
+        return self._kind.count_score(self.rule_, np.log1p(frame_counts(X)))
 
     def predict(self, X):
-        c = np.log1p(frame_counts(X))
-        if self.kind == "binary":
-            return (self.sign_ * c >= self.threshold_).astype(int)
-        if self.kind == "multiclass":
-            return self.classes_[np.argmin(np.abs(c[:, None] - self.centres_[None, :]), axis=1)]
-        if self.kind == "cluster":
-            edges = np.quantile(c, np.linspace(0, 1, self.n_bins_ + 1)[1:-1])
-            return np.searchsorted(edges, c)
-        if self.kind == "latent":
-            return c[:, None]
-        return np.polyval(self.line_, c)
+        return self._kind.count_answer(self.rule_, np.log1p(frame_counts(X)))
 
 
 def _length(X) -> int:
@@ -202,5 +135,5 @@ CONTROLS: dict[str, type[_Control]] = {c.name: c for c in (PrevalenceControl, Ra
 
 def controls_for(kind: str, frames: bool) -> list[str]:
     """The controls that apply to a task scored as ``kind`` on frames (``frames=False``: merged
-    reflection data, which have no photon count per frame; an orientation has no photon-count rule)."""
-    return [n for n in CONTROLS if n != "photon-count" or (frames and kind != "orientation")]
+    reflection data, which have no photon count per frame; a kind may have no photon-count rule)."""
+    return [n for n in CONTROLS if n != "photon-count" or (frames and target_kind(kind).photon_rule)]

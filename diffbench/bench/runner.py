@@ -228,7 +228,7 @@ def unavailable(name: str) -> str | None:
     return fn() if fn is not None else None
 
 
-def target_kind(task: Task, y) -> str:
+def target_kind_name(task: Task, y) -> str:
     """How the task's target is scored (the ``kind`` of the scorer of its metrics): "binary",
     "multiclass", "cluster", "value", ...; binary for a task whose truth comes per range (MX)."""
     return "binary" if y is None else scorer_for(task.metrics, y).kind
@@ -239,7 +239,7 @@ def full_plan(task: Task, methods, seed: int, y, has_frames: bool) -> list[tuple
     from diffbench.bench.controls import CONTROLS, controls_for
     from diffbench.methods.registry import make_method
 
-    kind = target_kind(task, y)
+    kind = target_kind_name(task, y)
     plan = []
     for c in controls_for(kind, has_frames):
         plan.append((c, "control", lambda c=c: CONTROLS[c](kind=kind, positive=task.positive, random_state=seed)))
