@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import resource
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,14 +49,29 @@ class _Stopwatch:
         return False
 
 
-def _scoring_kwargs(task: Task, conditions: dict, idx=None) -> dict:
+@dataclass(frozen=True)
+class ItemTruth:
+    """Per-item truth a task scores with beside its target: ``conditions`` (field → values the
+    primary metric is broken down by, the task's ``conditions``) and ``fields`` (field → numeric
+    values the scorer reads, the truth fields its ``scoring`` options name)."""
+
+    conditions: dict = field(default_factory=dict)
+    fields: dict = field(default_factory=dict)
+
+    def take(self, idx) -> "ItemTruth":
+        """The values of items ``idx`` (all of them for None)."""
+        if idx is None:
+            return self
+        return ItemTruth({f: v[idx] for f, v in self.conditions.items()}, {f: v[idx] for f, v in self.fields.items()})
+
+
+def _scoring_kwargs(task: Task, truth: ItemTruth | None, idx=None) -> dict:
     """What :func:`score_predictions` needs beyond the predictions: positive class, primary metric,
     the per-item values of the task's condition fields (at ``idx``) and the scorer's options (with
     the per-item values of the truth fields they name, under ``fields``)."""
-    conds = {f: (v if idx is None else v[idx]) for f, v in (conditions or {}).items() if not f.startswith("field:")}
-    fields = {f[6:]: (v if idx is None else v[idx]) for f, v in (conditions or {}).items() if f.startswith("field:")}
-    options = dict(task.scoring, fields=fields) if fields else task.scoring
-    return {"positive": task.positive, "conditions": conds, "primary": task.primary_metric,
+    t = (truth or ItemTruth()).take(idx)
+    options = dict(task.scoring, fields=t.fields) if t.fields else task.scoring
+    return {"positive": task.positive, "conditions": t.conditions, "primary": task.primary_metric,
             "condition_bins": task.condition_bins, "options": options}
 
 
@@ -75,12 +91,13 @@ def _fit_predict(est, train, y_train, test, latent: bool = False) -> tuple[np.nd
 
 
 def score_method(est, frames, y, metrics: list[str], select=None, task: Task | None = None,
-                 conditions: dict | None = None) -> Evaluation:
-    """Fit on all frames, predict them and score (the ``split: none`` case)."""
+                 items: ItemTruth | None = None) -> Evaluation:
+    """Fit on all frames, predict them and score (the ``split: none`` case); ``items`` the task's
+    per-item truth beside the target."""
     pred, times = _fit_predict(est, frames, y, frames, _latent(task))
     n = len(frames)
     out = dict(times, n=n, predict_per_s=n / times["predict_s"] if times["predict_s"] else math.nan)
-    kw = _scoring_kwargs(task, conditions) if task is not None else {}
+    kw = _scoring_kwargs(task, items) if task is not None else {}
     with _Stopwatch() as sc:
         out.update(score_predictions(est, frames, y, pred, metrics, select, **kw))
     out["score_s"] = sc.wall
@@ -108,14 +125,14 @@ def selection_overlaps(results: list[tuple[str, Evaluation]]) -> None:
 
 
 def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=None,
-             conditions: dict | None = None) -> list[Evaluation]:
+             items: ItemTruth | None = None) -> list[Evaluation]:
     """One :class:`Evaluation` per test set of one method under the task's split. ``est_factory()``
-    makes a fresh, unfitted estimator (one per group for ``each`` splits). ``conditions``: truth
-    field → per-frame values to break the primary metric down by."""
+    makes a fresh, unfitted estimator (one per group for ``each`` splits). ``truth``: the data set's
+    per-pattern truth (the split's groups); ``items``: the per-item conditions and scoring fields."""
     sp = task.split
     n = len(frames)
     if sp == "none":
-        return [score_method(est_factory(), frames, y, task.metrics, select, task, conditions)]
+        return [score_method(est_factory(), frames, y, task.metrics, select, task, items)]
     if isinstance(sp, PerGroup):
         groups = np.asarray(truth[sp.group])
         times = {"fit_s": 0.0, "fit_cpu_s": 0.0, "predict_s": 0.0, "predict_cpu_s": 0.0}
@@ -150,11 +167,11 @@ def evaluate(est_factory, frames, y, task: Task, truth: dict, seed: int, select=
                 if hasattr(est, "set_support"):
                     est.set_support(frames.take(idx[support]), y[idx[support]])
                 label, query = f"{name} k={k}", idx[q]
-            out.append(_score_test(est, frames, y, query, label, fit, len(train), task, select, conditions))
+            out.append(_score_test(est, frames, y, query, label, fit, len(train), task, select, items))
     return out
 
 
-def _score_test(est, frames, y, idx, name, fit, n_train, task, select, conditions) -> Evaluation:
+def _score_test(est, frames, y, idx, name, fit, n_train, task, select, items) -> Evaluation:
     """Predict and score one test set (frames ``idx``) of a fitted estimator."""
     f = frames.take(idx)
     with _Stopwatch() as pt:
@@ -164,7 +181,7 @@ def _score_test(est, frames, y, idx, name, fit, n_train, task, select, condition
            "predict_per_s": len(idx) / pt.wall if pt.wall else math.nan}
     res.update(score_predictions(est, f, y[idx], pred, task.metrics,
                                  None if select is None else np.asarray(select)[idx],
-                                 **_scoring_kwargs(task, conditions, idx)))
+                                 **_scoring_kwargs(task, items, idx)))
     return Evaluation(name, res)
 
 
@@ -418,25 +435,28 @@ def _run_one(name, task, variant, folder, methods, seed, n, shard_size, log, con
             v = condition_values(ds, f)
             if v is not None:
                 conditions[f] = v
-        for f in task.scoring_fields():  # numeric truth the scorer reads beyond the target ("field:" keys)
+        fields = {}
+        for f in task.scoring_fields():  # numeric truth the scorer reads beyond the target
             v = condition_values(ds, f)
             if v is None:
                 raise ValueError(f"task {name}: scoring field {f!r} is not in the data's truth")
-            conditions["field:" + f] = np.asarray(v, dtype=np.float64)
+            fields[f] = np.asarray(v, dtype=np.float64)
         if task.averages is not None:  # score class averages, not frames (paper 001)
             from diffbench.bench.averaged import averaged_items
 
             with _Stopwatch() as avg_t:
-                frames, item_truth, _ = averaged_items(frames, {task.target: y, **{
-                    k[6:] if k.startswith("field:") else k: v for k, v in conditions.items()}}, task.averages, seed)
+                frames, item_truth, _ = averaged_items(frames, {task.target: y, **conditions, **fields},
+                                                       task.averages, seed)
             log(f"  {name} / seed {seed}: {len(frames)} class averages in {avg_t.wall:.1f} s")
             y = item_truth[task.target]
-            conditions = {k: item_truth[k[6:] if k.startswith("field:") else k] for k in conditions}
+            conditions = {k: item_truth[k] for k in conditions}
+            fields = {k: item_truth[k] for k in fields}
             select = None
+        items = ItemTruth(conditions, fields)
         for label, role, factory in full_plan(task, methods, seed, y, kind.frames):
             try:
                 results = (score_ranges(factory(), ds, task.target.split(".", 1)[1], task.metrics, task, seed) if ranges
-                           else evaluate(factory, frames, y, task, ds.truth, seed, select, conditions))
+                           else evaluate(factory, frames, y, task, ds.truth, seed, select, items))
                 error = None
             except Exception as exc:  # noqa: BLE001 - a failing method is a result, not a crash
                 results = [Evaluation("all", {"n": len(ds), "fit_s": math.nan, "predict_s": math.nan})]
