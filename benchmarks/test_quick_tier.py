@@ -6,7 +6,7 @@ chaperonin-90/95 in the paper tier only; no paper-000 CNN on the ice task, whose
 the rings; networks answer the same inputs once; network cells queued first) it takes 14:33 and
 15:30 in two runs (the VM drifts ±25 %), without the real phenix.xtriage (cctbx is not part of the
 install; it adds about 140 s). With issue 26's tasks and the PR772 downstream and orientation tasks
-it took 15:14, then 18:00 (a quiet run; the EMC is 9x faster, the PR772 tasks add about 1.5 minutes
+it took 15:14, then 18:00 (a quiet run; the EMC is 6-17x faster, the PR772 tasks add about 1.5 minutes
 of the difference, VM drift the rest). Timed once with DIFFBENCH_BENCH_FULL=1 (it simulates every task's
 data); `make test` skips it.
 
