@@ -64,6 +64,16 @@ EMC3D_PARAMETERS = ("grid_radius", "num_div", "n_iter", "point_group", "bin_px",
                     "beta", "beta_jump", "beta_period", "start", "chunk_size", "progress", "random_state")
 
 
+#: the type each ``scoring`` option takes (a wrong one is a one-line error when the catalogue loads,
+#: not a failure minutes into a run)
+SCORING_TYPES = {"structure": (str,), "structure_groups": (list,), "nuisances": (list,),
+                 "grid_radius": (int,), "num_div": (int,), "n_iter": (int,), "point_group": (str,),
+                 "bin_px": (int, type(None)), "r_min_px": (int, float), "r_max_px": (int, float, type(None)),
+                 "friedel": (bool,), "beta": (int, float, type(None)), "beta_jump": (int, float),
+                 "beta_period": (int,), "start": (str,), "chunk_size": (int,), "progress": (bool, type(None)),
+                 "random_state": (int, type(None))}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -170,9 +180,22 @@ class Task(_Strict):
         bad = sorted(set(v) - known)
         if bad:
             raise ValueError(f"unknown scoring options {bad}; known: {', '.join(sorted(known))}")
+        if "emc3d" in v and not isinstance(v["emc3d"], dict):
+            raise ValueError(f"scoring.emc3d must be a mapping of EMC3D parameters, got {v['emc3d']!r}")
         bad = sorted(set(v.get("emc3d") or {}) - set(EMC3D_PARAMETERS))
         if bad:
             raise ValueError(f"unknown emc3d options {bad} under scoring; known: {', '.join(EMC3D_PARAMETERS)}")
+        for where, opts in (("scoring", {k: x for k, x in v.items() if k != "emc3d"}),
+                            ("scoring.emc3d", v.get("emc3d") or {})):
+            for key, value in opts.items():
+                types = SCORING_TYPES[key]
+                ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+                if key in ("structure_groups", "nuisances"):
+                    ok = isinstance(value, list) and all(isinstance(x, str) for x in value)
+                if not ok:
+                    names = "a list of field names" if key in ("structure_groups", "nuisances") else \
+                        " or ".join("none" if t is type(None) else t.__name__ for t in types)
+                    raise ValueError(f"{where}.{key} must be {names}, got {value!r}")
         return v
 
     @field_validator("seeds")

@@ -1,7 +1,10 @@
 """Scores of a latent space against the truth (paper 001's landscape; nuisance leakage) and the
 class-average items of a task, on cases whose answer is known."""
 
+import re
+
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 from diffbench.bench.scoring import Case, LatentScorer, knn_r2
@@ -83,10 +86,29 @@ def test_a_misspelt_scoring_option_fails_when_the_task_loads():
 def test_the_scoring_options_list_is_emc3d_s_signature():
     import inspect
 
-    from diffbench.bench.tasks import EMC3D_PARAMETERS
+    from diffbench.bench.tasks import EMC3D_PARAMETERS, SCORING_TYPES
     from diffbench.methods.emc3d import EMC3D
 
     assert set(EMC3D_PARAMETERS) == set(inspect.signature(EMC3D.__init__).parameters) - {"self"}
+    assert set(SCORING_TYPES) == set(EMC3D_PARAMETERS) | {"structure", "structure_groups", "nuisances"}
+
+
+@pytest.mark.parametrize("scoring, message", [
+    ({"grid_radius": "14"}, "scoring.grid_radius must be int, got '14'"),
+    ({"emc3d": {"num_div": 4.5}}, "scoring.emc3d.num_div must be int, got 4.5"),
+    ({"emc3d": {"n_iter": True}}, "scoring.emc3d.n_iter must be int, got True"),
+    ({"emc3d": {"beta": "1"}}, "scoring.emc3d.beta must be int or float or none, got '1'"),
+    ({"nuisances": "photons_total"}, "scoring.nuisances must be a list of field names, got 'photons_total'"),
+    ({"emc3d": 12}, "scoring.emc3d must be a mapping of EMC3D parameters, got 12"),
+])
+def test_a_scoring_option_of_the_wrong_type_is_a_one_line_error_when_the_catalogue_loads(scoring, message):
+    from diffbench.bench.tasks import Task
+
+    body = {"description": "d", "recipe": "gold-melt-v4", "n": {"quick": 10}, "seeds": {"quick": [1]},
+            "target": "shape_stage", "methods": {"clpca": {}}, "metrics": ["knn_accuracy"]}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Task.model_validate(dict(body, scoring=scoring))
+    Task.model_validate(dict(body, scoring={"emc3d": {"num_div": 4, "beta": 1.0, "bin_px": None}, "r_max_px": 28}))
 
 
 def test_a_method_may_name_the_tiers_it_runs_in():
