@@ -44,7 +44,6 @@ runs on any frames with their geometry: a data set, a selection of its frames, o
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -57,21 +56,6 @@ from diffbench.utils.progress import progress_bar
 
 _TINY = 1e-300
 _BLOCK = 256  # orientations sliced or merged at a time
-
-
-@functools.lru_cache(maxsize=8)
-def _asymmetric_sampling(num_div: int, group_name: str):
-    """(the 600-cell sampling reduced to the group's asymmetric unit, the group's quaternions): built
-    once per process (for I at num_div 12, 86,520 orientations reduced by 60 take about a second);
-    read-only, so that no caller can change another's."""
-    from diffbench.geometry.sampling import OrientationSampling, cell600_sampling, reduce_to_asymmetric_unit
-    from diffbench.geometry.symmetry import point_group
-
-    group = point_group(group_name)
-    s = reduce_to_asymmetric_unit(cell600_sampling(num_div), group)
-    for a in (s.quaternions, s.weights, group):
-        a.setflags(write=False)
-    return OrientationSampling(s.quaternions, s.weights), group
 
 
 class EMC3D(Method):
@@ -147,7 +131,9 @@ class EMC3D(Method):
         return cell_counts(frames, self.cell_index_, len(self.cell_corr_))
 
     def _orientations(self):
-        return _asymmetric_sampling(int(self.num_div), self.point_group)
+        from diffbench.geometry.sampling import asymmetric_sampling
+
+        return asymmetric_sampling(int(self.num_div), self.point_group)
 
     def _positions(self, quats):
         """Blocks (start, (m, T, 3)) of each cell's q in the particle frame, R_rᵀ q_t, in voxels, array

@@ -119,10 +119,9 @@ class LandscapeVAE(Method):
         """(orientations, standardised normalised slices of the ideal cube at them): the search
         space of :meth:`_poses`, built once at ``fit``."""
         from diffbench.geometry.orientation import quaternion_to_matrix
-        from diffbench.geometry.sampling import cell600_sampling, reduce_to_asymmetric_unit
-        from diffbench.geometry.symmetry import point_group
+        from diffbench.geometry.sampling import asymmetric_sampling
 
-        quats = reduce_to_asymmetric_unit(cell600_sampling(self.num_div), point_group("O")).quaternions
+        quats = asymmetric_sampling(int(self.num_div), "O")[0].quaternions
         slices = ideal_cube_intensity(np.einsum("pc,mcd->mpd", self.q_, quaternion_to_matrix(quats)),
                                       self.reference_edge_m)
         slices = slices / np.maximum(_radial_profile(slices, self.radial_bin_, len(self.radial_))[self.radial_bin_], 1e-30)
