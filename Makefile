@@ -26,9 +26,9 @@ DEMO_SET = --set detector.nx=192 --set detector.ny=96 --set "detector.beam_cente
 demo: $(STAMP)
 	mkdir -p demo
 	$(BIN)/diffbench list
-	$(BIN)/diffbench simulate pr772-spi-v5 -n 400 --seed 1 -o demo/pr772-spi-v5.cxi $(DEMO_SET)
-	$(BIN)/diffbench info demo/pr772-spi-v5.cxi
-	$(BIN)/diffbench view demo/pr772-spi-v5.cxi --html demo/pr772-view.html --colour-by hit_class
+	$(BIN)/diffbench simulate pr772-spi-v6 -n 400 --seed 1 -o demo/pr772-spi-v6.cxi $(DEMO_SET)
+	$(BIN)/diffbench info demo/pr772-spi-v6.cxi
+	$(BIN)/diffbench view demo/pr772-spi-v6.cxi --html demo/pr772-view.html --colour-by hit_class
 	$(BIN)/diffbench bench chaperonin-xfel-outliers --n 300 --seeds 1 -o demo/bench
 	@echo
 	@echo "Open in a browser (offline):"

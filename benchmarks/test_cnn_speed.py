@@ -72,7 +72,7 @@ def test_quick_fit_end_to_end(benchmark, tmp_path, timed):
     n = 1000 if timed else 40
     ov = ["detector.nx=192", "detector.ny=96", "detector.beam_center_xy_px=[95.5, 6.0]",
           "hits.classes={single: 0.2, multiple: 0.3, aggregate: 0.2, contaminant: 0.2, mixed: 0.1}"]
-    path = simulate_to_file("pr772-spi-v5", n, tmp_path / "a.cxi", seed=1, overrides=ov, progress=False)
+    path = simulate_to_file("pr772-spi-v6", n, tmp_path / "a.cxi", seed=1, overrides=ov, progress=False)
     from diffbench.io.cxi import open_dataset
 
     with open_dataset(path) as d:

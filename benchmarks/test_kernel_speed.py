@@ -13,8 +13,13 @@ from diffbench.recipes.catalogue import resolve
 from diffbench.simulate.spi.engine import Simulator
 
 CASES = {
-    "groel-128": ("chaperonin-90-v6", ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"], 244),
-    "pr772-full-panel": ("pr772-spi-v5", ["hits.classes={single: 1}"], 24),
+    "groel-128": ("chaperonin-90-v7", ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"], 244),
+    "pr772-full-panel": ("pr772-spi-v6", ["hits.classes={single: 1}"], 24),
+    # the recipe's own mix: multiples, aggregates, droplets and debris (2.3 particles a shot)
+    "pr772-mix": ("pr772-spi-v6", [], 48),
+    # lone water droplets: the analytic sphere (trig_kernels), one sin-cos pair per pixel
+    "droplet-full-panel": ("pr772-spi-v6", ["hits.classes={contaminant: 1}", "hits.contaminant.max=1",
+                                            "hits.contaminants={droplet: 1}"], 24),
 }
 
 

@@ -18,7 +18,7 @@ from diffbench.simulate.driver import simulate_to_file
 @pytest.fixture(scope="module")
 def groel_singles(tmp_path_factory, timed_sizes):
     out = tmp_path_factory.mktemp("emc") / "groel.cxi"
-    simulate_to_file("chaperonin-80-v6", timed_sizes["frames"], out, seed=3, progress=False,
+    simulate_to_file("chaperonin-80-v7", timed_sizes["frames"], out, seed=3, progress=False,
                      overrides=["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1.0}",
                                 "beam.pulse_energy_j=3.0e-3"])
     return out

@@ -21,7 +21,7 @@ FULL = os.environ.get("DIFFBENCH_BENCH_FULL") == "1"
 def groel_file(tmp_path_factory):
     n = 100_000 if FULL else 600
     out = tmp_path_factory.mktemp("ipca") / "groel.cxi"
-    simulate_to_file("chaperonin-90-v6", n, out, seed=1, overrides=["detector.preset=pnccd-amo86615-bin8"],
+    simulate_to_file("chaperonin-90-v7", n, out, seed=1, overrides=["detector.preset=pnccd-amo86615-bin8"],
                      workers=2, progress=False)
     return out
 
@@ -30,7 +30,7 @@ def groel_file(tmp_path_factory):
 def panel_file(tmp_path_factory):
     n = 10_000 if FULL else 40
     out = tmp_path_factory.mktemp("radial") / "pr772.cxi"
-    simulate_to_file("pr772-spi-v5", n, out, seed=1, workers=2, progress=False)
+    simulate_to_file("pr772-spi-v6", n, out, seed=1, workers=2, progress=False)
     return out
 
 

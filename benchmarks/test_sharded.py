@@ -22,7 +22,7 @@ def _sharded(tmp_path, n, shard, **kw):
     out = tmp_path / "run" / "idx.cxi"
     out.parent.mkdir(exist_ok=True)
     t0 = time.perf_counter()
-    s = simulate_sharded("chaperonin-90-v6", n, out, shard_size=shard, seed=1, overrides=GROEL, progress=False, **kw)
+    s = simulate_sharded("chaperonin-90-v7", n, out, shard_size=shard, seed=1, overrides=GROEL, progress=False, **kw)
     dt = time.perf_counter() - t0
     shutil.rmtree(out.parent)
     return n / dt, s
@@ -44,7 +44,7 @@ def test_one_million_patterns(benchmark, tmp_path):
     """1,000,000 patterns of 128×128 on 2 local workers; then IPCA streamed over the index."""
     out = tmp_path / "big.cxi"
     t0 = time.perf_counter()
-    s = simulate_sharded("chaperonin-90-v6", 1_000_000, out, shard_size=20000, seed=1, overrides=GROEL,
+    s = simulate_sharded("chaperonin-90-v7", 1_000_000, out, shard_size=20000, seed=1, overrides=GROEL,
                          workers=2, progress=False)
     gen_s = time.perf_counter() - t0
     benchmark.extra_info.update(generate_s=gen_s, bytes=s["bytes"],

@@ -39,16 +39,16 @@ def warm(tmp_path):
 
 def test_pr772_single_hits_full_panel(benchmark, tmp_path, warm, timed):
     ov = ["hits.classes={single: 1}"]
-    warm("pr772-spi-v5", ov)
+    warm("pr772-spi-v6", ov)
     n = 600 if timed else 4
-    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v5", n, ov), rounds=3 if timed else 1)
+    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v6", n, ov), rounds=3 if timed else 1)
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 1024 * 512, n=n)
 
 
 def test_pr772_full_recipe_mix(benchmark, tmp_path, warm, timed):
-    warm("pr772-spi-v5", [])
+    warm("pr772-spi-v6", [])
     n = 600 if timed else 4
-    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v5", n, []), rounds=3 if timed else 1)
+    rate = benchmark.pedantic(_run, args=(tmp_path, "pr772-spi-v6", n, []), rounds=3 if timed else 1)
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 1024 * 512, n=n)
 
 
@@ -59,15 +59,15 @@ def test_groel_128(benchmark, tmp_path, warm, timed, workers):
     if workers > 1 and not timed:
         pytest.skip("worker processes are exercised by tests/simulate; timed runs only")
     ov = ["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1}"]
-    warm("chaperonin-90-v6", ov)
+    warm("chaperonin-90-v7", ov)
     n = 10000 if timed else 16
-    rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v6", n, ov, workers), rounds=3 if timed else 1)
+    rate = benchmark.pedantic(_run, args=(tmp_path, "chaperonin-90-v7", n, ov, workers), rounds=3 if timed else 1)
     benchmark.extra_info.update(patterns_per_s=rate, pixels_per_s=rate * 128 * 128, n=n, workers=workers)
 
 
 def test_groel_volume_precomputation(benchmark):
     """GroEL's B-spline coefficient volume from scratch (target < 30 s; ~1 s, 109³ complex at the full pnCCD)."""
-    recipe, _ = resolve("chaperonin-90-v6")
+    recipe, _ = resolve("chaperonin-90-v7")
     sim = benchmark.pedantic(lambda: Simulator(recipe, 0, use_cache=False), rounds=1)
     vol = sim.table.volumes[0]
     assert vol.interpolation == "bspline3"
@@ -82,7 +82,7 @@ def test_groel_peak_memory_100k(benchmark, tmp_path):
     import sys
 
     out = tmp_path / "big.cxi"
-    cmd = [sys.executable, "-m", "diffbench.cli.main", "simulate", "chaperonin-90-v6", "-n", "100000", "-o", str(out),
+    cmd = [sys.executable, "-m", "diffbench.cli.main", "simulate", "chaperonin-90-v7", "-n", "100000", "-o", str(out),
            "--quiet", "--set", "detector.preset=pnccd-amo86615-bin8"]
     t0 = time.perf_counter()
     benchmark.pedantic(subprocess.run, args=(cmd,), kwargs={"check": True}, rounds=1)

@@ -17,7 +17,7 @@ def _page(path, latent, out):
 def test_standalone_page_5000_points(benchmark, tmp_path, timed):
     n = 5000 if timed else 200
     data = tmp_path / "c90.cxi"
-    simulate_to_file("chaperonin-90-v6", n, data, seed=2, overrides=["detector.preset=pnccd-amo86615-bin8"],
+    simulate_to_file("chaperonin-90-v7", n, data, seed=2, overrides=["detector.preset=pnccd-amo86615-bin8"],
                      workers=2, progress=False)
     latent = np.random.default_rng(0).normal(size=(n, 3))  # the page's cost, not the latent method's
     size = benchmark.pedantic(_page, args=(data, latent, tmp_path / "v.html"), rounds=1)

@@ -44,7 +44,7 @@ def generate(name, n, seed=0, overrides=None, config=None, noise=None):
 
     Example::
 
-        g = diffbench.generate("pr772-spi-v5", 4, seed=1, overrides=["detector.preset=square-64"])
+        g = diffbench.generate("pr772-spi-v6", 4, seed=1, overrides=["detector.preset=square-64"])
         g.frames.shape              # (4, 64, 64) photon counts
         g.truth["is_single_hit"]    # one value per frame
     """

@@ -8,7 +8,7 @@ Controls on the same frames and supports: the same prototypes in an untrained ne
 (what the training adds), the photon count (nearest prototype in log photons: a double has twice a
 single's photons at equal fluence) and chance (0.5, balanced classes).
 
-Geometry: chaperonin-xfel-v2 on the 8x8-binned pnCCD (4.6 keV, Gaussian focus, particles spread over
+Geometry: chaperonin-xfel-v3 on the 8x8-binned pnCCD (4.6 keV, Gaussian focus, particles spread over
 it, 30 % pulse jitter: the photon count overlaps between classes); singles 50 %, doubles 25 %,
 aggregates 25 %.
 
@@ -37,7 +37,7 @@ UNSEEN = {"apoferritin 2W0O": "2W0O.pdb", "TMV ring 1EI7": "1EI7.pdb", "hemocyan
 
 def simulate(folder: Path, label: str, species: str, n: int, seed: int):
     path = folder / f"{label.replace(' ', '-')}.cxi"
-    diffbench.simulate_to_file("chaperonin-xfel-v2", n, path, seed=seed, overrides=BASE + [
+    diffbench.simulate_to_file("chaperonin-xfel-v3", n, path, seed=seed, overrides=BASE + [
         f"species.chaperonin={species}"], progress=False)
     with diffbench.open_dataset(path) as d:
         y = np.where(np.asarray(d.truth["is_single_hit"]), "single", "double")  # double: 2 particles

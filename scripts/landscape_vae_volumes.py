@@ -59,7 +59,7 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
             path = Path(tmp) / f"gm-{seed}.cxi"
-            simulate_to_file("gold-melt-v4", 2000, path, seed=seed, progress=False)
+            simulate_to_file("gold-melt-v5", 2000, path, seed=seed, progress=False)
             with open_dataset(path) as ds:
                 fields = {"shape_stage": condition_values(ds, "shape_stage"),
                           "melt": np.asarray(condition_values(ds, "target_shape_param"), float)}

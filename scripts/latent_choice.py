@@ -24,9 +24,9 @@ import diffbench
 from diffbench.methods.registry import make_method
 
 CASES = {
-    "pr772-spi-v5": ["detector.nx=192", "detector.ny=96", "detector.beam_center_xy_px=[95.5, 47.5]",
+    "pr772-spi-v6": ["detector.nx=192", "detector.ny=96", "detector.beam_center_xy_px=[95.5, 47.5]",
                      "hits.classes={single: 0.3, multiple: 0.2, aggregate: 0.2, contaminant: 0.2, mixed: 0.1}"],
-    "chaperonin-xfel-v2": ["detector.preset=pnccd-amo86615-bin8"],
+    "chaperonin-xfel-v3": ["detector.preset=pnccd-amo86615-bin8"],
 }
 LATENTS = {"raw-pixel IPCA": ("ipca-envelope", {"downsample": None}), "shape PCA": ("shape-pca", {})}
 

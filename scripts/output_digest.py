@@ -50,7 +50,7 @@ def _hash_h5(path: Path) -> dict:
 
 
 def digest(recipes=None) -> dict:
-    from diffbench.simulate.catalogue import load_catalogue
+    from diffbench.recipes.catalogue import load_catalogue
     try:
         from diffbench.simulate.driver import simulate_to_file
     except ImportError:  # before the driver existed

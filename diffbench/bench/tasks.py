@@ -7,7 +7,7 @@ metrics. Example::
     chaperonin-99-outliers:
       description: single vs double hits 99:1, IPCA + Elliptic Envelope (paper 004)
       paper: "004"
-      recipe: chaperonin-99-v6
+      recipe: chaperonin-99-v7
       overrides: ["detector.preset=pnccd-amo86615-bin8"]
       n: {quick: 2000, paper: 10000}
       seeds: {quick: [1, 2, 3], paper: [13]}

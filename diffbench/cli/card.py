@@ -6,9 +6,9 @@ and the content hash. From a recipe, a small sample is simulated (-n, default 30
 the file itself is described.
 
 Examples:
-  diffbench card chaperonin-xfel-v2 -o chaperonin-xfel-v2.card.md
-  diffbench card pr772-spi-v5 -n 1000 --set detector.nx=192 --set detector.ny=96
-  diffbench card --file bench-out/datasets/chaperonin-90-v6-n1000-s1-abc.cxi
+  diffbench card chaperonin-xfel-v3 -o chaperonin-xfel-v3.card.md
+  diffbench card pr772-spi-v6 -n 1000 --set detector.nx=192 --set detector.ny=96
+  diffbench card --file bench-out/datasets/chaperonin-90-v7-n1000-s1-abc.cxi
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ recipe's kind with its type, unit, default, allowed values and meaning (docs/rec
 them for every kind).
 
 Examples:
-  diffbench show pr772-spi-v5
-  diffbench show chaperonin-90-v6 --set detector.preset=pnccd-amo86615-bin8
-  diffbench show gold-melt-v4 --keys
+  diffbench show pr772-spi-v6
+  diffbench show chaperonin-90-v7 --set detector.preset=pnccd-amo86615-bin8
+  diffbench show gold-melt-v5 --keys
 """
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Simulate N patterns of a recipe into a CXI file with full ground truth.
 
 Examples:
-  diffbench simulate pr772-spi-v5 -n 1000 -o pr772.cxi --seed 7
-  diffbench simulate pr772-spi-v5 -n 500 -o singles.cxi --set hits.classes="{single: 1}"
-  diffbench simulate gold-melt-v4 -n 2000 -o gold.cxi --workers 2 --compression gzip
-  diffbench simulate gold-melt-v4 -n 200000 -o gold.cxi --workers auto
+  diffbench simulate pr772-spi-v6 -n 1000 -o pr772.cxi --seed 7
+  diffbench simulate pr772-spi-v6 -n 500 -o singles.cxi --set hits.classes="{single: 1}"
+  diffbench simulate gold-melt-v5 -n 2000 -o gold.cxi --workers 2 --compression gzip
+  diffbench simulate gold-melt-v5 -n 200000 -o gold.cxi --workers auto
   diffbench simulate my-recipe-v1 --config my.yaml -n 10 -o x.cxi --no-noise
-  diffbench simulate chaperonin-90-v6 -n 100000 -o big.cxi --shard-size 5000 --workers 2
-  diffbench simulate chaperonin-90-v6 -n 1000000 -o big.cxi --shard-size 10000 --scheduler tcp://head:8786
+  diffbench simulate chaperonin-90-v7 -n 100000 -o big.cxi --shard-size 5000 --workers 2
+  diffbench simulate chaperonin-90-v7 -n 1000000 -o big.cxi --shard-size 10000 --scheduler tcp://head:8786
   diffbench simulate ed-holey-carbon-v1 -n 17 -o scans.cxi          # N = scans of 40x40 frames
   diffbench simulate mx-ice-rings-v2 -n 2000 -o mx.h5 --workers 2   # N = merged data sets (MTZ in mx.h5.mtz/)
   diffbench simulate xfel-droplet-ice-v2 -n 500 -o droplets.cxi     # N = frames

@@ -5,7 +5,7 @@ file), coloured by any truth or prediction field; hover shows the pattern, a tap
 particles' real-space projection and truth, box/lasso selections are counted and saved as JSON
 (indices + the file's SHA-256). ED scans also get the raster map.
 
-  diffbench view demo/pr772-spi-v5.cxi --html demo/pr772-view.html
+  diffbench view demo/pr772-spi-v6.cxi --html demo/pr772-view.html
   diffbench view big.cxi --serve --port 5006          # lazy frames, 100,000+ points
   diffbench view data.cxi --latent-file z.npy --colour-by hit_class
 """

@@ -74,7 +74,7 @@ def test_a_misspelt_scoring_option_fails_when_the_task_loads():
 
     from diffbench.bench.tasks import Task
 
-    body = {"description": "d", "recipe": "gold-melt-v4", "n": {"quick": 10}, "seeds": {"quick": [1]},
+    body = {"description": "d", "recipe": "gold-melt-v5", "n": {"quick": 10}, "seeds": {"quick": [1]},
             "target": "shape_stage", "methods": {"clpca": {}}, "metrics": ["knn_accuracy"]}
     Task.model_validate(dict(body, scoring={"structure": "target_shape_param", "nuisances": ["photons_total"]}))
     with pytest.raises(ValueError, match="unknown scoring options \\['nuisance'\\]"):
@@ -104,7 +104,7 @@ def test_the_scoring_options_list_is_emc3d_s_signature():
 def test_a_scoring_option_of_the_wrong_type_is_a_one_line_error_when_the_catalogue_loads(scoring, message):
     from diffbench.bench.tasks import Task
 
-    body = {"description": "d", "recipe": "gold-melt-v4", "n": {"quick": 10}, "seeds": {"quick": [1]},
+    body = {"description": "d", "recipe": "gold-melt-v5", "n": {"quick": 10}, "seeds": {"quick": [1]},
             "target": "shape_stage", "methods": {"clpca": {}}, "metrics": ["knn_accuracy"]}
     with pytest.raises(ValueError, match=re.escape(message)):
         Task.model_validate(dict(body, scoring=scoring))
@@ -116,7 +116,7 @@ def test_a_method_may_name_the_tiers_it_runs_in():
 
     from diffbench.bench.tasks import Task
 
-    body = {"description": "d", "recipe": "gold-melt-v4", "n": {"quick": 10, "paper": 20},
+    body = {"description": "d", "recipe": "gold-melt-v5", "n": {"quick": 10, "paper": 20},
             "seeds": {"quick": [1], "paper": [1]}, "target": "shape_stage", "metrics": ["knn_accuracy"],
             "methods": {"clpca": {}, "absolute-embedding": {"tiers": ["paper"], "max_iter": 5}}}
     task = Task.model_validate(body)

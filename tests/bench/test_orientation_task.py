@@ -11,7 +11,7 @@ def groel(tmp_path_factory):
     from diffbench.simulate.driver import simulate_to_file
 
     path = tmp_path_factory.mktemp("orient") / "groel.cxi"
-    simulate_to_file("chaperonin-80-v6", 150, path, seed=5, progress=False,
+    simulate_to_file("chaperonin-80-v7", 150, path, seed=5, progress=False,
                      overrides=["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1.0}",
                                 "beam.pulse_energy_j=3.0e-3"])
     return path
@@ -72,7 +72,7 @@ def test_the_orientation_target_refuses_patterns_of_several_particles(tmp_path):
     from diffbench.simulate.driver import simulate_to_file
 
     path = tmp_path / "mix.cxi"
-    simulate_to_file("chaperonin-80-v6", 20, path, seed=1, progress=False,
+    simulate_to_file("chaperonin-80-v7", 20, path, seed=1, progress=False,
                      overrides=["detector.preset=pnccd-amo86615-bin8", "hits.classes={multiple: 1.0}"])
     with open_dataset(path) as ds, pytest.raises(ValueError, match="particles: orientations are scored on single"):
         target_values(ds, "orientation")
@@ -116,7 +116,7 @@ def pr772_mix(tmp_path_factory):
     from diffbench.simulate.driver import simulate_to_file
 
     path = tmp_path_factory.mktemp("mix") / "pr772.cxi"
-    simulate_to_file("pr772-spi-v5", 24, path, seed=2, progress=False,
+    simulate_to_file("pr772-spi-v6", 24, path, seed=2, progress=False,
                      overrides=["detector.preset=square-64",
                                 "hits.classes={single: 0.4, contaminant: 0.3, mixed: 0.3}"])
     return path
@@ -143,7 +143,7 @@ def test_the_typical_particle_of_a_size_distribution_is_its_median():
     from diffbench.recipes.catalogue import resolve
     from diffbench.simulate.spi.engine import Simulator
 
-    recipe, _ = resolve("pr772-spi-v5", None, ["detector.preset=square-64"])
+    recipe, _ = resolve("pr772-spi-v6", None, ["detector.preset=square-64"])
     sim = Simulator(recipe, 0)
     d = typical_draw(sim.species["pr772"])
     assert abs(d.size_m - 70e-9) < 2.1e-9

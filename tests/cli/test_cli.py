@@ -16,13 +16,13 @@ SMALL = ["--set", "detector.preset=square-64", "--quiet"]
 def test_list_shows_every_shipped_recipe(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for name in ("pr772-spi-v5", "gold-melt-v4", "chaperonin-80-v6", "chaperonin-99-v6", "sphere-calibration-v1"):
+    for name in ("pr772-spi-v6", "gold-melt-v5", "chaperonin-80-v7", "chaperonin-99-v7", "sphere-calibration-v2"):
         assert name in out
 
 
 def test_simulate_then_info(tmp_path, capsys):
     out = tmp_path / "s.cxi"
-    assert main(["simulate", "sphere-calibration-v1", "-n", "3", "-o", str(out), *SMALL]) == 0
+    assert main(["simulate", "sphere-calibration-v2", "-n", "3", "-o", str(out), *SMALL]) == 0
     assert out.is_file()
     assert main(["info", str(out)]) == 0
     text = capsys.readouterr().out
@@ -31,11 +31,11 @@ def test_simulate_then_info(tmp_path, capsys):
 
 @pytest.mark.parametrize("args,needle", [
     (["simulate", "no-such-recipe-v1", "-n", "2"], "unknown recipe"),
-    (["simulate", "sphere-calibration-v1", "-n", "0"], "-n must be a positive integer"),
-    (["simulate", "sphere-calibration-v1", "-n", "2", "--set", "beam.pulse_energy_jj=1"], "beam.pulse_energy_jj"),
-    (["simulate", "sphere-calibration-v1", "-n", "2", "--set", "species.sphere.size_m=-5e-9"], "size_m"),
-    (["simulate", "sphere-calibration-v1", "-n", "2", "--set", "beam.photon_energy_ev=-3"], "photon_energy_ev"),
-    (["simulate", "chaperonin-80-v6", "-n", "2", "--set", "species.chaperonin.structure=/nope/3IYF.pdb"], "file not found"),
+    (["simulate", "sphere-calibration-v2", "-n", "0"], "-n must be a positive integer"),
+    (["simulate", "sphere-calibration-v2", "-n", "2", "--set", "beam.pulse_energy_jj=1"], "beam.pulse_energy_jj"),
+    (["simulate", "sphere-calibration-v2", "-n", "2", "--set", "species.sphere.size_m=-5e-9"], "size_m"),
+    (["simulate", "sphere-calibration-v2", "-n", "2", "--set", "beam.photon_energy_ev=-3"], "photon_energy_ev"),
+    (["simulate", "chaperonin-80-v7", "-n", "2", "--set", "species.chaperonin.structure=/nope/3IYF.pdb"], "file not found"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, args, needle):
     out = tmp_path / "bad.cxi"
@@ -47,19 +47,19 @@ def test_bad_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, args, nee
 
 
 def test_unwritable_output_exits_2(tmp_path, capsys):
-    code = main(["simulate", "sphere-calibration-v1", "-n", "2", "-o", str(tmp_path / "no" / "dir" / "x.cxi"), "--quiet"])
+    code = main(["simulate", "sphere-calibration-v2", "-n", "2", "-o", str(tmp_path / "no" / "dir" / "x.cxi"), "--quiet"])
     assert code == 2 and "does not exist" in capsys.readouterr().err
 
 
 def test_console_script_runs_as_a_process(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "diffbench.cli.main", "simulate", "sphere-calibration-v1",
+    r = subprocess.run([sys.executable, "-m", "diffbench.cli.main", "simulate", "sphere-calibration-v2",
                         "-n", "0", "-o", str(tmp_path / "x.cxi")], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.startswith("diffbench: error:")
 
 
 def test_workers_1_and_2_are_bit_identical(tmp_path):
     a, b = tmp_path / "a.cxi", tmp_path / "b.cxi"
-    common = ["pr772-spi-v5", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
+    common = ["pr772-spi-v6", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
     assert main(["simulate", *common, "-o", str(a), "--workers", "1"]) == 0
     assert main(["simulate", *common, "-o", str(b), "--workers", "2"]) == 0
     with diffbench.open_dataset(a) as da, diffbench.open_dataset(b) as db:
@@ -78,7 +78,7 @@ def test_truth_written_in_blocks_is_the_truth_written_at_once(tmp_path, monkeypa
     import diffbench.io.cxi as cxi
 
     a, b = tmp_path / "a.cxi", tmp_path / "b.cxi"
-    common = ["pr772-spi-v5", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
+    common = ["pr772-spi-v6", "-n", "9", "--seed", "5", "--set", "detector.preset=square-64", "--quiet"]
     assert main(["simulate", *common, "-o", str(a)]) == 0
     monkeypatch.setattr(cxi, "TABLE_BLOCK_ROWS", 4)
     assert main(["simulate", *common, "-o", str(b), "--workers", "2"]) == 0
@@ -93,7 +93,7 @@ def test_export_emc_round_trip(tmp_path):
     from diffbench.io.emc import read_emc
 
     f = tmp_path / "s.cxi"
-    assert main(["simulate", "pr772-spi-v5", "-n", "4", "-o", str(f), *SMALL]) == 0
+    assert main(["simulate", "pr772-spi-v6", "-n", "4", "-o", str(f), *SMALL]) == 0
     assert main(["export-emc", str(f), str(tmp_path / "emc")]) == 0
     back = read_emc(tmp_path / "emc" / "photons.emc")
     with diffbench.open_dataset(f) as d:
@@ -123,7 +123,7 @@ def test_import_is_light():
 
 
 @pytest.mark.parametrize("recipe, n, over, needles", [
-    ("gold-jet-ice-v3", 6, ["rings.ice.probability=1.0"], ["rings: ice on 6 patterns", "amorphous liquid-water on 6"]),
+    ("gold-jet-ice-v4", 6, ["rings.ice.probability=1.0"], ["rings: ice on 6 patterns", "amorphous liquid-water on 6"]),
     ("xfel-droplet-ice-v2", 3, [], ["classes:"]),
     ("mx-ice-rings-v2", 3, [], ["3 data sets"]),
     ("ed-holey-carbon-v1", 1, ["scan.nx=3", "scan.ny=2"], ["labels:"]),

@@ -18,7 +18,7 @@ PARTICLE_FIELDS = {"pattern_index", "species", "shape", "diameter_m", "shape_par
 
 @pytest.mark.parametrize("compression", ["bitshuffle-lz4", "gzip"])
 def test_cxi_layout_and_round_trip(tmp_path, compression):
-    f = simulate_to_file("pr772-spi-v5", 6, tmp_path / "x.cxi", seed=3, compression=compression,
+    f = simulate_to_file("pr772-spi-v6", 6, tmp_path / "x.cxi", seed=3, compression=compression,
                          overrides=["detector.preset=square-64"], progress=False)
     with h5py.File(f) as h:
         assert h["cxi_version"][()] == 160
@@ -33,7 +33,7 @@ def test_cxi_layout_and_round_trip(tmp_path, compression):
     with diffbench.open_dataset(f) as d:
         assert TRUTH_FIELDS <= set(d.truth) and PARTICLE_FIELDS <= set(d.particles)
         assert d.attrs["compression"] == compression and d.attrs["seed"] == 3
-        assert "pr772" in d.attrs["recipe_yaml"] and d.attrs["recipe_version"] == 5
+        assert "pr772" in d.attrs["recipe_yaml"] and d.attrs["recipe_version"] == 6
         # photons_total is the sum of the stored counts
         assert_array_equal(d.truth["photons_total"], d.patterns[:].sum(axis=(1, 2)))
         assert len(d.truth["multiplicity"]) == 6
@@ -42,7 +42,7 @@ def test_cxi_layout_and_round_trip(tmp_path, compression):
 
 
 def test_no_noise_stores_expected_photons_as_float32(tmp_path):
-    f = simulate_to_file("sphere-calibration-v1", 2, tmp_path / "e.cxi", noise=False,
+    f = simulate_to_file("sphere-calibration-v2", 2, tmp_path / "e.cxi", noise=False,
                          overrides=["detector.preset=square-64"], progress=False)
     with diffbench.open_dataset(f) as d:
         x = d.patterns[:]
@@ -61,7 +61,7 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(run_mod, "_write_range", boom)
     with pytest.raises(KeyboardInterrupt):
-        simulate_to_file("sphere-calibration-v1", 4, tmp_path / "i.cxi",
+        simulate_to_file("sphere-calibration-v2", 4, tmp_path / "i.cxi",
                          overrides=["detector.preset=square-64"], progress=False)
     assert calls["n"] == 1
     assert list(tmp_path.iterdir()) == []
@@ -84,7 +84,7 @@ def test_error_in_the_render_thread_reaches_the_caller_and_leaves_no_file(tmp_pa
 
     monkeypatch.setattr(Simulator, "render", failing)
     with pytest.raises(RuntimeError, match="batch 3"):
-        simulate_to_file("sphere-calibration-v1", 6, tmp_path / "r.cxi", batch_size=1,
+        simulate_to_file("sphere-calibration-v2", 6, tmp_path / "r.cxi", batch_size=1,
                          overrides=["detector.preset=square-64"], progress=False)
     assert calls["n"] >= 3
     assert list(tmp_path.iterdir()) == []
@@ -102,9 +102,9 @@ def test_render_threads_do_not_change_the_bytes(tmp_path):
     try:
         numba.set_num_threads(1)
         assert render_threads() == 1
-        one = simulate_to_file("chaperonin-90-v6", 13, tmp_path / "one.cxi", **kw)
+        one = simulate_to_file("chaperonin-90-v7", 13, tmp_path / "one.cxi", **kw)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        many = simulate_to_file("chaperonin-90-v6", 13, tmp_path / "many.cxi", **kw)
+        many = simulate_to_file("chaperonin-90-v7", 13, tmp_path / "many.cxi", **kw)
     finally:
         numba.set_num_threads(before)
     with diffbench.open_dataset(one) as a, diffbench.open_dataset(many) as b:
@@ -116,9 +116,9 @@ def test_render_threads_do_not_change_the_bytes(tmp_path):
 
 def test_same_seed_same_bytes_different_seed_different(tmp_path):
     kw = dict(overrides=["detector.preset=square-64"], progress=False)
-    a = simulate_to_file("pr772-spi-v5", 5, tmp_path / "a.cxi", seed=1, **kw)
-    b = simulate_to_file("pr772-spi-v5", 5, tmp_path / "b.cxi", seed=1, batch_size=2, **kw)
-    c = simulate_to_file("pr772-spi-v5", 5, tmp_path / "c.cxi", seed=2, **kw)
+    a = simulate_to_file("pr772-spi-v6", 5, tmp_path / "a.cxi", seed=1, **kw)
+    b = simulate_to_file("pr772-spi-v6", 5, tmp_path / "b.cxi", seed=1, batch_size=2, **kw)
+    c = simulate_to_file("pr772-spi-v6", 5, tmp_path / "c.cxi", seed=2, **kw)
     with diffbench.open_dataset(a) as da, diffbench.open_dataset(b) as db, diffbench.open_dataset(c) as dc:
         assert_array_equal(da.patterns[:], db.patterns[:])  # batching does not matter
         assert_array_equal(da.truth["hit_class"], db.truth["hit_class"])
@@ -127,7 +127,7 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path):
 
 def test_bad_compression_is_rejected_before_writing(tmp_path):
     with pytest.raises(RecipeError, match="compression"):
-        simulate_to_file("sphere-calibration-v1", 2, tmp_path / "z.cxi", compression="zip", progress=False)
+        simulate_to_file("sphere-calibration-v2", 2, tmp_path / "z.cxi", compression="zip", progress=False)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -140,7 +140,7 @@ def test_another_program_reads_the_frames_as_the_file_says(tmp_path, compression
 
     from diffbench.simulate.driver import simulate_to_file
 
-    f = simulate_to_file("pr772-spi-v5", 3, tmp_path / "a.cxi", seed=1, overrides=["detector.preset=square-64"],
+    f = simulate_to_file("pr772-spi-v6", 3, tmp_path / "a.cxi", seed=1, overrides=["detector.preset=square-64"],
                          compression=compression, progress=False)
     read = ("import h5py, numpy; f = h5py.File({p!r}); d = f['/entry_1/data_1/data']; "
             "print(int(numpy.asarray(d[0]).sum()), d.attrs['how_to_read'])")

@@ -14,10 +14,10 @@ def _digest(path):
 
 
 def test_the_same_data_written_three_ways_have_one_digest(tmp_path):
-    a = simulate_to_file("sphere-calibration-v1", 6, tmp_path / "a.cxi", seed=3, overrides=SMALL, progress=False)
-    b = simulate_to_file("sphere-calibration-v1", 6, tmp_path / "b.cxi", seed=3, overrides=SMALL, progress=False,
+    a = simulate_to_file("sphere-calibration-v2", 6, tmp_path / "a.cxi", seed=3, overrides=SMALL, progress=False)
+    b = simulate_to_file("sphere-calibration-v2", 6, tmp_path / "b.cxi", seed=3, overrides=SMALL, progress=False,
                          workers=2, compression="gzip")
-    simulate_sharded("sphere-calibration-v1", 6, tmp_path / "c.cxi", 4, seed=3, overrides=SMALL, progress=False)
+    simulate_sharded("sphere-calibration-v2", 6, tmp_path / "c.cxi", 4, seed=3, overrides=SMALL, progress=False)
     assert _digest(a) == _digest(b) == _digest(tmp_path / "c.cxi")
-    c = simulate_to_file("sphere-calibration-v1", 6, tmp_path / "d.cxi", seed=4, overrides=SMALL, progress=False)
+    c = simulate_to_file("sphere-calibration-v2", 6, tmp_path / "d.cxi", seed=4, overrides=SMALL, progress=False)
     assert _digest(c) != _digest(a)

@@ -16,7 +16,7 @@ SMALL = ["--set", "detector.preset=square-64", "--quiet"]
 def source(tmp_path_factory):
     d = tmp_path_factory.mktemp("sel")
     f = d / "pr.cxi"
-    assert main(["simulate", "pr772-spi-v5", "-n", "30", "-o", str(f), "--seed", "3", *SMALL]) == 0
+    assert main(["simulate", "pr772-spi-v6", "-n", "30", "-o", str(f), "--seed", "3", *SMALL]) == 0
     sel = d / "sel.json"
     sel.write_text(json.dumps({"source": str(f), "source_sha256": file_sha256(f), "indices": [21, 2, 7, 7],
                                "count": 4}))
@@ -49,7 +49,7 @@ def test_subset_holds_the_selected_frames_and_their_truth(source, tmp_path, caps
 def test_a_selection_of_other_data_is_refused(source, tmp_path, capsys):
     f, sel = source
     other = tmp_path / "other.cxi"
-    assert main(["simulate", "pr772-spi-v5", "-n", "30", "-o", str(other), "--seed", "4", *SMALL]) == 0
+    assert main(["simulate", "pr772-spi-v6", "-n", "30", "-o", str(other), "--seed", "4", *SMALL]) == 0
     assert main(["subset", str(other), "--selection", str(sel), "-o", str(tmp_path / "x.cxi")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "made on" in err

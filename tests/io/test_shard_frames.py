@@ -10,7 +10,7 @@ from diffbench.simulate.shards import simulate_sharded
 
 def test_slices_across_shards_equal_the_virtual_dataset(tmp_path):
     idx = tmp_path / "idx.cxi"
-    simulate_sharded("sphere-calibration-v1", 23, idx, 5, seed=4, overrides=["detector.preset=square-64"],
+    simulate_sharded("sphere-calibration-v2", 23, idx, 5, seed=4, overrides=["detector.preset=square-64"],
                      progress=False)
     with open_dataset(idx) as d:
         vds = d.patterns[()]

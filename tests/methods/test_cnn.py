@@ -60,7 +60,7 @@ def spheres(tmp_path_factory):
     d = tmp_path_factory.mktemp("cnn")
     paths = {}
     for part, seed in (("train", 1), ("test", 2)):
-        p = simulate_to_file("sphere-calibration-v1", 240, d / f"{part}.cxi", seed=seed, overrides=ov, progress=False)
+        p = simulate_to_file("sphere-calibration-v2", 240, d / f"{part}.cxi", seed=seed, overrides=ov, progress=False)
         with open_dataset(p) as ds:
             paths[part] = (p, np.asarray(ds.truth["is_single_hit"]).astype(int))
     return paths
@@ -118,15 +118,15 @@ def test_the_stream_yields_the_patterns_and_truth_of_the_file(tmp_path):
     from diffbench.simulate.driver import simulate_to_file
 
     ov = ["detector.preset=square-64"]
-    path = simulate_to_file("pr772-spi-v5", 12, tmp_path / "a.cxi", seed=5, overrides=ov, progress=False)
+    path = simulate_to_file("pr772-spi-v6", 12, tmp_path / "a.cxi", seed=5, overrides=ov, progress=False)
     with open_dataset(path) as d:
         frames, single = d.patterns[()], np.asarray(d.truth["is_single_hit"])
-    got = list(SimulatedStream("pr772-spi-v5", ov, seed=5, stop=12, block=5))
+    got = list(SimulatedStream("pr772-spi-v6", ov, seed=5, stop=12, block=5))
     assert len(got) == 12
     assert_array_equal(np.stack([f.numpy() for f, _ in got]), frames.astype(np.float32))
     assert_array_equal([bool(y) for _, y in got], single)
     # two DataLoader workers share the indices without repeats; together they give the same frames
-    both = [x for xb, _ in DataLoader(SimulatedStream("pr772-spi-v5", ov, seed=5, stop=12, block=3),
+    both = [x for xb, _ in DataLoader(SimulatedStream("pr772-spi-v6", ov, seed=5, stop=12, block=3),
                                       batch_size=4, num_workers=2, multiprocessing_context="spawn") for x in xb]
     assert sorted(float(x.sum()) for x in both) == sorted(float(f.sum()) for f in frames)
 
@@ -144,7 +144,7 @@ def test_the_few_shot_embedding_transfers_to_a_shape_it_never_saw(tmp_path):
               "hits.separation_m=[60e-9, 150e-9]", "random_orientation=true",
               f"species.sphere={{shape: {shape}, material: protein, size_m: {{distribution: uniform, "
               "low: 40e-9, high: 80e-9}}"]
-        p = simulate_to_file("sphere-calibration-v1", 160, tmp_path / f"{shape}.cxi", seed=seed, overrides=ov,
+        p = simulate_to_file("sphere-calibration-v2", 160, tmp_path / f"{shape}.cxi", seed=seed, overrides=ov,
                              progress=False)
         with open_dataset(p) as d:
             return d.patterns[()], np.where(np.asarray(d.truth["is_single_hit"]), "single", "double")

@@ -25,7 +25,7 @@ from diffbench.simulate.driver import simulate_to_file
 def tiny(tmp_path_factory):
     """40 frames of 64×64: spheres of two sizes, singles and doubles."""
     path = tmp_path_factory.mktemp("tiny") / "tiny.cxi"
-    simulate_to_file("sphere-calibration-v1", 40, path, seed=3, progress=False, overrides=[
+    simulate_to_file("sphere-calibration-v2", 40, path, seed=3, progress=False, overrides=[
         "detector.preset=square-64", "species.sphere.size_m=70e-9",
         "hits.classes={single: 0.8, multiple: 0.2}", "injection.hit_diameter_m=0.3e-6"])
     return path
@@ -165,8 +165,8 @@ def test_ipca_envelope_streams_a_sharded_index_like_a_file(tmp_path):
     from diffbench.simulate.shards import simulate_sharded
 
     ov = ["detector.preset=square-64", "hits.classes={single: 0.8, multiple: 0.2}"]
-    simulate_to_file("sphere-calibration-v1", 60, tmp_path / "one.cxi", seed=2, overrides=ov, progress=False)
-    simulate_sharded("sphere-calibration-v1", 60, tmp_path / "idx.cxi", 25, seed=2, overrides=ov, progress=False)
+    simulate_to_file("sphere-calibration-v2", 60, tmp_path / "one.cxi", seed=2, overrides=ov, progress=False)
+    simulate_sharded("sphere-calibration-v2", 60, tmp_path / "idx.cxi", 25, seed=2, overrides=ov, progress=False)
     a = make_method("ipca-envelope", downsample=None, batch_size=16).fit(tmp_path / "one.cxi")
     b = make_method("ipca-envelope", downsample=None, batch_size=16).fit(tmp_path / "idx.cxi")
     assert_array_equal(a.transform(tmp_path / "one.cxi"), b.transform(tmp_path / "idx.cxi"))

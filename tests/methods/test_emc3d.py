@@ -69,7 +69,7 @@ def groel_singles(tmp_path_factory):
     from diffbench.simulate.driver import simulate_to_file
 
     path = tmp_path_factory.mktemp("emc") / "groel.cxi"
-    simulate_to_file("chaperonin-80-v6", 400, path, seed=3, progress=False,
+    simulate_to_file("chaperonin-80-v7", 400, path, seed=3, progress=False,
                      overrides=["detector.preset=pnccd-amo86615-bin8", "hits.classes={single: 1.0}",
                                 "beam.pulse_energy_j=3.0e-3"])
     return path

@@ -21,7 +21,7 @@ def test_best_f1_threshold_against_brute_force():
 
 def test_learns_single_from_multiple_hits_on_held_out_frames(tmp_path):
     path = tmp_path / "s.cxi"
-    simulate_to_file("sphere-calibration-v1", 300, path, seed=5, progress=False, overrides=[
+    simulate_to_file("sphere-calibration-v2", 300, path, seed=5, progress=False, overrides=[
         "detector.preset=square-64", "species.sphere.size_m={distribution: normal, mean: 70e-9, sd: 8e-9}",
         "hits.classes={single: 0.7, multiple: 0.3}", "injection.hit_diameter_m=0.3e-6"])
     with open_dataset(path) as d:

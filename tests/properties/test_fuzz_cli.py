@@ -32,7 +32,7 @@ VALUES = st.one_of(
 def test_any_override_succeeds_sanely_or_is_refused_in_one_line(key, value, n, tmp_path, capsys):
     out = tmp_path / "o.cxi"
     out.unlink(missing_ok=True)
-    code = main(["simulate", "sphere-calibration-v1", "-n", str(n), "-o", str(out), "--quiet",
+    code = main(["simulate", "sphere-calibration-v2", "-n", str(n), "-o", str(out), "--quiet",
                  "--set", "detector.preset=square-64", "--set", f"{key}={value}"])
     captured = capsys.readouterr()
     assert code in (0, 2), captured.err

@@ -84,7 +84,7 @@ def reference_batch():
     from diffbench.recipes.catalogue import resolve
     from diffbench.simulate.spi.engine import Simulator
 
-    recipe, _ = resolve("sphere-calibration-v1", overrides=["detector.preset=square-64",
+    recipe, _ = resolve("sphere-calibration-v2", overrides=["detector.preset=square-64",
                                                    "hits.classes={single: 0.5, multiple: 0.3, empty: 0.2}"])
     sim = Simulator(recipe, seed=11, use_cache=False)
     images, truth, parts = sim.simulate(range(12))

@@ -38,23 +38,23 @@ def test_every_shipped_spi_recipe_makes_patterns_with_complete_truth(name):
 
 
 def test_pr772_mix_is_about_one_in_two_hundred_single():
-    recipe, _ = resolve("pr772-spi-v5")
+    recipe, _ = resolve("pr772-spi-v6")
     w = recipe.hits.classes
     assert 150 < (sum(w.values()) - w["single"]) / w["single"] < 250
 
 
 def test_unknown_key_is_named_with_its_path():
     with pytest.raises(RecipeError, match=r"beam\.colour"):
-        resolve("pr772-spi-v5", overrides=["beam.colour=red"])
+        resolve("pr772-spi-v6", overrides=["beam.colour=red"])
 
 
 def test_negative_size_is_named():
     with pytest.raises(RecipeError, match=r"species\.sphere\.size_m"):
-        resolve("sphere-calibration-v1", overrides=["species.sphere.size_m=-70e-9"])
+        resolve("sphere-calibration-v2", overrides=["species.sphere.size_m=-70e-9"])
 
 
 def test_unknown_recipe_lists_versions():
-    with pytest.raises(RecipeError, match="available versions: pr772-spi-v5"):
+    with pytest.raises(RecipeError, match="available versions: pr772-spi-v6"):
         resolve("pr772-spi-v7")
 
 
@@ -64,7 +64,7 @@ def test_user_config_file(tmp_path):
     from diffbench.recipes.catalogue import load_catalogue
 
     cat = load_catalogue()
-    mine = {"version": 1, "recipes": {"mine-v1": cat["recipes"]["sphere-calibration-v1"]}}
+    mine = {"version": 1, "recipes": {"mine-v1": cat["recipes"]["sphere-calibration-v2"]}}
     p = tmp_path / "mine.yaml"
     p.write_text(yaml.safe_dump(mine))
     r, _ = resolve("mine-v1", config=p)
@@ -83,14 +83,14 @@ def test_set_reads_exponents_without_a_dot_as_numbers():
 
 
 def test_gold_melt_single_hits_carry_the_promised_photons(tmp_path):
-    """gold-melt-v4 promises 10^2-10^3 photons per single hit (paper 001's weak regime), measured
+    """gold-melt-v5 promises 10^2-10^3 photons per single hit (paper 001's weak regime), measured
     on generated frames with photon noise: the particle's photons are the counted total less the
     flat background the recipe adds (its expectation; its Poisson spread, ±4, is far inside the range)."""
     from diffbench.io.readers import open_any
     from diffbench.simulate.driver import simulate_to_file
 
-    path = simulate_to_file("gold-melt-v4", 150, tmp_path / "g.cxi", seed=21, progress=False)
-    recipe, _ = resolve("gold-melt-v4")
+    path = simulate_to_file("gold-melt-v5", 150, tmp_path / "g.cxi", seed=21, progress=False)
+    recipe, _ = resolve("gold-melt-v5")
     with open_any(path) as d:
         single = np.asarray(d.truth["is_single_hit"], bool)
         counted = np.asarray(d.truth["photons_total"], float)
@@ -103,7 +103,7 @@ def test_gold_melt_single_hits_carry_the_promised_photons(tmp_path):
 
 def test_a_retired_version_says_which_release_made_it_and_what_replaces_it():
     with pytest.raises(RecipeError, match=r"gold-melt-v3 is retired: diffbench 0.1.0 and earlier produce it "
-                                          r"\(pip install 'diffbench==0.1.0'\); it is replaced by gold-melt-v4"):
+                                          r"\(pip install 'diffbench==0.1.0'\); it is replaced by gold-melt-v5"):
         resolve("gold-melt-v3")
 
 

@@ -5,7 +5,7 @@ import multiprocessing as mp
 from diffbench.cli.main import main
 from diffbench.utils.atomic import output_lock
 
-ARGS = ["simulate", "sphere-calibration-v1", "-n", "2", "--set", "detector.preset=square-64", "--quiet"]
+ARGS = ["simulate", "sphere-calibration-v2", "-n", "2", "--set", "detector.preset=square-64", "--quiet"]
 
 
 def test_a_second_writer_of_the_same_output_is_refused(tmp_path, capsys):

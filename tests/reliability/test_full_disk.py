@@ -9,7 +9,7 @@ import pytest
 
 from diffbench.cli.main import main
 
-ARGS = ["simulate", "sphere-calibration-v1", "-n", "3", "--set", "detector.preset=square-64", "--quiet"]
+ARGS = ["simulate", "sphere-calibration-v2", "-n", "3", "--set", "detector.preset=square-64", "--quiet"]
 
 
 @pytest.mark.parametrize("extra", [[], ["--workers", "2"], ["--shard-size", "2"]])
@@ -81,7 +81,7 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-BIG = ["simulate", "chaperonin-90-v6", "-n", "400", "--set", "detector.preset=pnccd-amo86615-bin8",
+BIG = ["simulate", "chaperonin-90-v7", "-n", "400", "--set", "detector.preset=pnccd-amo86615-bin8",
        "--compression", "none", "--quiet"]  # 400 frames of 128 x 128 uncompressed: far beyond 5 MiB
 
 

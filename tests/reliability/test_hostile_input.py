@@ -27,7 +27,7 @@ def test_billion_laughs_is_refused_at_once(argv, tmp_path, capsys):
 
 def test_validation_errors_never_print_huge_values(capsys, tmp_path):
     big = "[" + ",".join(["1"] * 50_000) + "]"
-    assert main(["simulate", "sphere-calibration-v1", "-n", "1", "-o", str(tmp_path / "o.cxi"),
+    assert main(["simulate", "sphere-calibration-v2", "-n", "1", "-o", str(tmp_path / "o.cxi"),
                  "--set", f"beam.photon_energy_ev={big}"]) == 2
     err = capsys.readouterr().err
     assert "beam.photon_energy_ev" in err and len(err) < 400 and not (tmp_path / "o.cxi").exists()
@@ -40,7 +40,7 @@ def test_validation_errors_never_print_huge_values(capsys, tmp_path):
 ])
 def test_absurd_values_are_refused_not_simulated_into_wrong_truth(override, needle, tmp_path, capsys):
     out = tmp_path / "o.cxi"
-    assert main(["simulate", "sphere-calibration-v1", "-n", "2", "-o", str(out), "--set", override]) == 2
+    assert main(["simulate", "sphere-calibration-v2", "-n", "2", "-o", str(out), "--set", override]) == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and len(err.splitlines()) == 1 and not out.exists()
 
@@ -48,7 +48,7 @@ def test_absurd_values_are_refused_not_simulated_into_wrong_truth(override, need
 def test_a_pattern_too_bright_to_count_is_an_error_not_an_overflow(tmp_path, capsys):
     """Within the schema's bounds a recipe can still ask for more photons than counts hold."""
     out = tmp_path / "o.cxi"
-    argv = ["simulate", "sphere-calibration-v1", "-n", "2", "-o", str(out), "--set", "beam.pulse_energy_j=1.0",
+    argv = ["simulate", "sphere-calibration-v2", "-n", "2", "-o", str(out), "--set", "beam.pulse_energy_j=1.0",
             "--set", "species.sphere.size_m=2e-6", "--set", "beam.focus_diameter_m=1e-8"]
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -58,15 +58,15 @@ def test_a_pattern_too_bright_to_count_is_an_error_not_an_overflow(tmp_path, cap
 def test_species_names_longer_than_the_truth_field_are_refused(tmp_path, capsys):
     long = "a" * 40
     out = tmp_path / "o.cxi"
-    assert main(["simulate", "sphere-calibration-v1", "-n", "1", "-o", str(out), "--set",
+    assert main(["simulate", "sphere-calibration-v2", "-n", "1", "-o", str(out), "--set",
                  f"species={{{long}: {{shape: sphere, size_m: 5.0e-8}}}}", "--set", f"target={long}"]) == 2
     assert "longer than 32 bytes" in capsys.readouterr().err and not out.exists()
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["simulate", "sphere-calibration-v1", "-n", "1000000000000", "-o", "OUT"], "-n must be at most"),
-    (["simulate", "sphere-calibration-v1", "-n", "1", "--seed", str(10**26), "-o", "OUT"], "--seed must be below 2^63"),
-    (["simulate", "sphere-calibration-v1", "-n", "1", "-o", "OUT", "--set", "detector.nx=1000000"],
+    (["simulate", "sphere-calibration-v2", "-n", "1000000000000", "-o", "OUT"], "-n must be at most"),
+    (["simulate", "sphere-calibration-v2", "-n", "1", "--seed", str(10**26), "-o", "OUT"], "--seed must be below 2^63"),
+    (["simulate", "sphere-calibration-v2", "-n", "1", "-o", "OUT", "--set", "detector.nx=1000000"],
      "detector.nx: Input should be less than or equal to 16384"),
     (["view", "IN", "--serve", "--port", "99999"], "--port must be 0-65535"),
 ])
@@ -83,7 +83,7 @@ def test_a_foreign_manifest_is_named_not_a_traceback(tmp_path, capsys):
     out = tmp_path / "idx.cxi"
     (tmp_path / "idx.cxi.shards").mkdir()
     (tmp_path / "idx.cxi.shards" / "manifest.json").write_text('{"identity": {}, "shards": 5}')
-    assert main(["simulate", "sphere-calibration-v1", "-n", "4", "-o", str(out), "--shard-size", "2",
+    assert main(["simulate", "sphere-calibration-v2", "-n", "4", "-o", str(out), "--shard-size", "2",
                  "--set", "detector.preset=square-64"]) == 2
     assert "not a diffbench manifest" in capsys.readouterr().err
 
@@ -115,7 +115,7 @@ def test_verify_checks_every_shard_and_frame(tmp_path, capsys):
     from diffbench.simulate.shards import simulate_sharded
 
     idx = tmp_path / "idx.cxi"
-    simulate_sharded("sphere-calibration-v1", 6, idx, 3, overrides=["detector.preset=square-64"], progress=False)
+    simulate_sharded("sphere-calibration-v2", 6, idx, 3, overrides=["detector.preset=square-64"], progress=False)
     assert main(["verify", str(idx)]) == 0
     assert "ok (6 frames against their truth, 2 shards by SHA-256)" in capsys.readouterr().out
     assert main(["info", str(idx)]) == 0
@@ -136,7 +136,7 @@ def test_an_index_without_its_manifest_is_refused(tmp_path, capsys):
     from diffbench.simulate.shards import simulate_sharded
 
     idx = tmp_path / "idx.cxi"
-    simulate_sharded("sphere-calibration-v1", 6, idx, 3, overrides=["detector.preset=square-64"], progress=False)
+    simulate_sharded("sphere-calibration-v2", 6, idx, 3, overrides=["detector.preset=square-64"], progress=False)
     with h5py.File(idx, "r+") as f:
         for k in list(f.attrs):
             if "manifest" in k:
@@ -146,6 +146,6 @@ def test_an_index_without_its_manifest_is_refused(tmp_path, capsys):
 
 
 def test_a_recursive_yaml_value_is_refused(tmp_path, capsys):
-    assert main(["simulate", "sphere-calibration-v1", "-n", "1", "-o", str(tmp_path / "o.cxi"),
+    assert main(["simulate", "sphere-calibration-v2", "-n", "1", "-o", str(tmp_path / "o.cxi"),
                  "--set", "beam.pulse_energy_j=&a [*a]"]) == 2
     assert "recursive document" in capsys.readouterr().err

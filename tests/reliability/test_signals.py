@@ -21,8 +21,8 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 
 SMALL = ["--set", "detector.preset=square-64", "--quiet"]
 #: long enough that a run is always still busy when it is stopped (it is stopped within seconds)
-LONG = ["simulate", "chaperonin-90-v6", "-n", "2000000", *SMALL]
-GOOD = ["simulate", "sphere-calibration-v1", "-n", "2", *SMALL]
+LONG = ["simulate", "chaperonin-90-v7", "-n", "2000000", *SMALL]
+GOOD = ["simulate", "sphere-calibration-v2", "-n", "2", *SMALL]
 
 
 def _default_signals():
@@ -139,7 +139,7 @@ def test_a_dask_run_leaves_no_scratch_behind(tmp_path):
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch)}
     out = tmp_path / "i.cxi"
-    proc = subprocess.run([sys.executable, "-m", "diffbench.cli.main", "simulate", "sphere-calibration-v1", "-n", "4",
+    proc = subprocess.run([sys.executable, "-m", "diffbench.cli.main", "simulate", "sphere-calibration-v2", "-n", "4",
                            *SMALL, "--shard-size", "2", "--scheduler", "local:1", "-o", str(out)],
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

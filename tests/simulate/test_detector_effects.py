@@ -13,7 +13,7 @@ SMALL = ["detector.preset=square-64", "hits.classes={single: 1}"]
 
 
 def _frames(tmp_path, name, extra, n=40, seed=3):
-    p = simulate_to_file("sphere-calibration-v1", n, tmp_path / f"{name}.cxi", seed=seed, overrides=SMALL + extra,
+    p = simulate_to_file("sphere-calibration-v2", n, tmp_path / f"{name}.cxi", seed=seed, overrides=SMALL + extra,
                          progress=False)
     with open_any(p) as d:
         return np.asarray(d.patterns[:]), {k: np.asarray(v) for k, v in d.truth.items()}, p
@@ -53,9 +53,9 @@ def test_adu_conversion_and_determinism(tmp_path):
 
 def test_effects_do_not_depend_on_how_the_work_is_split(tmp_path):
     fx = ["detector_effects={gain_sigma: 0.05, readout_noise_photons: 0.2}"]
-    one = simulate_to_file("sphere-calibration-v1", 12, tmp_path / "one.cxi", seed=5, overrides=SMALL + fx,
+    one = simulate_to_file("sphere-calibration-v2", 12, tmp_path / "one.cxi", seed=5, overrides=SMALL + fx,
                            progress=False, batch_size=5)
-    two = simulate_to_file("sphere-calibration-v1", 12, tmp_path / "two.cxi", seed=5, overrides=SMALL + fx,
+    two = simulate_to_file("sphere-calibration-v2", 12, tmp_path / "two.cxi", seed=5, overrides=SMALL + fx,
                            progress=False, workers=2)
     with open_any(one) as d1, open_any(two) as d2:
         assert_array_equal(d1.patterns[:], d2.patterns[:])

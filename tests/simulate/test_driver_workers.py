@@ -30,22 +30,22 @@ def test_advice_says_why_more_workers_will_not_pay():
 
 
 def test_auto_is_resolved_before_the_run_and_said(tmp_path, capsys):
-    run = prepare_run("pr772-spi-v5", 5, tmp_path / "a.cxi", workers="auto", progress=None)
+    run = prepare_run("pr772-spi-v6", 5, tmp_path / "a.cxi", workers="auto", progress=None)
     assert run.workers == 1
     assert "--workers auto: 1 process for 5 patterns" in capsys.readouterr().err
 
 
 def test_cli_accepts_auto_and_notes_an_unprofitable_count(tmp_path, capsys):
-    assert main(["simulate", "pr772-spi-v5", "-n", "4", "-o", str(tmp_path / "a.cxi"), "--workers", "auto", *SMALL]) == 0
+    assert main(["simulate", "pr772-spi-v6", "-n", "4", "-o", str(tmp_path / "a.cxi"), "--workers", "auto", *SMALL]) == 0
     assert "--workers auto: 1 process" in capsys.readouterr().err
-    assert main(["simulate", "pr772-spi-v5", "-n", "4", "-o", str(tmp_path / "b.cxi"), "--workers", "2", *SMALL]) == 0
+    assert main(["simulate", "pr772-spi-v6", "-n", "4", "-o", str(tmp_path / "b.cxi"), "--workers", "2", *SMALL]) == 0
     assert "note: --workers 2 for 4 patterns" in capsys.readouterr().err
     assert (tmp_path / "a.cxi").read_bytes() != b""
 
 
 @pytest.mark.parametrize("bad", ["0", "many", "-1"])
 def test_bad_worker_counts_are_one_line_errors(tmp_path, capsys, bad):
-    assert main(["simulate", "pr772-spi-v5", "-n", "4", "-o", str(tmp_path / "a.cxi"), "--workers", bad, *SMALL]) == 2
+    assert main(["simulate", "pr772-spi-v6", "-n", "4", "-o", str(tmp_path / "a.cxi"), "--workers", bad, *SMALL]) == 2
     err = capsys.readouterr().err.strip()
     assert "--workers" in err and len(err.splitlines()) == 1
     assert not (tmp_path / "a.cxi").exists()
@@ -53,4 +53,4 @@ def test_bad_worker_counts_are_one_line_errors(tmp_path, capsys, bad):
 
 def test_the_python_api_refuses_a_bool():
     with pytest.raises(RecipeError, match="--workers must be 'auto' or an integer"):
-        prepare_run("pr772-spi-v5", 5, "x.cxi", workers=True)
+        prepare_run("pr772-spi-v6", 5, "x.cxi", workers=True)

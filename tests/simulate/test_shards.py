@@ -19,7 +19,7 @@ from diffbench.recipes.catalogue import RecipeError
 from diffbench.simulate.driver import simulate_to_file
 from diffbench.simulate.shards import shard_dir, shard_ranges, simulate_sharded
 
-RECIPE = "pr772-spi-v5"
+RECIPE = "pr772-spi-v6"
 SMALL = ["detector.preset=square-64"]
 N = 23  # not a multiple of the shard sizes used below
 

@@ -12,7 +12,7 @@ def spi_file(tmp_path_factory):
     from diffbench.simulate.driver import simulate_to_file
 
     out = tmp_path_factory.mktemp("view") / "pr772-small.cxi"
-    simulate_to_file("pr772-spi-v5", 120, out, seed=5, overrides=["detector.preset=square-64"], progress=False)
+    simulate_to_file("pr772-spi-v6", 120, out, seed=5, overrides=["detector.preset=square-64"], progress=False)
     return out
 
 

@@ -56,7 +56,7 @@ def test_thumbnail_is_a_small_png_of_the_right_size():
 def test_sphere_projection_holds_the_sphere_volume():
     """∑ image × pixel² = ∫ρ dV = 4/3 π R³ for ρ = 1. Tolerance 3 %: 64 pixels across 2.4 R and
     32 samples along z resolve the sphere's edge to a few per cent of its volume."""
-    recipe, _ = resolve("sphere-calibration-v1")
+    recipe, _ = resolve("sphere-calibration-v2")
     rows = [{"species": "sphere", "size_m": 70e-9, "shape_param": np.nan, "orientation_wxyz": [1, 0, 0, 0],
              "position_m": [0.0, 0.0, 0.0]}]
     img, fov = projection(rows, recipe.species, 64)
@@ -69,7 +69,7 @@ def test_sphere_projection_holds_the_sphere_volume():
 def test_projection_puts_particles_at_their_positions():
     """Two spheres 200 nm apart along x: the image's two blobs are 200 nm apart (±1 pixel). Far
     apart (more than 8 radii), the view centres on the first particle instead."""
-    recipe, _ = resolve("sphere-calibration-v1")
+    recipe, _ = resolve("sphere-calibration-v2")
     far = [{"species": "sphere", "size_m": 20e-9, "shape_param": np.nan, "orientation_wxyz": [1, 0, 0, 0],
             "position_m": [x, 0.0, 0.0]} for x in (-1e-6, 1e-6)]
     img, fov = projection(far, recipe.species, 32)
@@ -86,7 +86,7 @@ def test_projection_puts_particles_at_their_positions():
 
 
 def test_atomic_model_projection_is_centred_on_its_position():
-    recipe, _ = resolve("chaperonin-80-v6")
+    recipe, _ = resolve("chaperonin-80-v7")
     rows = [{"species": "chaperonin", "size_m": 0.0, "shape_param": np.nan, "orientation_wxyz": [1, 0, 0, 0],
              "position_m": [0.0, 0.0, 0.0]}]
     img, fov = projection(rows, recipe.species, 64)

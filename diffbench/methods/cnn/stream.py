@@ -10,7 +10,7 @@ OpenMP threads do not survive ``fork``.
 Example::
 
     from torch.utils.data import DataLoader
-    stream = SimulatedStream("pr772-spi-v5", overrides=["detector.nx=192", "detector.ny=96",
+    stream = SimulatedStream("pr772-spi-v6", overrides=["detector.nx=192", "detector.ny=96",
                              "detector.beam_center_xy_px=[95.5, 6.0]"], seed=3)
     loader = DataLoader(stream, batch_size=64, num_workers=2, multiprocessing_context="spawn")
     for frames, labels in loader:

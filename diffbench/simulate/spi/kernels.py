@@ -3,7 +3,13 @@
 Kept apart from the physics so that ``import diffbench`` does not import numba; the plain-numpy
 reference of the same computation is :mod:`diffbench.simulate.spi.reference`, and the tests compare
 the two. Photon draws are those of :mod:`diffbench.simulate.noise_kernels` (deterministic per
-pixel); per-pattern sums are accumulated per pixel block and added in block order.
+pixel); per-pattern sums are accumulated per pixel block and added in block order. Analytic
+shapes and the phases of coherent groups use the vectorised sine and cosine of
+:mod:`diffbench.simulate.spi.trig_kernels`.
+
+Numba's on-disk cache of :func:`render` is keyed on this file alone: after editing a module it
+inlines (``trig_kernels``, ``vector_kernels``, ``noise_kernels``), clear ``NUMBA_CACHE_DIR`` or
+the stale compiled kernel is loaded.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from diffbench.simulate.noise_kernels import (  # noqa: F401  (poisson_fill, thr
     threading_layer,
 )
 from diffbench.simulate.spi.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
+from diffbench.simulate.spi.trig_kernels import add_shifted, cube_amplitudes, sphere_amplitudes
 from diffbench.simulate.spi.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
 
 BLOCK = 4096  # pixels per work item
@@ -36,27 +43,10 @@ _U1 = np.uint64(1)
 _U3 = np.uint64(3)
 
 @nb.njit(inline="always")
-def _sinc(x):
-    if abs(x) < 1e-4:
-        return 1.0 - x * x / 6.0
-    return math.sin(x) / x
-
-
-@nb.njit(inline="always")
-def _lookup(px, py, pz, kind, off, n, nc, dq, fold, size, vol):
-    """Amplitude (re, im) of one species at particle-frame q = (px, py, pz), 1/m: analytic sphere
-    and cube, or trilinear interpolation of volume samples (B-spline volumes: :func:`_spline_coords`)."""
-    if kind == KIND_SPHERE:
-        r = size / 2.0
-        x = math.sqrt(px * px + py * py + pz * pz) * r
-        vol_s = 4.0 / 3.0 * math.pi * r * r * r
-        if x < 1e-2:
-            x2 = x * x
-            return vol_s * (1.0 - x2 / 10.0 + x2 * x2 / 280.0), 0.0
-        return vol_s * 3.0 * (math.sin(x) - x * math.cos(x)) / (x * x * x), 0.0
-    if kind == KIND_CUBE:
-        h = size / 2.0
-        return size * size * size * _sinc(px * h) * _sinc(py * h) * _sinc(pz * h), 0.0
+def _lookup(px, py, pz, off, n, nc, dq, fold, vol):
+    """Amplitude (re, im) of a trilinearly interpolated volume at particle-frame q = (px, py, pz),
+    1/m (analytic kinds: :mod:`~diffbench.simulate.spi.trig_kernels`; B-spline volumes:
+    :func:`_spline_coords`)."""
     if fold:
         ux = abs(px) / dq
         uy = abs(py) / dq
@@ -100,15 +90,16 @@ def _spline_coords_loop(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt,
     m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
     c = 1.0 if fold else (n - 1) / 2.0
     hi = n - 2.0
-    qxs = qt[0]
-    qys = qt[1]
-    qzs = qt[2]
+    qxs = qt[0, i0:i1]  # slices indexed from 0: contiguous vector loads (an index from i0 may be
+    qys = qt[1, i0:i1]  # negative as far as numba knows, and its wraparound check makes gathers)
+    qzs = qt[2, i0:i1]
+    ok_pix = valid[i0:i1]
     n32 = np.int32(n)
     one = np.int32(1)
-    for i in range(i0, i1):
-        qx = qxs[i]
-        qy = qys[i]
-        qz = qzs[i]
+    for j in range(i1 - i0):
+        qx = qxs[j]
+        qy = qys[j]
+        qz = qzs[j]
         px = m00 * qx + m01 * qy + m02 * qz
         py = m10 * qx + m11 * qy + m12 * qz
         pz = m20 * qx + m21 * qy + m22 * qz
@@ -119,14 +110,13 @@ def _spline_coords_loop(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt,
         ux = px / dq + c
         uy = py / dq + c
         uz = pz / dq + c
-        inside = valid[i] & (ux >= 1.0) & (uy >= 1.0) & (uz >= 1.0) & (ux < hi) & (uy < hi) & (uz < hi)
+        inside = ok_pix[j] & (ux >= 1.0) & (uy >= 1.0) & (uz >= 1.0) & (ux < hi) & (uy < hi) & (uz < hi)
         ux = ux if inside else 1.0  # a harmless in-grid point for pixels that are skipped
         uy = uy if inside else 1.0
         uz = uz if inside else 1.0
         ix = np.int32(ux)  # int32, not int64: AVX2 converts doubles to int32 in vectors
         iy = np.int32(uy)
         iz = np.int32(uz)
-        j = i - i0
         tx[j] = np.float32(ux - ix)
         ty[j] = np.float32(uy - iy)
         tz[j] = np.float32(uz - iz)
@@ -155,7 +145,8 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, mode, r, species_table, s, 
     is for the group's first particle (GROUP_FIRST), times e^{i q_i·r} with r its position relative
     to that first particle otherwise (GROUP_OTHER; phases relative to one particle of the group
     leave |Σ|² unchanged and spare its cos/sin). ``s`` is the particle's row of the
-    species table; ``scratch`` = (tx, ty, tz, first_pt, ok, spline_w), per-block work arrays.
+    species table; ``scratch`` = (tx, ty, tz, first_pt, ok, spline_w, f_re, f_im), per-block
+    work arrays (f_re, f_im: float64 amplitudes of analytic and trilinear kinds).
 
     B-spline volumes take three passes: :func:`_spline_coords` for the whole block (vectorised),
     the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
@@ -169,11 +160,10 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, mode, r, species_table, s, 
     rows, and prefetches would only cost.
     """
     qvec, q_step, _, valid, _, _, _ = pixels
-    rx, ry, rz = r[0], r[1], r[2]
     kind, off, n, nc = species_table.kind[s], species_table.offset[s], species_table.n[s], species_table.nc[s]
     dq, fold, size, vol = species_table.dq[s], species_table.fold[s], species_table.size[s], species_table.vol
     acc_re, acc_im = acc
-    tx, ty, tz, first_pt, ok, spline_w = scratch
+    tx, ty, tz, first_pt, ok, spline_w, f_re, f_im = scratch
     if kind == KIND_VOLUME_BSPLINE:
         _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)
         row = np.uint64(2 * n)  # float strides of the interleaved complex grid
@@ -194,39 +184,37 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, mode, r, species_table, s, 
                     re32, im32 = bspline_stencil_f32(vol, start, row, plane, spline_w, np.int64(j - j0))
                 tx[j] = re32  # the amplitude replaces the coordinates it was computed from
                 ty[j] = im32
-        _accumulate(qvec, i0, i1, a_re, a_im, mode, rx, ry, rz, tx, ty, inten, acc_re, acc_im)
+        _accumulate(qt, i0, i1, a_re, a_im, mode, r, tx, ty, inten, acc_re, acc_im)
         return
-    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
-    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
-    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
-    for i in range(i0, i1):  # analytic shapes and trilinear volumes, in float64 throughout
-        if not valid[i]:
-            continue
-        qx = qvec[i, 0]
-        qy = qvec[i, 1]
-        qz = qvec[i, 2]
-        fre, fim = _lookup(m00 * qx + m01 * qy + m02 * qz, m10 * qx + m11 * qy + m12 * qz,
-                           m20 * qx + m21 * qy + m22 * qz, kind, off, n, nc, dq, fold, size, vol)
-        ar = a_re * fre - a_im * fim
-        ai = a_re * fim + a_im * fre
-        j = i - i0
-        if mode == GROUP_OTHER:
-            ph = qx * rx + qy * ry + qz * rz
-            c = math.cos(ph)
-            s = math.sin(ph)
-            acc_re[j] += ar * c - ai * s
-            acc_im[j] += ar * s + ai * c
-        elif mode == GROUP_FIRST:
-            acc_re[j] += ar
-            acc_im[j] += ai
+    if kind == KIND_SPHERE or kind == KIND_CUBE:  # vectorised closed forms (trig_kernels)
+        if kind == KIND_SPHERE:
+            sphere_amplitudes(qt, valid, i0, i1, m, size / 2.0, f_re)
         else:
-            inten[j] += ar * ar + ai * ai
+            cube_amplitudes(qt, valid, i0, i1, m, size, f_re)
+        for j in range(i1 - i0):
+            f_im[j] = 0.0
+    else:  # trilinear volumes, in float64
+        m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
+        m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
+        m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
+        for i in range(i0, i1):
+            fre, fim = 0.0, 0.0
+            if valid[i]:
+                qx = qvec[i, 0]
+                qy = qvec[i, 1]
+                qz = qvec[i, 2]
+                fre, fim = _lookup(m00 * qx + m01 * qy + m02 * qz, m10 * qx + m11 * qy + m12 * qz,
+                                   m20 * qx + m21 * qy + m22 * qz, off, n, nc, dq, fold, vol)
+            f_re[i - i0] = fre
+            f_im[i - i0] = fim
+    _accumulate(qt, i0, i1, a_re, a_im, mode, r, f_re, f_im, inten, acc_re, acc_im)
 
 
 @nb.njit(inline="always")
-def _accumulate(qvec, i0, i1, a_re, a_im, mode, rx, ry, rz, f_re, f_im, inten, acc_re, acc_im):
-    """For j = i − i0: a · F_j (F = f_re + i f_im) into ``acc``, times e^{i q_i·r} for GROUP_OTHER,
-    or |a · F_j|² straight into ``inten`` for LONE (vectorised)."""
+def _accumulate(qt, i0, i1, a_re, a_im, mode, r, f_re, f_im, inten, acc_re, acc_im):
+    """For j = i − i0: a · F_j (F = f_re + i f_im) into ``acc``, times e^{i q_i·r} for GROUP_OTHER
+    (:func:`~diffbench.simulate.spi.trig_kernels.add_shifted`), or |a · F_j|² straight into
+    ``inten`` for LONE (vectorised)."""
     if mode == GROUP_FIRST:
         for j in range(i1 - i0):
             fre = float(f_re[j])
@@ -234,17 +222,7 @@ def _accumulate(qvec, i0, i1, a_re, a_im, mode, rx, ry, rz, f_re, f_im, inten, a
             acc_re[j] += a_re * fre - a_im * fim
             acc_im[j] += a_re * fim + a_im * fre
     elif mode == GROUP_OTHER:
-        for i in range(i0, i1):
-            j = i - i0
-            fre = float(f_re[j])
-            fim = float(f_im[j])
-            ar = a_re * fre - a_im * fim
-            ai = a_re * fim + a_im * fre
-            ph = qvec[i, 0] * rx + qvec[i, 1] * ry + qvec[i, 2] * rz
-            c = math.cos(ph)
-            s = math.sin(ph)
-            acc_re[j] += ar * c - ai * s
-            acc_im[j] += ar * s + ai * c
+        add_shifted(qt, i0, i1, a_re, a_im, r, f_re, f_im, acc_re, acc_im)
     else:
         for j in range(i1 - i0):
             fre = float(f_re[j])
@@ -303,6 +281,8 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
         first_pt = np.empty(m_pix, dtype=np.int32)
         ok = np.empty(m_pix, dtype=np.bool_)
         spline_w = np.empty((12, CHUNK), dtype=np.float32)  # B-spline weights of the stencil pass
+        f_re = np.empty(m_pix)  # amplitudes of analytic and trilinear kinds
+        f_im = np.empty(m_pix)
         lam_b = np.empty(i1 - i0)
         u_b = np.empty(i1 - i0)
         g0 = p0  # the first particle of the current coherent group: the group's phase origin
@@ -314,7 +294,7 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
             mode = LONE if (first and last) else (GROUP_FIRST if first else GROUP_OTHER)
             r = (pos[k, 0] - pos[g0, 0], pos[k, 1] - pos[g0, 1], pos[k, 2] - pos[g0, 2])
             _add_particle(pixels, qt, s0, s1, mat[k], amp[k, 0], amp[k, 1], mode, r, species_table,
-                          species[k], inten, (acc_re, acc_im), (tx, ty, tz, first_pt, ok, spline_w))
+                          species[k], inten, (acc_re, acc_im), (tx, ty, tz, first_pt, ok, spline_w, f_re, f_im))
             if last and not first:
                 for j in range(m_pix):
                     inten[j] += acc_re[j] * acc_re[j] + acc_im[j] * acc_im[j]
@@ -323,26 +303,32 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
         # expected photons (templates, then the particles) and the first uniform of every pixel in
         # branch-free loops that LLVM vectorises; then the draws, in pixel order
         n_comp = templates.shape[0]
+        # (slices indexed from 0, as in _spline_coords_loop)
         if n_comp == 1:  # the usual case (background only): one pass, the same sum 0 + w T
             w = weights[t, 0]
-            for i in range(i0, i1):
-                lam_b[i - i0] = 0.0 + w * templates[0, i]
+            tmpl = templates[0, i0:i1]
+            for j in range(i1 - i0):
+                lam_b[j] = 0.0 + w * tmpl[j]
         else:
             for j in range(i1 - i0):
                 lam_b[j] = 0.0
             for c in range(n_comp):
                 w = weights[t, c]
-                for i in range(i0, i1):
-                    lam_b[i - i0] += w * templates[c, i]
+                tmpl = templates[c, i0:i1]
+                for j in range(i1 - i0):
+                    lam_b[j] += w * tmpl[j]
+        fac = factor[s0:s1]
         if sub == 1:
-            for i in range(i0, i1):
-                lam_b[i - i0] = factor[i] * inten[i - i0] + lam_b[i - i0]
+            for j in range(i1 - i0):
+                lam_b[j] = fac[j] * inten[j] + lam_b[j]
         else:  # the pixel's photons: the sum over its sub-pixels of r_e² P dΩ |F|²
-            for i in range(i0, i1):
+            fac2 = fac.reshape((i1 - i0, sub))
+            inten2 = inten.reshape((i1 - i0, sub))
+            for p in range(i1 - i0):
                 acc = 0.0
-                for j in range((i - i0) * sub, (i - i0 + 1) * sub):
-                    acc += factor[s0 + j] * inten[j]
-                lam_b[i - i0] = acc + lam_b[i - i0]
+                for j in range(sub):
+                    acc += fac2[p, j] * inten2[p, j]
+                lam_b[p] = acc + lam_b[p]
         if noise:
             for i in range(i0, i1):
                 u_b[i - i0] = first_uniform(key, i)

@@ -11,7 +11,7 @@ def test_batch_plans_equal_one_pattern_at_a_time():
     """plan_batch draws pattern by pattern, then turns uniforms into orientations and positions
     into fluences for the whole batch at once: every field must equal what a batch of one gives,
     bit for bit, for a mix with several particles per shot (multiples, aggregates, contaminants)."""
-    recipe, _ = resolve("pr772-spi-v5", None, ["detector.preset=square-64"])
+    recipe, _ = resolve("pr772-spi-v6", None, ["detector.preset=square-64"])
     sim = Simulator(recipe, 11)
     batch = sim.plan_batch(range(40))
     assert sum(len(s.particles) for s in batch) > 60  # many multi-particle shots

@@ -24,8 +24,8 @@ BASE = ["detector.preset=square-64", "detector.distance_m=0.15", "detector.beams
 
 @pytest.fixture(scope="module")
 def pair_of_detectors():
-    binned, _ = resolve("chaperonin-90-v6", overrides=BASE + ["detector.pixel_size_m=600e-6"])
-    native, _ = resolve("chaperonin-90-v6", overrides=BASE + ["detector.nx=512", "detector.ny=512",
+    binned, _ = resolve("chaperonin-90-v7", overrides=BASE + ["detector.pixel_size_m=600e-6"])
+    native, _ = resolve("chaperonin-90-v7", overrides=BASE + ["detector.nx=512", "detector.ny=512",
                                                                "detector.pixel_size_m=75e-6",
                                                                "detector.beam_center_xy_px=[255.5, 255.5]"])
     return Simulator(binned, 1, noise=False), Simulator(native, 1, noise=False)
@@ -60,7 +60,7 @@ def test_binned_pixels_equal_the_sum_of_native_pixels(pair_of_detectors, separat
 def test_centre_sampling_does_not(pair_of_detectors):
     """The same comparison with one sample per pixel fails: the test can tell."""
     _, native = pair_of_detectors
-    centre, _ = resolve("chaperonin-90-v6", overrides=BASE + ["detector.pixel_size_m=600e-6",
+    centre, _ = resolve("chaperonin-90-v7", overrides=BASE + ["detector.pixel_size_m=600e-6",
                                                                "pixel_integration.samples=1"])
     centre = Simulator(centre, 1, noise=False)
     single = next(s for s in native.plan_batch(range(12)) if len(s.particles) == 1)
@@ -88,7 +88,7 @@ def test_each_shot_gets_the_k_its_own_group_needs(pair_of_detectors):
 def test_a_batch_of_mixed_k_renders_each_shot_as_alone():
     """Shots of different k in one batch (one kernel call per k, scattered back in order) give the
     same counts and truth as each shot rendered by itself: exact equality."""
-    recipe, _ = resolve("chaperonin-90-v6", overrides=BASE + ["detector.pixel_size_m=600e-6"])
+    recipe, _ = resolve("chaperonin-90-v7", overrides=BASE + ["detector.pixel_size_m=600e-6"])
     sim = Simulator(recipe, 3)
     shots = sim.plan_batch(range(16))
     assert len({sim.shot_samples(s) for s in shots}) > 1

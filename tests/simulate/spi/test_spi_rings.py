@@ -24,7 +24,7 @@ THICK_M = 1.0e-7
 
 def _recipe(rings: dict, **over) -> Recipe:
     """Empty shots (no particle), no jitter: only the rings reach the detector."""
-    raw = copy.deepcopy(load_catalogue()["recipes"]["gold-jet-ice-v3"])
+    raw = copy.deepcopy(load_catalogue()["recipes"]["gold-jet-ice-v4"])
     raw["description"] = "rings test"
     raw["beam"]["pulse_energy_jitter"] = 0.0
     raw["hits"] = {"classes": {"empty": 1.0}}
@@ -96,7 +96,7 @@ def test_ring_truth_adds_up_and_scales_with_thickness_and_pulse():
     rings = {"ice": {"probability": 1.0, "ice_types": {"Isd": 1.0}, "cubicity": 0.4,
                      "thickness_m": {"distribution": "uniform", "low": 1e-8, "high": 1e-6}},
              "amorphous": {"material": "vitreous-ice", "thickness_m": {"distribution": "uniform", "low": 1e-7, "high": 1e-6}}}
-    rec = _recipe(rings, beam={**load_catalogue()["recipes"]["gold-jet-ice-v3"]["beam"], "pulse_energy_jitter": 0.3})
+    rec = _recipe(rings, beam={**load_catalogue()["recipes"]["gold-jet-ice-v4"]["beam"], "pulse_energy_jitter": 0.3})
     sim = Simulator(rec, seed=4)
     img, t, _ = sim.simulate(range(4), noise=False)
     np.testing.assert_allclose(t["expected_photons_total"], t["ice_expected_photons"] + t["amorphous_expected_photons"],
@@ -128,7 +128,7 @@ def test_shot_fractions_follow_the_probabilities_and_rings_leave_particles_alone
 
 
 def test_without_rings_the_fields_are_empty():
-    recipe, _ = resolve("sphere-calibration-v1")
+    recipe, _ = resolve("sphere-calibration-v2")
     sim = Simulator(recipe, seed=0)
     assert sim.templates.shape[0] == 1 and not sim.rings.active
     _, t, _ = sim.simulate([0], noise=False)
@@ -142,4 +142,4 @@ def test_without_rings_the_fields_are_empty():
 ])
 def test_bad_ring_settings_are_named(override, path):
     with pytest.raises(RecipeError, match=path):
-        resolve("gold-jet-ice-v3", overrides=[override])
+        resolve("gold-jet-ice-v4", overrides=[override])
