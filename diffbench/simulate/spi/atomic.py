@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +49,9 @@ class AtomModel:
     def n_atoms(self) -> int:
         return len(self.elements)
 
-    @property
+    @cached_property
     def max_radius_m(self) -> float:
+        """Distance (m) of the farthest atom from the centroid (one pass over every atom, kept)."""
         return float(np.sqrt((self.positions_m**2).sum(axis=1)).max())
 
     def element_counts(self) -> dict[str, int]:

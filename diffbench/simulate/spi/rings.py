@@ -76,11 +76,12 @@ class RingModel:
         self.cfg = rings_cfg
         self.radiation = xray(beam.wavelength_m)
         n_photons = beam.photons_per_pulse()
-        p_domega = factor / R_E_M**2
-        q = np.linalg.norm(qvec, axis=1)
-        self.templates = np.zeros((len(COMPONENTS), q.size))
+        self.templates = np.zeros((len(COMPONENTS), len(qvec)))
         lines = []
         ice = rings_cfg.ice
+        if ice is not None or rings_cfg.amorphous is not None:  # |q| of every pixel: only for rings
+            p_domega = factor / R_E_M**2
+            q = np.linalg.norm(qvec, axis=1)
         if ice is not None:
             # radial pixel extent in q at this |q|: invert q → r on the flat detector
             two_theta = 2.0 * np.arcsin(np.clip(q / (2.0 * beam.k_m), 0.0, 1.0))

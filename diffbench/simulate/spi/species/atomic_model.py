@@ -18,7 +18,7 @@ class AtomicModel(Species):
     def __init__(self, name, config, point_group, entries, model, equivalent_diameter_m: float):
         super().__init__(name, config, point_group, entries)
         self.model = model  # the AtomModel, centred
-        self.radius_m = model.max_radius_m  # computed once: a pass over every atom
+        self.radius_m = model.max_radius_m
         self.equivalent_diameter_m = equivalent_diameter_m
 
     @classmethod
