@@ -59,9 +59,13 @@ def compression_kwargs(compression: str) -> dict:
     raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}, got {compression!r}")
 
 
-#: Free space kept in reserve beyond what a write needs (bytes): HDF5's chunk cache (1 MiB per
-#: dataset) and metadata are flushed later, at eviction or close.
+#: Free space kept in reserve beyond what a write needs (bytes): HDF5's metadata is flushed
+#: later, at eviction or close (the writer keeps no chunk cache: every chunk is written whole).
 SPACE_MARGIN_BYTES = 4 * 2**20
+
+#: The writer's cap on HDF5's metadata cache, whose default grows to 32 MB as a long run's chunk
+#: index grows (10⁶ frames: +8 MB of resident memory midway through the run without the cap).
+MDC_MAX_BYTES = 8 * 2**20
 
 
 def ensure_free_space(where, nbytes: int, target) -> None:
@@ -112,8 +116,14 @@ class CXIWriter:
 
     def _create(self, n_patterns, shape, dtype, kw, detector, beam, attrs, first_index):
         compression = self.compression
-        self.f = h5py.File(self.tmp, "w")
+        # every dataset of the file is written in whole chunks (a frame per chunk, truth columns in
+        # chunk-aligned blocks, the rest at once), so HDF5's chunk cache (8 MB per dataset) would
+        # only hold memory: off, each chunk is compressed and written as it comes
+        self.f = h5py.File(self.tmp, "w", rdcc_nbytes=0)
         f = self.f
+        mdc = f.id.get_mdc_config()  # capped: see MDC_MAX_BYTES
+        mdc.max_size = min(mdc.max_size, MDC_MAX_BYTES)
+        f.id.set_mdc_config(mdc)
         f.create_dataset("cxi_version", data=160)
         f.create_dataset("number_of_entries", data=1)
         e = f.create_group("entry_1")
