@@ -5,6 +5,11 @@ centre, linear interpolation), times a per-pixel factor (polarisation for X-rays
 plus Gaussian spots, each normalised over its window so it adds exactly its expected counts, then
 Poisson noise from the counter-based sampler of :mod:`diffbench.simulate.spi.kernels` (so a frame depends
 only on its key) and the detector's saturation. Frames run in parallel (prange).
+
+Numba's on-disk cache of :func:`render_radial` is keyed on this file alone, yet holds the compiled
+sampler of :mod:`diffbench.simulate.noise_kernels`: this file records that module's digest
+(:data:`INLINED_SOURCES_SHA256`, checked by a test), so that editing the sampler edits this file too
+and numba recompiles.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ import numba as nb
 import numpy as np
 
 from diffbench.simulate.noise_kernels import poisson_draw
+
+#: The diffbench modules whose numba functions :func:`render_radial` compiles in, and their SHA-256
+#: (see :data:`diffbench.simulate.spi.kernels.INLINED_SOURCES_SHA256`).
+INLINED_SOURCES = ("simulate/noise_kernels.py",)
+INLINED_SOURCES_SHA256 = "6effc3e399bcc7e0d100772363589da1a7a7f553803fcfe92fddae486a96745b"
 
 
 @nb.njit(parallel=True, cache=True)

@@ -7,9 +7,10 @@ pixel); per-pattern sums are accumulated per pixel block and added in block orde
 shapes and the phases of coherent groups use the vectorised sine and cosine of
 :mod:`diffbench.simulate.spi.trig_kernels`.
 
-Numba's on-disk cache of :func:`render` is keyed on this file alone: after editing a module it
-inlines (``trig_kernels``, ``vector_kernels``, ``noise_kernels``), clear ``NUMBA_CACHE_DIR`` or
-the stale compiled kernel is loaded.
+Numba's on-disk cache of :func:`render` is keyed on this file alone, not on the modules whose
+functions it inlines: edit one of those and numba would load the stale compiled kernel. So this
+file records their digest (:data:`INLINED_SOURCES_SHA256`), and a test fails until it is updated,
+which changes this file and makes numba recompile.
 """
 
 from __future__ import annotations
@@ -29,6 +30,13 @@ from diffbench.simulate.noise_kernels import (  # noqa: F401  (poisson_fill, thr
 from diffbench.simulate.spi.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
 from diffbench.simulate.spi.trig_kernels import add_shifted, cube_amplitudes, sphere_amplitudes
 from diffbench.simulate.spi.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
+
+#: The diffbench modules whose numba functions :func:`render` compiles in (paths in the package),
+#: and the SHA-256 of their text: ``tests/simulate/test_kernel_cache_keys.py`` checks it and says
+#: the new value.
+INLINED_SOURCES = ("simulate/spi/trig_kernels.py", "simulate/spi/vector_kernels.py", "simulate/spi/kernels_api.py",
+                   "simulate/noise_kernels.py")
+INLINED_SOURCES_SHA256 = "eb22f48c6fc40c7699c855d1e7ada8a5901b49b26775f66e5354068c756cb5d1"
 
 BLOCK = 4096  # pixels per work item
 CHUNK = 256  # pixels per weights pass of the B-spline stencil: 12 kB of weights stay in L1
