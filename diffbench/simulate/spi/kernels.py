@@ -36,7 +36,7 @@ from diffbench.simulate.spi.vector_kernels import LANES, bspline_stencil_f32, bs
 #: the new value.
 INLINED_SOURCES = ("simulate/spi/trig_kernels.py", "simulate/spi/vector_kernels.py", "simulate/spi/kernels_api.py",
                    "simulate/noise_kernels.py")
-INLINED_SOURCES_SHA256 = "eb22f48c6fc40c7699c855d1e7ada8a5901b49b26775f66e5354068c756cb5d1"
+INLINED_SOURCES_SHA256 = "0bd81350e9e7a3d52ad3f2d9b7025216c89a87e9972c378cc9b12685a008e38f"
 
 BLOCK = 4096  # pixels per work item
 CHUNK = 256  # pixels per weights pass of the B-spline stencil: 12 kB of weights stay in L1

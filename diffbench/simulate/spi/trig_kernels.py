@@ -108,6 +108,7 @@ def sphere_amplitudes(qt, valid, i0, i1, m, radius_m, out):
 
 @nb.njit(inline="always")
 def _sinc(u):
+    """sin(u)/u, branch-free; the series 1 − u²/6 below |u| = 1e-4 (error < u⁴/120 < 1e-18)."""
     us = u if abs(u) >= 1e-4 else 1e-4
     s, _ = sincos(us)
     return s / us if abs(u) >= 1e-4 else 1.0 - u * u / 6.0
