@@ -68,6 +68,16 @@ SPACE_MARGIN_BYTES = 4 * 2**20
 MDC_MAX_BYTES = 8 * 2**20
 
 
+def cap_metadata_cache(f: h5py.File) -> h5py.File:
+    """Cap the open file's HDF5 metadata cache at :data:`MDC_MAX_BYTES` (a file streamed through
+    once, written or read chunk by chunk, gains nothing from more); returns ``f``."""
+    mdc = f.id.get_mdc_config()
+    mdc.max_size = min(mdc.max_size, MDC_MAX_BYTES)
+    mdc.initial_size = min(mdc.initial_size, mdc.max_size)
+    f.id.set_mdc_config(mdc)
+    return f
+
+
 def ensure_free_space(where, nbytes: int, target) -> None:
     """Raise ``OSError(ENOSPC)`` naming ``target`` unless the file system holding ``where`` has
     ``nbytes`` + :data:`SPACE_MARGIN_BYTES` free.
@@ -121,9 +131,7 @@ class CXIWriter:
         # only hold memory: off, each chunk is compressed and written as it comes
         self.f = h5py.File(self.tmp, "w", rdcc_nbytes=0)
         f = self.f
-        mdc = f.id.get_mdc_config()  # capped: see MDC_MAX_BYTES
-        mdc.max_size = min(mdc.max_size, MDC_MAX_BYTES)
-        f.id.set_mdc_config(mdc)
+        cap_metadata_cache(f)
         f.create_dataset("cxi_version", data=160)
         f.create_dataset("number_of_entries", data=1)
         e = f.create_group("entry_1")
@@ -221,6 +229,9 @@ class CXIWriter:
 
 #: Rows per block when a truth table is read back from disk.
 TABLE_BLOCK_ROWS = 1 << 13
+#: Rows per read within a block: a column is assembled from reads of whole rows (~150 B each) this
+#: many at a time, so that memory holds one column block and one small read, not a block of rows.
+TABLE_READ_ROWS = 1 << 12
 
 
 def write_table(group, table):
@@ -241,9 +252,13 @@ def write_table(group, table):
         size = int(np.prod(shape))
         ds = group.create_dataset(name, shape=shape, dtype=field.base, compression="gzip" if size > 1024 else None)
         rows = TABLE_BLOCK_ROWS if ds.chunks is None else ds.chunks[0] * max(1, TABLE_BLOCK_ROWS // ds.chunks[0])
+        col = np.empty((rows,) + field.shape, dtype=field.base)
         for s in range(0, len(table), rows):
-            block = table.read(s, s + rows)[name]
-            ds[s:s + len(block)] = block
+            e = min(len(table), s + rows)
+            for a in range(s, e, TABLE_READ_ROWS):  # whole rows are read, a few hundred kB at a time
+                b = min(e, a + TABLE_READ_ROWS)
+                col[a - s:b - s] = table.read(a, b)[name]
+            ds[s:e] = col[:e - s]
 
 
 def read_table(group) -> dict[str, np.ndarray]:
