@@ -36,7 +36,7 @@ from diffbench.simulate.spi.vector_kernels import LANES, bspline_stencil_f32, bs
 #: the new value.
 INLINED_SOURCES = ("simulate/spi/trig_kernels.py", "simulate/spi/vector_kernels.py", "simulate/spi/kernels_api.py",
                    "simulate/noise_kernels.py")
-INLINED_SOURCES_SHA256 = "0bd81350e9e7a3d52ad3f2d9b7025216c89a87e9972c378cc9b12685a008e38f"
+INLINED_SOURCES_SHA256 = "bff74d5a96479bb9e939730f335627a9355b96dd902e9a4d3e412396a0cc63a2"
 
 BLOCK = 4096  # pixels per work item
 CHUNK = 256  # pixels per weights pass of the B-spline stencil: 12 kB of weights stay in L1

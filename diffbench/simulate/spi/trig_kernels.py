@@ -41,6 +41,19 @@ _P1 = 1.57079632673412561417e00
 _P2 = 6.07710050650619224932e-11
 _P3 = 2.02226624879595063154e-21
 _TWO_OVER_PI = 2.0 / math.pi
+# Taylor coefficients in z = r², highest power first, for Horner's rule:
+# sin r = r + r z (−1/3! + z/5! − … + z⁷/17!),  cos r = 1 + z (−1/2! + z/4! − … − z⁸/18!)
+_SIN_SERIES = tuple((-1.0) ** n / math.factorial(2 * n + 1) for n in range(8, 0, -1))
+_COS_SERIES = tuple((-1.0) ** n / math.factorial(2 * n) for n in range(9, 0, -1))
+
+
+@nb.njit(inline="always")
+def _horner(z, coeffs):
+    """Σ coeffs[k] z^(n−1−k) by Horner's rule (coefficients highest power first)."""
+    acc = coeffs[0]
+    for k in range(1, len(coeffs)):
+        acc = acc * z + coeffs[k]
+    return acc
 
 
 @nb.njit(inline="always")
@@ -50,27 +63,8 @@ def sincos(x):
     k = np.floor(x * _TWO_OVER_PI + 0.5)
     r = ((x - k * _P1) - k * _P2) - k * _P3
     z = r * r
-    # sin r = r (1 − z/3! + z²/5! − …), Horner in z down from r¹⁷
-    s = 1.0 / 355687428096000.0
-    s = s * z - 1.0 / 1307674368000.0
-    s = s * z + 1.0 / 6227020800.0
-    s = s * z - 1.0 / 39916800.0
-    s = s * z + 1.0 / 362880.0
-    s = s * z - 1.0 / 5040.0
-    s = s * z + 1.0 / 120.0
-    s = s * z - 1.0 / 6.0
-    s = r + r * z * s
-    # cos r = 1 − z/2! + z²/4! − …, down from r¹⁸
-    c = -1.0 / 6402373705728000.0
-    c = c * z + 1.0 / 20922789888000.0
-    c = c * z - 1.0 / 87178291200.0
-    c = c * z + 1.0 / 479001600.0
-    c = c * z - 1.0 / 3628800.0
-    c = c * z + 1.0 / 40320.0
-    c = c * z - 1.0 / 720.0
-    c = c * z + 1.0 / 24.0
-    c = c * z - 0.5
-    c = 1.0 + z * c
+    s = r + r * z * _horner(z, _SIN_SERIES)
+    c = 1.0 + z * _horner(z, _COS_SERIES)
     quadrant = k - 4.0 * np.floor(k * 0.25)  # 0, 1, 2, 3 (exact: k is an integer in float)
     odd = (quadrant == 1.0) | (quadrant == 3.0)
     sin_x = c if odd else s  # quadrants 1, 3: sin(r + kπ/2) = ±cos r
