@@ -165,7 +165,7 @@ class Simulator:
             for name, cfg in recipe.species.items()
         }
         self.pixel_samples = self._pixel_samples()
-        self._pixels = {1: PixelArrays(self.qvec, float(self.q_step), self.factor, self.valid, self.templates,
+        self._pixels = {1: PixelArrays(self.qvec, self.factor, self.valid, self.templates,
                                        self.valid, 1)}
         self._pixels_lock = threading.Lock()  # render threads may ask for a new k at once
         self._tables = None
@@ -257,7 +257,7 @@ class Simulator:
                 valid = np.repeat(self.valid, k * k)
                 qvec = pixel_major(q_vectors(sub, beam), k)
                 factor = pixel_major(R_E_M**2 * polarisation_factor(sub, beam) * sub.solid_angle_sr(), k) * valid
-                self._pixels[k] = PixelArrays(qvec, float(self.q_step / k), factor, valid, self.templates,
+                self._pixels[k] = PixelArrays(qvec, factor, valid, self.templates,
                                               self.valid, k * k)
             return self._pixels[k]
 

@@ -15,8 +15,6 @@ which changes this file and makes numba recompile.
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 
@@ -29,20 +27,18 @@ from diffbench.simulate.noise_kernels import (  # noqa: F401  (poisson_fill, thr
 )
 from diffbench.simulate.spi.kernels_api import KIND_CUBE, KIND_SPHERE, KIND_VOLUME, KIND_VOLUME_BSPLINE  # noqa: F401
 from diffbench.simulate.spi.trig_kernels import add_shifted, cube_amplitudes, sphere_amplitudes
-from diffbench.simulate.spi.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32, prefetch_stencil
+from diffbench.simulate.spi.vector_kernels import LANES, bspline_stencil_f32, bspline_weights_f32
 
 #: The diffbench modules whose numba functions :func:`render` compiles in (paths in the package),
 #: and the SHA-256 of their text: ``tests/simulate/test_kernel_cache_keys.py`` checks it and says
 #: the new value.
 INLINED_SOURCES = ("simulate/spi/trig_kernels.py", "simulate/spi/vector_kernels.py", "simulate/spi/kernels_api.py",
                    "simulate/noise_kernels.py")
-INLINED_SOURCES_SHA256 = "bff74d5a96479bb9e939730f335627a9355b96dd902e9a4d3e412396a0cc63a2"
+INLINED_SOURCES_SHA256 = "a514372cb1959e328f2324730a7d9ef1827e3ceb1ae3d95d1eac9ed0fae357bd"
 
 BLOCK = 4096  # pixels per work item
 CHUNK = 256  # pixels per weights pass of the B-spline stencil: 12 kB of weights stay in L1
 #             (a multiple of vector_kernels.LANES)
-PREFETCH_AHEAD = 8  # pixels: the stencil pass prefetches the rows of pixel j + 8 while summing j ...
-PREFETCH_MIN_STEP = 0.25  # ... when neighbouring pixels are at least this many grid steps apart
 
 # how _add_particle adds a particle: alone, or as the first / another member of a coherent group
 LONE, GROUP_FIRST, GROUP_OTHER = 0, 1, 2
@@ -160,14 +156,8 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, mode, r, species_table, s, 
     the stencil sums, then :func:`_accumulate` (vectorised). The stencils go CHUNK pixels at a time:
     first the weights (LANES pixels at a time), then the sums alone. Short loop bodies let the CPU
     overlap more stencils. Pixels go in row order (other orders measured no faster).
-
-    Where neighbouring pixels are ≥ PREFETCH_MIN_STEP grid steps apart in the particle's volume
-    (``q_step`` s / Δq; GroEL at 128×128: 0.57), most pixels' stencils need rows that are not in
-    L1 yet, and the CPU waits for them: the stencil pass prefetches the rows of the pixel
-    PREFETCH_AHEAD further on. On finely sampled volumes (PR772 panel: 0.15) neighbours share their
-    rows, and prefetches would only cost.
     """
-    qvec, q_step, _, valid, _, _, _ = pixels
+    qvec, _, valid, _, _, _ = pixels
     kind, off, n, nc = species_table.kind[s], species_table.offset[s], species_table.n[s], species_table.nc[s]
     dq, fold, size, vol = species_table.dq[s], species_table.fold[s], species_table.size[s], species_table.vol
     acc_re, acc_im = acc
@@ -176,15 +166,11 @@ def _add_particle(pixels, qt, i0, i1, m, a_re, a_im, mode, r, species_table, s, 
         _spline_coords(qt, valid, i0, i1, m, n, dq, fold, tx, ty, tz, first_pt, ok)
         row = np.uint64(2 * n)  # float strides of the interleaved complex grid
         plane = np.uint64(2 * n * n)
-        scale = math.sqrt(m[0, 0] * m[0, 0] + m[1, 0] * m[1, 0] + m[2, 0] * m[2, 0])  # m = s Rᵀ
-        prefetch = q_step * scale / dq >= PREFETCH_MIN_STEP
         for j0 in range(0, i1 - i0, CHUNK):
             j1 = min(i1 - i0, j0 + CHUNK)
             for j in range(j0, j1, LANES):  # the scratch arrays have LANES − 1 readable floats of padding
                 bspline_weights_f32(tx, ty, tz, np.int64(j), spline_w, np.int64(j - j0))
             for j in range(j0, j1):
-                if prefetch and j + PREFETCH_AHEAD < i1 - i0:
-                    prefetch_stencil(vol, np.uint64(off + 2 * np.int64(first_pt[j + PREFETCH_AHEAD])), row, plane)
                 re32 = np.float32(0.0)
                 im32 = np.float32(0.0)
                 if ok[j]:
@@ -246,7 +232,7 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
 
     pixels, particles, species_table, sums : the named tuples of
     :mod:`~diffbench.simulate.spi.kernels_api` (:class:`PixelArrays`, :class:`ParticleArrays`,
-    :class:`SpeciesArrays`, :class:`BlockSums`); ``q_step`` only decides whether to prefetch.
+    :class:`SpeciesArrays`, :class:`BlockSums`).
     out (n_pat, npix): counts (noise=True, integer dtype) or expected photons (noise=False, float);
     photons above ``saturation`` are clipped to it. sums (n_pat, n_blocks each): per-block photon
     sum, expected sum and saturated-pixel count.
@@ -255,7 +241,7 @@ def render(pixels, particles, species_table, noise, saturation, out, sums):
     that each particle's rotation and species constants stay in registers over the pixels.
     Releases the GIL (``nogil``), so the caller can plan and write other batches meanwhile.
     """
-    qvec, q_step, factor, valid, templates, valid_pixels, sub = pixels
+    qvec, factor, valid, templates, valid_pixels, sub = pixels
     part_start, weights, keys, mat, amp, pos, cluster, species = particles
     block_photons, block_expected, block_saturated = sums
     n_pat = part_start.size - 1

@@ -20,7 +20,6 @@ class PixelArrays(NamedTuple):
     the pixel centres)."""
 
     qvec: np.ndarray  # (npix · sub, 3) lab q (1/m) of every sub-pixel
-    q_step: float  # q difference (1/m) between neighbouring sub-pixels near the beam centre
     factor: np.ndarray  # (npix · sub,) r_e² P dΩ of every sub-pixel (m², 0 where the pixel is invalid)
     valid: np.ndarray  # (npix · sub,) bool
     templates: np.ndarray  # (n_comp, npix) additive expected-photon images (background, rings)

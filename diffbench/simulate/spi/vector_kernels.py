@@ -141,26 +141,3 @@ def bspline_stencil_f32(typingctx, vol, i, row, plane, w, r):
         return context.make_tuple(builder, signature.return_type, [re, im])
 
     return sig, codegen
-
-
-@intrinsic
-def prefetch_stencil(typingctx, vol, i, row, plane):
-    """Ask the CPU to bring the 16 rows of the stencil at flat float index ``i`` of ``vol`` (strides
-    ``row``, ``plane`` as in :func:`bspline_stencil_f32`) into its caches (``llvm.prefetch``, a hint:
-    no effect on any result)."""
-    sig = types.void(vol, i, row, plane)
-
-    def codegen(context, builder, signature, args):
-        vol_v, i_v, row_v, plane_v = args
-        data = context.make_array(signature.args[0])(context, builder, vol_v).data
-        i8p = ir.IntType(8).as_pointer()
-        fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], ir.FunctionType(ir.VoidType(), [i8p, _I32, _I32, _I32]))
-        for a in range(4):
-            base = builder.add(i_v, builder.mul(plane_v, ir.Constant(_I64, a)))
-            for b in range(4):
-                ptr = builder.gep(data, [builder.add(base, builder.mul(row_v, ir.Constant(_I64, b)))])
-                # read access, keep in all cache levels, data cache
-                builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(_I32, 0), ir.Constant(_I32, 3), ir.Constant(_I32, 1)])
-        return context.get_dummy_value()
-
-    return sig, codegen
