@@ -25,11 +25,13 @@ from pathlib import Path
 NEW = Path(__file__).resolve().parents[1]
 
 
-def run(tree: Path, recipe: str, n: int, sets: list[str], cache: Path, out: Path) -> float:
+def run(tree: Path, recipe: str, n: int, sets: list[str], cache: Path, out: Path, config: Path | None = None) -> float:
     """Patterns per second of one fresh ``simulate`` process of ``tree``."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), PYTHONPATH=str(tree))
     cmd = [sys.executable, "-m", "diffbench.cli.main", "simulate", recipe, "-n", str(n), "-o", str(out),
            "--seed", "1", "--quiet"]
+    if config is not None:
+        cmd += ["--config", str(config)]
     for s in sets:
         cmd += ["--set", s]
     t0 = time.perf_counter()
@@ -47,6 +49,7 @@ def main(argv=None) -> int:
     p.add_argument("-n", type=int, required=True, help="patterns per run")
     p.add_argument("--set", action="append", default=[], help="recipe override, as for simulate")
     p.add_argument("--rounds", type=int, default=3, help="pairs (default 3)")
+    p.add_argument("--config", type=Path, help="a catalogue of one's own, for both trees (as for simulate)")
     a = p.parse_args(argv)
     old_recipe = a.old_recipe or a.recipe
     with tempfile.TemporaryDirectory(prefix="paired-") as tmp:
@@ -54,10 +57,10 @@ def main(argv=None) -> int:
         trees = {"old": (a.old.resolve(), old_recipe, tmp / "cache-old"),
                  "new": (NEW, a.recipe, tmp / "cache-new")}
         for tree, recipe, cache in trees.values():  # compile or load each tree's kernels, untimed
-            run(tree, recipe, 4, a.set, cache, tmp / "warm.cxi")
+            run(tree, recipe, 4, a.set, cache, tmp / "warm.cxi", a.config)
         for i in range(a.rounds):
-            old = run(*trees["old"][:2], a.n, a.set, trees["old"][2], tmp / "out.cxi")
-            new = run(*trees["new"][:2], a.n, a.set, trees["new"][2], tmp / "out.cxi")
+            old = run(*trees["old"][:2], a.n, a.set, trees["old"][2], tmp / "out.cxi", a.config)
+            new = run(*trees["new"][:2], a.n, a.set, trees["new"][2], tmp / "out.cxi", a.config)
             print(f"pair {i + 1}: old {old:,.1f}/s  new {new:,.1f}/s  ratio {new / old:.2f}", flush=True)
     return 0
 

@@ -30,6 +30,7 @@ import hdf5plugin  # noqa: F401  (registers the bitshuffle/LZ4 filters for readi
 import numpy as np
 
 from diffbench._version import __version__
+from diffbench.io.frame_chunks import BSHUF_FILTER_ID, frame_encoder
 from diffbench.utils.atomic import publish, temp_beside  # noqa: F401  (publish: old import path)
 
 COMPRESSIONS = ("bitshuffle-lz4", "gzip", "none")
@@ -66,6 +67,17 @@ SPACE_MARGIN_BYTES = 4 * 2**20
 #: The writer's cap on HDF5's metadata cache, whose default grows to 32 MB as a long run's chunk
 #: index grows (10⁶ frames: +8 MB of resident memory midway through the run without the cap).
 MDC_MAX_BYTES = 8 * 2**20
+
+
+def _bitshuffle_block(dataset) -> int:
+    """The block size (elements) of ``dataset``'s bitshuffle filter (0: bitshuffle's default), or
+    0 where it has none."""
+    plist = dataset.id.get_create_plist()
+    for i in range(plist.get_nfilters()):
+        code, _, values, _ = plist.get_filter(i)
+        if code == BSHUF_FILTER_ID:
+            return int(values[3]) if len(values) > 3 else 0
+    return 0
 
 
 def cap_metadata_cache(f: h5py.File) -> h5py.File:
@@ -143,6 +155,7 @@ class CXIWriter:
         self.data = det.create_dataset("data", shape=(n_patterns,) + tuple(shape), dtype=dtype,
                                        chunks=(1,) + tuple(shape), **kw)
         self.data.attrs["axes"] = "experiment_identifier:y:x"
+        self.encoder = frame_encoder(compression, shape, dtype, _bitshuffle_block(self.data))
         self.data.attrs["compression"] = compression
         self.data.attrs["how_to_read"] = HOW_TO_READ[compression]
         e.create_group("data_1")
@@ -181,8 +194,28 @@ class CXIWriter:
                 "pulse_energy_jitter": beam.pulse_energy_jitter, "polarisation": beam.polarisation})
 
     def write_frames(self, start: int, frames: np.ndarray):
+        """Frames [start, start + len(frames)), through HDF5's filters."""
         ensure_free_space(self.tmp, frames.nbytes, self.path)
         self.data[start:start + len(frames)] = frames
+
+    def encode_frames(self, frames: np.ndarray) -> list[bytes] | np.ndarray:
+        """The frames as :meth:`write_encoded` takes them: their chunks, encoded outside HDF5
+        (:mod:`diffbench.io.frame_chunks`; safe to call from several threads at once, and most of
+        the work runs without the GIL), or the frames themselves where this compression has no
+        encoder."""
+        return frames if self.encoder is None else self.encoder.encode(frames)
+
+    def write_encoded(self, start: int, encoded: list[bytes] | np.ndarray):
+        """Write what :meth:`encode_frames` returned as frames [start, ...): ready chunks are
+        stored as they are (``write_direct_chunk``), the same bytes HDF5's filter would write."""
+        if isinstance(encoded, np.ndarray):
+            self.write_frames(start, encoded)
+            return
+        ensure_free_space(self.tmp, sum(len(c) for c in encoded), self.path)
+        zeros = (0,) * (self.data.ndim - 1)
+        write = self.data.id.write_direct_chunk
+        for i, chunk in enumerate(encoded):
+            write((start + i,) + zeros, chunk, 0)
 
     def copy_chunks_from(self, src_dataset, start: int):
         """Copy already-compressed frames (same filters) without decompressing them."""

@@ -70,7 +70,8 @@ def _write_range(sim, writer, start, stop, noise, batch, advance=None):
 
     A pipeline over whole batches: K render threads (K = numba's thread count) each render one
     batch with a single numba thread (the kernel releases the GIL), while this thread plans the
-    next batches and compresses and writes finished ones. Whole batches per thread, rather than
+    next batches and writes finished ones, which their render thread has compressed
+    (:meth:`~diffbench.io.cxi.CXIWriter.encode_frames`). Whole batches per thread, rather than
     every thread on one batch, leave no thread waiting at the end of a kernel for a slower one (on
     2 cores the planning thread takes turns with the render threads). Batches are written in
     order and each pattern depends only on its index, so the bytes are those of a plain loop.
@@ -97,11 +98,12 @@ def _pipeline(sim, writer, start, stop, noise, batch, advance, n_threads, pats, 
 
     def render(shots):
         numba.set_num_threads(1)  # per thread: this batch is one thread's work
-        return sim.render(shots, noise)
+        imgs, t, p = sim.render(shots, noise)
+        return writer.encode_frames(imgs), t, p  # compressed here, in parallel, mostly without the GIL
 
     def finish(s, e, fut):
-        imgs, t, p = fut.result()
-        writer.write_frames(s - start, imgs)
+        frames, t, p = fut.result()
+        writer.write_encoded(s - start, frames)
         pats.append(t)
         parts.append(p)  # SpilledTable.append: to disk, not kept
         if advance:
