@@ -5,7 +5,7 @@ polarisation — Dragonfly's sample configuration), equal mean photons per frame
 orientations, Poisson noise, written to disk; each side as a fresh process (start-up included),
 in interleaved pairs. The ratio is diffbench's frames/s over Dragonfly's (issue 23's goal: ≥ 3×).
 Dragonfly's one-off set-up (density, intensity volume, detector file) and diffbench's (volume
-cache, kernel compilation) run before the timing.
+cache, kernel compilation, the package's bytecode) run before the timing.
 
 Skipped unless Dragonfly is installed: set ``DIFFBENCH_DRAGONFLY_BIN`` to the folder holding its
 ``dragonfly.*`` scripts, or put them on PATH. Dragonfly builds from its PyPI sdist::
@@ -150,7 +150,7 @@ def _matched_pulse_energy(folder: Path, detsize: int) -> float:
 
 
 @pytest.mark.parametrize("detsize", [128, 150])
-def test_diffbench_against_dragonfly_make_data(benchmark, tmp_path, timed, detsize):
+def test_diffbench_against_dragonfly_make_data(benchmark, tmp_path, timed, detsize, warm_bytecode):
     n = N_FRAMES if timed else 200
     pairs = PAIRS if timed else 1
     df_cfg = _dragonfly_setup(tmp_path / "dragonfly", detsize, n)

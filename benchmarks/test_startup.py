@@ -4,7 +4,8 @@ Every process, worker and shard pays its start-up, and at 10⁴ frames it is a t
 detector's run. The floor is what numba alone costs before any diffbench code: ``import numba``
 and the first call of a trivial cached ``@njit`` function (which loads numba's type registries
 and, through its BLAS check, scipy.linalg). diffbench cannot start faster than that while its
-kernels are numba functions. Fresh processes, caches warm (volume cache and numba cache).
+kernels are numba functions. Fresh processes, caches warm (volume cache, numba cache and the
+package's bytecode: the ``warm_bytecode`` fixture).
 """
 
 import os
@@ -34,7 +35,7 @@ def numba_cache_env(tmp_path):
     return dict(os.environ, NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR", str(tmp_path / "numba-cache")))
 
 
-def test_numba_floor(benchmark, tmp_path, numba_cache_env, timed):
+def test_numba_floor(benchmark, tmp_path, numba_cache_env, timed, warm_bytecode):
     script = tmp_path / "tiny.py"
     script.write_text(TINY)
     cmd = [sys.executable, str(script)]
@@ -42,7 +43,7 @@ def test_numba_floor(benchmark, tmp_path, numba_cache_env, timed):
     benchmark.pedantic(_wall, args=(cmd, numba_cache_env), rounds=5 if timed else 1)
 
 
-def test_one_pattern_run(benchmark, tmp_path, numba_cache_env, timed):
+def test_one_pattern_run(benchmark, tmp_path, numba_cache_env, timed, warm_bytecode):
     out = tmp_path / "one.cxi"
     cmd = [sys.executable, "-m", "diffbench.cli.main", "simulate", "chaperonin-90-v7", "-n", "1", "-o", str(out),
            "--quiet"]

@@ -8,6 +8,7 @@ each tree with its own numba cache (warmed by a first, untimed run).
     python scripts/paired_timing.py --old /tmp/old pr772-spi-v6 -n 600 --old-recipe pr772-spi-v5
     python scripts/paired_timing.py --old /tmp/old chaperonin-90-v7 -n 10000 --old-recipe chaperonin-90-v6 \\
         --set detector.preset=pnccd-amo86615-bin8 --set "hits.classes={single: 1}"
+    python scripts/paired_timing.py --old /tmp/old dragonfly-job-v1 --config job.yaml -n 10000
 
 Prints patterns per second of each run and the new/old ratio of each pair.
 """
@@ -56,7 +57,11 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         trees = {"old": (a.old.resolve(), old_recipe, tmp / "cache-old"),
                  "new": (NEW, a.recipe, tmp / "cache-new")}
-        for tree, recipe, cache in trees.values():  # compile or load each tree's kernels, untimed
+        for tree, recipe, cache in trees.values():  # each tree's bytecode and kernels, untimed
+            # (Python reads .pyc files even where PYTHONDONTWRITEBYTECODE, set on this VM, keeps it
+            # from writing them: without, every run would compile the package from source)
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "diffbench")], check=True,
+                           stdout=subprocess.DEVNULL)
             run(tree, recipe, 4, a.set, cache, tmp / "warm.cxi", a.config)
         for i in range(a.rounds):
             old = run(*trees["old"][:2], a.n, a.set, trees["old"][2], tmp / "out.cxi", a.config)
