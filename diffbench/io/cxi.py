@@ -113,7 +113,8 @@ class CXIWriter:
     """Write N frames and their truth to ``path`` atomically.
 
     Use as a context manager; frames are written with :meth:`write_frames` (any order of
-    contiguous blocks), truth with :meth:`write_truth`. On a clean exit the temporary file is
+    contiguous blocks), or compressed first by :meth:`encode_frames` (in any thread) and stored by
+    :meth:`write_encoded`; truth with :meth:`write_truth`. On a clean exit the temporary file is
     renamed to ``path``; on an exception it is deleted and ``path`` is left untouched.
     """
 
