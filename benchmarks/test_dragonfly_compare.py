@@ -16,8 +16,10 @@ Skipped unless Dragonfly is installed: set ``DIFFBENCH_DRAGONFLY_BIN`` to the fo
 
 The PDB file: ``DIFFBENCH_DRAGONFLY_PDB`` or ``../shared/data/pdb/4BED.pdb.gz`` beside the repository.
 Frames per run and pairs: ``DIFFBENCH_DRAGONFLY_N`` (default 10,000) and ``DIFFBENCH_DRAGONFLY_PAIRS``
-(default 3). At 10⁴ frames diffbench's process start-up (~1.2 s, of which ~0.7 s is numba's own import
-and first cached call) is a third of its time; at 10⁵ it is amortised, as in a long run.
+(default 3). At 10⁴ frames diffbench's process start-up (1.0–1.2 s, of which ~0.6 s is numba's own
+import and first cached call: ``benchmarks/test_startup.py``) is 40 % of its time at 128²; at 10⁵ it
+is amortised, as in a long run. Dragonfly's own rate varies by ±20 % from run to run here: compare
+ratios of pairs, not rates from different runs.
 """
 
 from __future__ import annotations
