@@ -63,6 +63,9 @@ class FrameEncoder:
         self.frame_bytes = self.n_elements * self.dtype.itemsize
         if compression == "bitshuffle-lz4":
             self._lib = _bitshuffle_library()
+            if self._lib is None:
+                raise RuntimeError("compression: hdf5plugin's bitshuffle library (h5bshuf) was not found "
+                                   "in hdf5plugin.PLUGIN_PATH; use frame_encoder(), which falls back to HDF5")
             es = self.dtype.itemsize
             self._block = int(block_elements) or int(self._lib.bshuf_default_block_size(es))
             self._bound = _BSHUF_HEADER_BYTES + int(self._lib.bshuf_compress_lz4_bound(self.n_elements, es, self._block))
@@ -72,7 +75,9 @@ class FrameEncoder:
 
     def encode(self, frames: np.ndarray) -> list[bytes]:
         """One chunk (bytes) per frame of ``frames`` (n, *frame_shape)."""
-        frames = np.ascontiguousarray(frames, dtype=self.dtype)
+        if frames.dtype != self.dtype:  # no silent cast: HDF5 would convert differently (it clips)
+            raise ValueError(f"frames: dtype {frames.dtype}, the dataset holds {self.dtype}")
+        frames = np.ascontiguousarray(frames)
         n = len(frames)
         if frames.size != n * self.n_elements:
             raise ValueError(f"frames: shape {frames.shape} does not hold frames of {self.n_elements} elements")

@@ -88,5 +88,7 @@ def test_frames_of_the_wrong_size_are_refused():
     enc = frame_chunks.frame_encoder("bitshuffle-lz4", (8, 8), np.uint16)
     with pytest.raises(ValueError, match="frames: shape"):
         enc.encode(np.zeros((2, 8, 7), np.uint16))
+    with pytest.raises(ValueError, match="frames: dtype float32, the dataset holds uint16"):
+        enc.encode(np.zeros((2, 8, 8), np.float32))
     with pytest.raises(ValueError, match="compression: no chunk encoder for 'gzip'"):
         frame_chunks.FrameEncoder("gzip", (8, 8), np.uint16)
