@@ -49,6 +49,8 @@ class DataKind:
     default_latent : the latent method ``diffbench view`` opens a file of this kind with.
     items_per_worker : about how many items a worker process must write to repay its start-up
         (imports, kernels) over one process; ``--workers auto`` gives each at least this many.
+    cores_per_process : how many cores one process keeps busy by itself (its render threads);
+        ``--workers auto`` starts worker processes only on machines with more.
     shardable : whether ``--shard-size`` (shards plus an index) applies.
     description : one line for ``diffbench list`` and error messages.
     """
@@ -66,6 +68,7 @@ class DataKind:
     compression: bool = True
     workers: bool = False
     items_per_worker: int = 1
+    cores_per_process: int = 1
     default_latent: str = "ipca-envelope"
     shardable: bool = False
     description: str = ""
@@ -152,6 +155,10 @@ register(DataKind(
     # a worker re-imports numba/scipy and loads the kernels (~1 s) while one process already renders
     # on every core's thread: 2 workers matched one process at 10^4 GroEL frames (closing note, issue 23)
     items_per_worker=10_000,
+    # one process's render threads (one per core) fed by its planning and writing thread: on 2 cores
+    # 2 workers ran 0.83-0.98x one process at 10^5 frames (GroEL and Dragonfly's job, 128^2; closing
+    # note, issue 23). Machines with more cores were not measured: there auto keeps its per-core rule
+    cores_per_process=2,
     # brightness-normalised frames: 5-NN hit-class accuracy 0.63 vs 0.48 on a PR772 mix, |rho| of PC 1
     # with log photons 0.12 vs 0.98 (scripts/latent_choice.py)
     default_latent="shape-pca",

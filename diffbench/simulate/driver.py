@@ -84,17 +84,19 @@ def usable_cores() -> int:
 
 
 def choose_workers(kind: kinds.DataKind, n: int, cores: int) -> int:
-    """``--workers auto``: as many processes as cores while each writes at least the kind's
-    ``items_per_worker`` items, else one (kinds without worker processes: always one)."""
-    if not kind.workers:
+    """``--workers auto``: one process where it keeps every core busy by itself (at most the kind's
+    ``cores_per_process`` cores), else as many processes as cores while each writes at least the
+    kind's ``items_per_worker`` items (kinds without worker processes: always one)."""
+    if not kind.workers or cores <= kind.cores_per_process:
         return 1
     return int(max(1, min(cores, n // kind.items_per_worker)))
 
 
 def workers_advice(kind: kinds.DataKind, workers: int, n: int, cores: int) -> str | None:
     """Why ``workers`` processes will probably not beat one for ``n`` items on ``cores`` cores,
-    or None: more processes than cores contend, and fewer than the kind's ``items_per_worker``
-    items each do not repay a worker's start-up."""
+    or None: more processes than cores contend, fewer than the kind's ``items_per_worker`` items
+    each do not repay a worker's start-up, and on up to ``cores_per_process`` cores one process
+    keeps them all busy."""
     if workers <= 1:
         return None
     if workers > cores:
@@ -103,6 +105,9 @@ def workers_advice(kind: kinds.DataKind, workers: int, n: int, cores: int) -> st
         return (f"--workers {workers} for {n:,} {kind.unit}: a worker's start-up is repaid from about "
                 f"{kind.items_per_worker:,} {kind.unit} each, and one process already uses every core "
                 "(--workers auto chooses)")
+    if cores <= kind.cores_per_process:
+        return (f"--workers {workers} on {cores} usable cores: one process already keeps {cores} cores busy, "
+                "and the workers' start-up and merge are not repaid (--workers auto chooses)")
     return None
 
 

@@ -1,5 +1,5 @@
-"""``--workers``: 'auto' chooses by the kind's items_per_worker and the usable cores and says so; an
-explicit count is honoured, with a note where it will not pay."""
+"""``--workers``: 'auto' chooses by the kind's items_per_worker, cores_per_process and the usable cores
+and says so; an explicit count is honoured, with a note where it will not pay."""
 
 import pytest
 
@@ -12,10 +12,16 @@ SPI = kinds.get("spi")
 SMALL = ["--set", "detector.preset=square-64", "--seed", "3"]
 
 
-@pytest.mark.parametrize("n, cores, expected", [(1, 2, 1), (9_999, 2, 1), (19_999, 2, 1), (20_000, 2, 2),
-                                                (10**6, 2, 2), (10**6, 16, 16), (50_000, 16, 5)])
+@pytest.mark.parametrize("n, cores, expected", [(1, 4, 1), (9_999, 4, 1), (19_999, 4, 1), (20_000, 4, 2),
+                                                (10**6, 4, 4), (10**6, 16, 16), (50_000, 16, 5)])
 def test_auto_gives_each_worker_enough_patterns_and_no_more_workers_than_cores(n, cores, expected):
     assert choose_workers(SPI, n, cores) == expected
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_auto_runs_one_process_where_one_keeps_every_core_busy(cores):
+    assert SPI.cores_per_process == 2
+    assert choose_workers(SPI, 10**7, cores) == 1
 
 
 def test_kinds_without_worker_processes_get_one():
@@ -24,7 +30,8 @@ def test_kinds_without_worker_processes_get_one():
 
 def test_advice_says_why_more_workers_will_not_pay():
     assert workers_advice(SPI, 1, 100, 2) is None
-    assert workers_advice(SPI, 2, 10**5, 2) is None
+    assert workers_advice(SPI, 2, 10**5, 4) is None
+    assert "one process already keeps 2 cores busy" in workers_advice(SPI, 2, 10**5, 2)
     assert "2 usable cores" in workers_advice(SPI, 3, 10**6, 2)
     assert "10,000 patterns each" in workers_advice(SPI, 2, 1_000, 2)
 
