@@ -206,9 +206,10 @@ class CXIWriter:
         encoder."""
         return frames if self.encoder is None else self.encoder.encode(frames)
 
-    def write_encoded(self, start: int, encoded: list[bytes] | np.ndarray):
+    def write_encoded(self, start: int, encoded: list[bytes] | np.ndarray, masks=None):
         """Write what :meth:`encode_frames` returned as frames [start, ...): ready chunks are
-        stored as they are (``write_direct_chunk``), the same bytes HDF5's filter would write."""
+        stored as they are (``write_direct_chunk``), the same bytes HDF5's filter would write.
+        ``masks``: each chunk's HDF5 filter mask (default 0: every filter applied)."""
         if isinstance(encoded, np.ndarray):
             self.write_frames(start, encoded)
             return
@@ -216,14 +217,24 @@ class CXIWriter:
         zeros = (0,) * (self.data.ndim - 1)
         write = self.data.id.write_direct_chunk
         for i, chunk in enumerate(encoded):
-            write((start + i,) + zeros, chunk, 0)
+            write((start + i,) + zeros, chunk, 0 if masks is None else masks[i])
 
     def copy_chunks_from(self, src_dataset, start: int):
-        """Copy already-compressed frames (same filters) without decompressing them."""
+        """Copy already-compressed frames (same filters) without decompressing them, about
+        :data:`COPY_BLOCK_BYTES` at a time (one free-space check per block, not per chunk)."""
+        zeros = (0,) * (src_dataset.ndim - 1)
+        read = src_dataset.id.read_direct_chunk
+        first, masks, chunks, size = 0, [], [], 0
         for i in range(src_dataset.shape[0]):
-            mask, chunk = src_dataset.id.read_direct_chunk((i, 0, 0))
-            ensure_free_space(self.tmp, len(chunk), self.path)
-            self.data.id.write_direct_chunk((start + i, 0, 0), chunk, mask)
+            mask, chunk = read((i,) + zeros)
+            masks.append(mask)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= COPY_BLOCK_BYTES:
+                self.write_encoded(start + first, chunks, masks)
+                first, masks, chunks, size = i + 1, [], [], 0
+        if chunks:
+            self.write_encoded(start + first, chunks, masks)
 
     def write_truth(self, patterns: np.ndarray, particles: np.ndarray | None = None):
         """Per-pattern truth (a structured array of length N) and, where the kind has them,
@@ -260,6 +271,9 @@ class CXIWriter:
             self.tmp.unlink(missing_ok=True)
         return False
 
+
+#: Compressed bytes per free-space check when frames are copied from a part file.
+COPY_BLOCK_BYTES = 8 * 2**20
 
 #: Rows per block when a truth table is read back from disk.
 TABLE_BLOCK_ROWS = 1 << 13

@@ -92,3 +92,19 @@ def test_frames_of_the_wrong_size_are_refused():
         enc.encode(np.zeros((2, 8, 8), np.float32))
     with pytest.raises(ValueError, match="compression: no chunk encoder for 'gzip'"):
         frame_chunks.FrameEncoder("gzip", (8, 8), np.uint16)
+
+
+def test_chunks_copied_from_a_part_file_in_several_blocks_are_the_same_chunks(tmp_path, monkeypatch):
+    frames = _frames((16, 16), np.uint16, n=11, seed=5)
+    with CXIWriter(tmp_path / "part.cxi", 11, (16, 16), np.uint16) as w:
+        w.write_frames(0, frames)
+        w.write_truth(np.zeros(11, dtype=[("a", "i4")]))
+    monkeypatch.setattr(cxi, "COPY_BLOCK_BYTES", 100)  # a few chunks per block, the last one partial
+    with h5py.File(tmp_path / "part.cxi") as src, CXIWriter(tmp_path / "all.cxi", 14, (16, 16), np.uint16) as w:
+        w.write_frames(0, frames[:3])
+        w.copy_chunks_from(src[cxi.FRAMES], 3)
+        w.write_truth(np.zeros(14, dtype=[("a", "i4")]))
+    with h5py.File(tmp_path / "part.cxi") as a, h5py.File(tmp_path / "all.cxi") as b:
+        assert_array_equal(b[cxi.FRAMES][3:], frames)
+        assert [b[cxi.FRAMES].id.read_direct_chunk((3 + i, 0, 0)) for i in range(11)] == \
+               [a[cxi.FRAMES].id.read_direct_chunk((i, 0, 0)) for i in range(11)]
